@@ -1,0 +1,33 @@
+// Package all is the collector registry: an explicit, ordered list (no
+// init() registration). The order is the order of the report's components
+// and errors.
+package all
+
+import (
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/config"
+)
+
+// Names lists every collector name in registry order.
+func Names() []string {
+	var out []string
+	for _, c := range New(collectors.Deps{}, config.CollectorsConfig{}) {
+		out = append(out, c.Name())
+	}
+	return out
+}
+
+// New builds every collector with deps; each gets a logger carrying its
+// name.
+func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collector {
+	with := func(name string) collectors.Deps {
+		d := deps
+		d.Log = deps.Log.With().Str("collector", name).Logger()
+		return d
+	}
+	_ = with
+	return []collectors.Collector{
+		// Each collector adds one line here, e.g.:
+		// osinfo.New(with("osinfo")),
+	}
+}

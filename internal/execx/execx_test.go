@@ -1,0 +1,105 @@
+package execx
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExecRun(t *testing.T) {
+	t.Parallel()
+	var e Exec
+	res, err := e.Run(context.Background(), Cmd{Argv: []string{"sh", "-c", "echo out; echo err >&2; echo $LC_ALL; exit 3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Stdout) != "out\nC\n" || string(res.Stderr) != "err\n" || res.ExitCode != 3 {
+		t.Fatalf("got %+v", res)
+	}
+}
+
+func TestExecErrors(t *testing.T) {
+	t.Parallel()
+	var e Exec
+	ctx := context.Background()
+	if _, err := e.Run(ctx, Cmd{Argv: []string{"demarc-no-such-binary"}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("not found: %v", err)
+	}
+	start := time.Now()
+	// The child sleeps too: the whole group must die, or Run would wait.
+	_, err := e.Run(ctx, Cmd{Argv: []string{"sh", "-c", "sleep 30 & sleep 30"}, Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("timeout: %v", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("timeout did not kill the process group")
+	}
+	res, err := e.Run(ctx, Cmd{Argv: []string{"sh", "-c", "yes | head -c 100000"}, MaxOutput: 1000})
+	if !errors.Is(err, ErrOutputTooLarge) || len(res.Stdout) != 1000 {
+		t.Fatalf("cap: %d %v", len(res.Stdout), err)
+	}
+	if _, err := e.Run(ctx, Cmd{}); err == nil {
+		t.Fatal("empty argv accepted")
+	}
+}
+
+func TestFake(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yaml", "argv: [apt-get, -s, dist-upgrade]\nexit: 1\nstdout_file: a.out\nstderr: warn\n")
+	write("a.out", "Inst x [1] (2 Debian:12/stable [amd64])\n")
+	write("b.yaml", "argv: [dnf, -C, check-update]\nhang: true\n")
+	f, err := LoadFakeDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := f.Run(ctx, Cmd{Argv: []string{"apt-get", "-s", "dist-upgrade"}})
+	if err != nil || res.ExitCode != 1 || !strings.HasPrefix(string(res.Stdout), "Inst x") || string(res.Stderr) != "warn" {
+		t.Fatalf("got %+v %v", res, err)
+	}
+	if _, err := f.Run(ctx, Cmd{Argv: []string{"apt-get", "other"}}); !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("unexpected: %v", err)
+	}
+	if _, err := f.Run(ctx, Cmd{Argv: []string{"zypper"}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("not found: %v", err)
+	}
+	if _, err := f.Run(ctx, Cmd{Argv: []string{"dnf", "-C", "check-update"}, Timeout: 10 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("hang: %v", err)
+	}
+	if _, err := f.LookPath("dnf"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.LookPath("yum"); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+	want := []string{"apt-get -s dist-upgrade", "apt-get other", "zypper", "dnf -C check-update"}
+	if got := f.Calls(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("calls %v", got)
+	}
+}
+
+func TestLoadFakeDirBad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x.yaml"), []byte("argv: [a]\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFakeDir(dir); err == nil {
+		t.Fatal("unknown key accepted")
+	}
+	f, err := LoadFakeDir(filepath.Join(dir, "missing"))
+	if err != nil || len(f.Known()) != 0 {
+		t.Fatalf("missing dir: %v", err)
+	}
+}
