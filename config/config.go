@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/demarc/demarc/report"
 )
 
 // MaxFileSize caps the configuration file: anything larger is not a config.
@@ -214,3 +216,30 @@ func yamlError(name string, err error) error {
 	}
 	return &Error{File: name, Msg: err.Error()}
 }
+
+// Profile returns the host's service profile from the configuration, with
+// the defaults: tier managed, provider "the provider", a maintenance
+// agreement on managed only.
+func (c *Config) Profile() report.Profile {
+	p := report.Profile{
+		Provider:                      c.Provider,
+		Tier:                          report.Tier(c.Tier),
+		CustomerManagedVirtualisation: c.CustomerManagedVirtualisation,
+		Tenant:                        c.Tenant,
+	}
+	if p.Provider == "" {
+		p.Provider = DefaultProvider
+	}
+	if p.Tier == "" {
+		p.Tier = report.TierManaged
+	}
+	if c.MaintenanceAgreement != nil {
+		p.MaintenanceAgreement = *c.MaintenanceAgreement
+	} else {
+		p.MaintenanceAgreement = p.Tier == report.TierManaged
+	}
+	return p
+}
+
+// DefaultProvider is the provider's name when none is configured.
+const DefaultProvider = "the provider"

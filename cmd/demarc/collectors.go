@@ -1,0 +1,48 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/collectors/all"
+	"github.com/demarc/demarc/config"
+)
+
+func newCollectorsCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "collectors",
+		Short: "List the collectors: what each detects, the files it reads, the commands it runs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			list := all.New(collectors.Deps{}, config.CollectorsConfig{})
+			if asJSON {
+				out := map[string]collectors.Sources{}
+				for _, c := range list {
+					out[c.Name()] = c.Sources()
+				}
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			for _, c := range list {
+				s := c.Sources()
+				fmt.Fprintf(g.stdout, "%s\n  detects:      %s\n", c.Name(), s.Detects)
+				if len(s.Files) > 0 {
+					fmt.Fprintf(g.stdout, "  files:        %s\n", strings.Join(s.Files, ", "))
+				}
+				if len(s.Commands) > 0 {
+					fmt.Fprintf(g.stdout, "  commands:     %s\n", strings.Join(s.Commands, "; "))
+				}
+				fmt.Fprintf(g.stdout, "  privileges:   %s\n  not detected: %s\n\n", s.Privileges, s.NotDetected)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
