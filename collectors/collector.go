@@ -9,6 +9,7 @@ import (
 
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
 
@@ -30,6 +31,19 @@ type Deps struct {
 	Log zerolog.Logger
 	// Now is the clock.
 	Now func() time.Time
+	// Packages is the installed-package database, read once per scan and
+	// shared; nil means read it on demand (tests).
+	Packages *pkgdb.Cache
+}
+
+// InstalledPackages returns the host's installed packages through the
+// shared cache (or a fresh read when Deps has none). pkgdb.ErrNoDatabase
+// means the host has no supported package database.
+func (d Deps) InstalledPackages(ctx context.Context) (*pkgdb.DB, error) {
+	if d.Packages != nil {
+		return d.Packages.Get(ctx)
+	}
+	return pkgdb.Read(ctx, d.Root, d.Run)
 }
 
 // Collector observes one part of the host. It never judges: versions and

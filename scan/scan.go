@@ -19,6 +19,7 @@ import (
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 )
@@ -89,7 +90,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	if registry == nil {
 		registry = all.New
 	}
-	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now}
+	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner)}
 	list, err := selectCollectors(registry(deps, o.Collectors), o.Only)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,178 @@
+// Package pkgdb reads the host's installed-package database: dpkg's status
+// file, apk's installed database, or the RPM database through `rpm --root`.
+// Files are preferred to commands where a file holds the truth. Collectors
+// share one read per scan through Cache.
+package pkgdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgver"
+)
+
+// The database locations and the rpm query, as read from the host root.
+const (
+	DpkgStatus   = "/var/lib/dpkg/status"
+	APKInstalled = "/lib/apk/db/installed"
+	rpmQueryFmt  = "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"
+)
+
+// maxDBSize caps a database file: a large server's dpkg status is a few
+// MiB; anything past this is not a status file.
+const maxDBSize = 64 << 20
+
+// ErrNoDatabase means no supported package database exists under the root.
+var ErrNoDatabase = errors.New("no package database found")
+
+// Package is one installed package.
+type Package struct {
+	Name    string
+	Version string // as the manager prints it, epoch included ("1:2.3-4")
+	Arch    string
+	// Source is the source package (dpkg), when it differs from Name.
+	Source string
+}
+
+// DB is the set of installed packages of one host.
+type DB struct {
+	// Format is the version syntax of the database.
+	Format pkgver.Format
+	// Source is the file or command the list was read from.
+	Source string
+	// Packages is sorted by name, then version order.
+	Packages []Package
+}
+
+// Get returns every installed package called name (several on multi-arch
+// or multi-version installs such as kernels).
+func (db *DB) Get(name string) []Package {
+	i := sort.Search(len(db.Packages), func(i int) bool { return db.Packages[i].Name >= name })
+	var out []Package
+	for ; i < len(db.Packages) && db.Packages[i].Name == name; i++ {
+		out = append(out, db.Packages[i])
+	}
+	return out
+}
+
+// WithPrefix returns every installed package whose name starts with prefix.
+func (db *DB) WithPrefix(prefix string) []Package {
+	i := sort.Search(len(db.Packages), func(i int) bool { return db.Packages[i].Name >= prefix })
+	var out []Package
+	for ; i < len(db.Packages) && strings.HasPrefix(db.Packages[i].Name, prefix); i++ {
+		out = append(out, db.Packages[i])
+	}
+	return out
+}
+
+func (db *DB) sort() {
+	sort.SliceStable(db.Packages, func(i, j int) bool {
+		a, b := db.Packages[i], db.Packages[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		c, err := pkgver.Compare(db.Format, a.Version, b.Version)
+		if err != nil {
+			return a.Version < b.Version
+		}
+		return c < 0
+	})
+}
+
+// Read reads the installed-package database under root: dpkg, then apk,
+// then rpm (through `rpm --root`, since the RPM database is not a format to
+// parse by hand). It returns ErrNoDatabase when none exists.
+func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) {
+	for _, src := range []struct {
+		path   string
+		format pkgver.Format
+		parse  func([]byte) ([]Package, error)
+	}{
+		{DpkgStatus, pkgver.Deb, ParseDpkgStatus},
+		{APKInstalled, pkgver.APK, ParseAPKInstalled},
+	} {
+		b, err := root.ReadFileLimit(src.path, maxDBSize)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", src.path, err)
+		}
+		pkgs, err := src.parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", src.path, err)
+		}
+		db := &DB{Format: src.format, Source: src.path, Packages: pkgs}
+		db.sort()
+		return db, nil
+	}
+	if !hasRPMDB(root) {
+		return nil, ErrNoDatabase
+	}
+	argv := []string{"rpm", "-qa", "--qf", rpmQueryFmt}
+	if !root.IsLive() {
+		argv = []string{"rpm", "--root", root.Dir(), "-qa", "--qf", rpmQueryFmt}
+	}
+	res, err := run.Run(ctx, execx.Cmd{Argv: argv})
+	if err != nil {
+		return nil, fmt.Errorf("query rpm database: %w", err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("rpm -qa: exit %d: %s", res.ExitCode, firstLine(res.Stderr))
+	}
+	pkgs, err := ParseRPMQuery(res.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("parse rpm -qa: %w", err)
+	}
+	db := &DB{Format: pkgver.RPM, Source: strings.Join(argv[:len(argv)-1], " "), Packages: pkgs}
+	db.sort()
+	return db, nil
+}
+
+func hasRPMDB(root hostfs.Root) bool {
+	for _, p := range []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"} {
+		if root.Exists(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// Cache reads the database once per scan for every collector that needs
+// it. The zero value is not usable; use NewCache.
+type Cache struct {
+	root hostfs.Root
+	run  execx.Runner
+	once sync.Once
+	db   *DB
+	err  error
+}
+
+// NewCache returns a Cache over root, running commands with run.
+func NewCache(root hostfs.Root, run execx.Runner) *Cache {
+	return &Cache{root: root, run: run}
+}
+
+// Get reads the database on first use and returns the same result after.
+func (c *Cache) Get(ctx context.Context) (*DB, error) {
+	c.once.Do(func() { c.db, c.err = Read(ctx, c.root, c.run) })
+	return c.db, c.err
+}
