@@ -49,9 +49,3 @@ func RenderJSON(w io.Writer, r *Report) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
-
-// RenderTable writes the report as a terminal table.
-func RenderTable(w io.Writer, r *Report, o RenderOptions) error { return RenderJSON(w, r) }
-
-// RenderMarkdown writes the report as Markdown.
-func RenderMarkdown(w io.Writer, r *Report) error { return RenderJSON(w, r) }

@@ -1,0 +1,194 @@
+// Package schemagen generates the JSON Schema of demarc.report/v1 from the Go
+// types in package report, with descriptions taken from their doc comments,
+// so that the schema cannot drift from the code.
+package schemagen
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/report"
+)
+
+// enums lists the allowed values of each enum type.
+var enums = map[reflect.Type][]string{
+	reflect.TypeOf(report.Tier("")):        strs(report.Tiers),
+	reflect.TypeOf(report.Layer("")):       strs(report.Layers),
+	reflect.TypeOf(report.Kind("")):        strs(report.Kinds),
+	reflect.TypeOf(report.Severity("")):    strs(report.Severities),
+	reflect.TypeOf(report.Responsible("")): {string(report.ResponsibleProvider), string(report.ResponsibleCustomer)},
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+type gen struct {
+	docs map[string]string // "Type" and "Type.Field" -> doc comment
+	defs map[string]any
+}
+
+// Generate returns the schema as indented JSON. srcDir is the directory of
+// package report's sources (for the doc comments).
+func Generate(srcDir string) ([]byte, error) {
+	docs, err := readDocs(srcDir)
+	if err != nil {
+		return nil, err
+	}
+	g := &gen{docs: docs, defs: map[string]any{}}
+	root := g.object(reflect.TypeOf(report.Report{}))
+	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	root["$id"] = "https://demarc.dev/schema/demarc.report.v1.json"
+	root["title"] = report.Schema
+	props := root["properties"].(map[string]any)
+	props["schema"] = map[string]any{"const": report.Schema, "description": docs["Report.Schema"]}
+	root["$defs"] = g.defs
+	b, err := json.MarshalIndent(root, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func readDocs(dir string) (map[string]string, error) {
+	fset := token.NewFileSet()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", p, err)
+		}
+		if f.Name.Name == "report" {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no package report in %s", dir)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range gd.Specs {
+				ts := s.(*ast.TypeSpec)
+				out[ts.Name.Name] = text(firstDoc(ts.Doc, gd.Doc))
+				st, ok := ts.Type.(*ast.StructType)
+				if !ok {
+					continue
+				}
+				for _, fl := range st.Fields.List {
+					for _, n := range fl.Names {
+						out[ts.Name.Name+"."+n.Name] = text(fl.Doc)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func firstDoc(cs ...*ast.CommentGroup) *ast.CommentGroup {
+	for _, c := range cs {
+		if c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+func text(c *ast.CommentGroup) string {
+	if c == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(c.Text()), " ")
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+func (g *gen) schema(t reflect.Type) map[string]any {
+	if vals, ok := enums[t]; ok {
+		return map[string]any{"type": "string", "enum": vals}
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Pointer:
+		return g.schema(t.Elem())
+	case t.Kind() == reflect.Struct:
+		if _, ok := g.defs[t.Name()]; !ok {
+			g.defs[t.Name()] = nil // break cycles
+			g.defs[t.Name()] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/$defs/" + t.Name()}
+	case t.Kind() == reflect.Slice:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case t.Kind() == reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case t.Kind() == reflect.String:
+		return map[string]any{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	}
+	panic(fmt.Sprintf("schemagen: unsupported type %s", t))
+}
+
+// object describes a struct: properties from json tags, required unless
+// omitempty, unknown properties allowed (readers ignore them).
+func (g *gen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s := g.schema(f.Type)
+		if d := g.docs[t.Name()+"."+f.Name]; d != "" {
+			if _, isRef := s["$ref"]; isRef {
+				s = map[string]any{"allOf": []any{s}, "description": d}
+			} else {
+				s["description"] = d
+			}
+		}
+		props[name] = s
+		if !strings.Contains(opts, "omitempty") {
+			required = append(required, name)
+		}
+	}
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": true}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	if d := g.docs[t.Name()]; d != "" {
+		o["description"] = d
+	}
+	return o
+}

@@ -1,0 +1,197 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func sampleReport() *Report {
+	findings := []Finding{
+		{ID: "f-os", Kind: KindEOL, Layer: LayerOperatingSystem, Product: "CentOS Linux", Installed: "7", Latest: "none (migrate to AlmaLinux or Rocky Linux 9)", Cycle: "7", EOLDate: "2024-06-30",
+			Severity: SeverityCritical, Responsible: ResponsibleProvider, Rule: "matrix.operating_system.managed",
+			Rationale:   "CentOS Linux 7 reached end of life on 2024-06-30; under a maintenance agreement Example Hosting keeps the operating system patched.",
+			Remediation: "Migrate to a supported release.", Evidence: []string{"/etc/os-release: VERSION_ID=\"7\""}},
+		{ID: "f-cp", Kind: KindEOL, Layer: LayerControlPanel, Product: "cPanel & WHM", Installed: "11.110.0.48", Latest: "11.110.0.60", Cycle: "110",
+			Severity: SeverityHigh, Responsible: ResponsibleProvider, Rule: "refinement.control_panel.os_ceiling",
+			Rationale: "cPanel 110 is the last major this OS allows.", Remediation: "Upgrade the OS first.", BlockedBy: "f-os"},
+		{ID: "f-up", Kind: KindUpdatesPending, Layer: LayerOperatingSystem, Product: "OS packages", Installed: "12 pending", Severity: SeverityHigh,
+			Responsible: ResponsibleProvider, Rule: "matrix.operating_system.managed", Rationale: "12 package updates are pending, 3 of them security fixes."},
+		{ID: "f-wp", Kind: KindMajorBehind, Layer: LayerThirdPartyApps, Product: "WordPress", Installed: "5.8.3", Latest: "6.6.2", Cycle: "5.8",
+			Severity: SeverityMedium, Responsible: ResponsibleCustomer, Rule: "refinement.third_party_apps",
+			Rationale: "WordPress sites are the customer's | even on managed <b>hosting</b>.", Remediation: "Update WordPress in its dashboard."},
+	}
+	r := &Report{
+		Schema: Schema, ReportID: "3f1c2a9e-0d4b-4c55-9a6e-2b7d8e9f0a1b",
+		Agent:     Agent{Name: "demarc", Version: "v0.1.0"},
+		ScannedAt: time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC), EvaluatedAt: "2026-11-28", DurationMS: 412,
+		Host: Host{Hostname: "web01.example.net", HostID: "0123456789abcdef0123456789abcdef",
+			OS:             OS{ID: "centos", Name: "CentOS Linux", VersionID: "7", PrettyName: "CentOS Linux 7 (Core)", Family: "rhel"},
+			Kernel:         Kernel{Release: "3.10.0-1160.119.1.el7.x86_64", Arch: "x86_64"},
+			Virtualization: Virtualization{System: "kvm", Role: "guest"}},
+		Profile:    Profile{Provider: "Example Hosting", Tier: TierManaged, MaintenanceAgreement: true},
+		Components: []Component{{Layer: LayerControlPanel, Product: "cpanel", Version: "11.110.0.48", Source: "/usr/local/cpanel/version", Details: map[string]string{"major": "110"}}},
+		Updates:    &Updates{Manager: "yum", Count: 12, SecurityCount: 3, MetadataAgeSeconds: 3600, Source: "yum -C check-update", Packages: []Package{{Name: "openssl", Installed: "1:1.0.2k-25.el7_9", Candidate: "1:1.0.2k-26.el7_9", Security: true}}},
+		Findings:   findings,
+		Summary:    Summarize(findings),
+		Lifecycle:  &LifecycleData{SnapshotDate: "2026-08-22", AgeDays: 98},
+		Errors:     []CollectorError{{Collector: "webapps", Error: "walk /home: permission denied"}},
+		Notes:      []Note{{Collector: "osinfo", Message: "host id derived from the hostname"}},
+	}
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden (go test ./report -update):\n%s", name, got)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	for _, c := range []struct {
+		file string
+		f    Format
+		o    RenderOptions
+	}{
+		{"table.golden", FormatTable, RenderOptions{}},
+		{"table-color.golden", FormatTable, RenderOptions{Color: true}},
+		{"markdown.golden", FormatMarkdown, RenderOptions{}},
+		{"json.golden", FormatJSON, RenderOptions{}},
+	} {
+		var buf bytes.Buffer
+		if err := Render(&buf, c.f, r, c.o); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, c.file, buf.Bytes())
+	}
+}
+
+func TestTableGroupsAndOrder(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := RenderTable(&buf, sampleReport(), RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	prov := strings.Index(out, "The provider's to fix (Example Hosting)")
+	yours := strings.Index(out, "Yours to fix")
+	crit := strings.Index(out, "critical  CentOS Linux")
+	high := strings.Index(out, "cPanel & WHM")
+	wp := strings.Index(out, "WordPress")
+	if prov < 0 || yours < prov || crit < prov || high < crit || wp < yours {
+		t.Fatalf("wrong grouping or order:\n%s", out)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Fatal("colour without a terminal")
+	}
+}
+
+func TestHostileStrings(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Host.Hostname = "evil\x1b[2J\nhost|<script>alert(1)</script>"
+	r.Findings[0].Product = "x\x07y\tz"
+	var tb, md bytes.Buffer
+	if err := RenderTable(&tb, r, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(tb.String(), "\x1b\x07") {
+		t.Fatal("control characters reached the terminal")
+	}
+	if err := RenderMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "<script>") || strings.Contains(md.String(), "host|<") {
+		t.Fatalf("markup not escaped:\n%s", md.String())
+	}
+}
+
+func TestEmptyReport(t *testing.T) {
+	t.Parallel()
+	r := &Report{Schema: Schema}
+	for _, f := range []Format{FormatTable, FormatMarkdown, FormatJSON} {
+		var buf bytes.Buffer
+		if err := Render(&buf, f, r, RenderOptions{}); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestWriteErrors(t *testing.T) {
+	t.Parallel()
+	for _, f := range []Format{FormatTable, FormatMarkdown, FormatJSON} {
+		if err := Render(failWriter{}, f, sampleReport(), RenderOptions{}); err == nil {
+			t.Errorf("%s: write error swallowed", f)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"table", "json", "markdown"} {
+		if _, err := ParseFormat(s); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("xml accepted")
+	}
+}
+
+// TestCompat decodes one sample report per released v1 minor: a field
+// rename or retype would break it.
+func TestCompat(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/compat/*.json")
+	if len(files) == 0 {
+		t.Fatal("no compat samples")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Report
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if r.Schema != Schema || r.ReportID == "" || len(r.Findings) == 0 || r.Findings[0].Responsible == "" {
+			t.Fatalf("%s: decoded wrongly: %+v", f, r)
+		}
+		// Round trip: everything a v1.0 reader wrote is still written.
+		var orig, again map[string]any
+		_ = json.Unmarshal(b, &orig)
+		out, _ := json.Marshal(&r)
+		_ = json.Unmarshal(out, &again)
+		for k := range orig {
+			if _, ok := again[k]; !ok {
+				t.Errorf("%s: field %q lost", f, k)
+			}
+		}
+	}
+}

@@ -1,0 +1,239 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+)
+
+// ANSI colours for the terminal table, used only when RenderOptions.Color.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiCyan   = "\x1b[36m"
+)
+
+var severityColor = map[Severity]string{
+	SeverityCritical: ansiBold + ansiRed,
+	SeverityHigh:     ansiRed,
+	SeverityMedium:   ansiYellow,
+	SeverityLow:      ansiCyan,
+	SeverityInfo:     ansiDim,
+}
+
+// RenderTable writes the report for a person at a terminal: a host line,
+// then "The provider's to fix" and "Yours to fix", each sorted by severity,
+// one line per finding with product, installed → latest and why; then
+// collector errors and notes. Colour only when o.Color is set.
+func RenderTable(w io.Writer, r *Report, o RenderOptions) error {
+	p := &printer{w: w, color: o.Color, byID: indexFindings(r.Findings)}
+	p.header(r)
+	provider := r.Profile.Provider
+	if provider == "" {
+		provider = "the provider"
+	}
+	p.section(fmt.Sprintf("The provider's to fix (%s)", provider), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
+	p.section("Yours to fix", byParty(r.Findings, ResponsibleCustomer), r.Summary.Customer)
+	p.footer(r)
+	return p.err
+}
+
+type printer struct {
+	w     io.Writer
+	color bool
+	err   error
+	byID  map[string]Finding
+}
+
+func indexFindings(fs []Finding) map[string]Finding {
+	m := make(map[string]Finding, len(fs))
+	for _, f := range fs {
+		m[f.ID] = f
+	}
+	return m
+}
+
+// blockedText says what blocks a finding, by the blocking finding's product
+// and gap when it is in the report.
+func (p *printer) blockedText(id string) string {
+	if b, ok := p.byID[id]; ok {
+		return fmt.Sprintf("blocked by %s %s: %s", b.Product, b.Installed, strings.ReplaceAll(string(b.Kind), "_", " "))
+	}
+	return "blocked by finding " + id
+}
+
+func (p *printer) printf(format string, a ...any) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, format, a...)
+}
+
+func (p *printer) paint(code, s string) string {
+	if !p.color || code == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (p *printer) header(r *Report) {
+	h := r.Host
+	osName := h.OS.PrettyName
+	if osName == "" {
+		osName = strings.TrimSpace(h.OS.ID + " " + h.OS.VersionID)
+	}
+	parts := []string{clean(h.Hostname)}
+	if osName != "" {
+		parts = append(parts, clean(osName))
+	}
+	if h.Kernel.Release != "" {
+		parts = append(parts, "kernel "+clean(h.Kernel.Release))
+	}
+	if v := h.Virtualization; v.Role != "" {
+		parts = append(parts, clean(strings.TrimSpace(v.System+" "+v.Role)))
+	}
+	p.printf("%s %s\n", p.paint(ansiBold, "demarc scan:"), strings.Join(nonEmpty(parts), " · "))
+	prof := r.Profile
+	terms := string(prof.Tier)
+	if prof.MaintenanceAgreement {
+		terms += ", maintenance agreement"
+	} else {
+		terms += ", no maintenance agreement"
+	}
+	if prof.CustomerManagedVirtualisation {
+		terms += ", customer-managed virtualisation"
+	}
+	date := r.EvaluatedAt
+	if date == "" {
+		date = r.ScannedAt.Format("2006-01-02")
+	}
+	p.printf("%s %s (%s) · lifecycle as of %s\n", p.paint(ansiDim, "service:"), clean(prof.Provider), terms, date)
+	if r.Updates != nil {
+		u := r.Updates
+		p.printf("%s %d pending (%d security) via %s\n", p.paint(ansiDim, "updates:"), u.Count, u.SecurityCount, u.Manager)
+	}
+}
+
+func (p *printer) section(title string, fs []Finding, c Counts) {
+	p.printf("\n%s", p.paint(ansiBold, title))
+	if len(fs) == 0 {
+		p.printf(": nothing found\n")
+		return
+	}
+	p.printf(": %s\n", countsText(c))
+	// Colour codes would upset tabwriter's widths: align the uncoloured
+	// columns, then prefix each line with its fixed-width severity.
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	for _, f := range fs {
+		change := clean(f.Installed)
+		if f.Latest != "" && f.Latest != f.Installed {
+			change += " → " + clean(f.Latest)
+		}
+		why := clean(f.Rationale)
+		if f.BlockedBy != "" {
+			why += " (" + clean(p.blockedText(f.BlockedBy)) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(f.Product), change, why)
+	}
+	_ = tw.Flush() // writes to a strings.Builder cannot fail
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	for i, f := range fs {
+		sev := fmt.Sprintf("%-8s", f.Severity)
+		p.printf("  %s  %s\n", p.paint(severityColor[f.Severity], sev), strings.TrimRight(lines[i], " "))
+	}
+}
+
+func (p *printer) footer(r *Report) {
+	if len(r.Errors) > 0 {
+		p.printf("\n%s\n", p.paint(ansiBold+ansiYellow, "Could not check"))
+		for _, e := range r.Errors {
+			p.printf("  %s: %s\n", clean(e.Collector), clean(firstLineOf(e.Error)))
+		}
+	}
+	if len(r.Notes) > 0 {
+		p.printf("\n%s\n", p.paint(ansiBold+ansiBlue, "Notes"))
+		for _, n := range r.Notes {
+			p.printf("  %s: %s\n", clean(n.Collector), clean(n.Message))
+		}
+	}
+	if l := r.Lifecycle; l != nil {
+		stale := ""
+		if l.Stale {
+			stale = p.paint(ansiYellow, " — STALE: update demarc for current end-of-life dates")
+		}
+		p.printf("\n%s snapshot %s (%d days old)%s\n", p.paint(ansiDim, "lifecycle data:"), l.SnapshotDate, l.AgeDays, stale)
+	}
+}
+
+// byParty returns the findings owned by party, most severe first, then by
+// product.
+func byParty(all []Finding, party Responsible) []Finding {
+	var out []Finding
+	for _, f := range all {
+		if f.Responsible == party {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() < b.Severity.Rank()
+		}
+		return a.Product < b.Product
+	})
+	return out
+}
+
+func countsText(c Counts) string {
+	var parts []string
+	for _, s := range Severities {
+		n := map[Severity]int{SeverityCritical: c.Critical, SeverityHigh: c.High, SeverityMedium: c.Medium, SeverityLow: c.Low, SeverityInfo: c.Info}[s]
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing found"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// clean makes an untrusted string safe for a terminal: control characters
+// (escape sequences from a hostile version file or hostname) become '?',
+// and tabs and newlines become spaces so one finding stays one line.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r) || r == unicode.ReplacementChar:
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
