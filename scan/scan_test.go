@@ -1,0 +1,133 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/config"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules"
+)
+
+type fakeCollector struct {
+	name string
+	fn   func(ctx context.Context) (collectors.Result, error)
+}
+
+func (f fakeCollector) Name() string                                           { return f.name }
+func (f fakeCollector) Sources() collectors.Sources                            { return collectors.Sources{} }
+func (f fakeCollector) Collect(ctx context.Context) (collectors.Result, error) { return f.fn(ctx) }
+
+func registry(cs ...collectors.Collector) func(collectors.Deps, config.CollectorsConfig) []collectors.Collector {
+	return func(collectors.Deps, config.CollectorsConfig) []collectors.Collector { return cs }
+}
+
+func opts(t *testing.T, cs ...collectors.Collector) Options {
+	t.Helper()
+	eng, err := rules.NewEngine(rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{
+		Root:     hostfs.Live(),
+		Runner:   execx.NewFake(),
+		Log:      zerolog.Nop(),
+		Engine:   eng,
+		Profile:  report.Profile{Provider: "p", Tier: report.TierManaged},
+		Registry: registry(cs...),
+	}
+}
+
+func TestRunMergesAndSurvivesFailures(t *testing.T) {
+	t.Parallel()
+	ok := fakeCollector{"osinfo", func(context.Context) (collectors.Result, error) {
+		return collectors.Result{
+			Host:       &report.Host{Hostname: "h1", OS: report.OS{ID: "debian", VersionID: "12"}},
+			Components: []report.Component{{Layer: report.LayerOperatingSystem, Product: "debian", Version: "12"}},
+			Notes:      []string{"a note"},
+		}, nil
+	}}
+	partial := fakeCollector{"kernel", func(context.Context) (collectors.Result, error) {
+		return collectors.Result{Host: &report.Host{Kernel: report.Kernel{Release: "6.1.0-28-amd64"}}}, errors.New("rpm: exit 1")
+	}}
+	panics := fakeCollector{"boom", func(context.Context) (collectors.Result, error) { panic("bad index") }}
+	hangs := fakeCollector{"hang", func(ctx context.Context) (collectors.Result, error) {
+		select {} // ignores its context: must be abandoned
+	}}
+	o := opts(t, ok, partial, panics, hangs)
+	o.Collectors.Timeout = config.Duration(200 * time.Millisecond)
+	o.HostID = "configured"
+	r, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Host.Hostname != "h1" || r.Host.Kernel.Release != "6.1.0-28-amd64" || r.Host.HostID != "configured" {
+		t.Fatalf("host not merged: %+v", r.Host)
+	}
+	if len(r.Components) != 1 || len(r.Notes) != 1 || r.Notes[0].Collector != "osinfo" {
+		t.Fatalf("components/notes: %+v %+v", r.Components, r.Notes)
+	}
+	got := map[string]string{}
+	for _, e := range r.Errors {
+		got[e.Collector] = e.Error
+	}
+	if len(got) != 3 || !strings.Contains(got["boom"], "panic") || got["kernel"] == "" || got["hang"] == "" {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	if r.Schema != report.Schema || len(r.ReportID) != 36 || r.Findings == nil {
+		t.Fatalf("envelope: %+v", r)
+	}
+}
+
+func TestOnly(t *testing.T) {
+	t.Parallel()
+	ran := make(chan string, 2)
+	mk := func(n string) collectors.Collector {
+		return fakeCollector{n, func(context.Context) (collectors.Result, error) { ran <- n; return collectors.Result{}, nil }}
+	}
+	o := opts(t, mk("a"), mk("b"))
+	o.Only = []string{"b"}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-ran; n != "b" || len(ran) != 0 {
+		t.Fatalf("ran %s", n)
+	}
+	o.Only = []string{"nope"}
+	if _, err := Run(context.Background(), o); !errors.Is(err, ErrUnknownCollector) {
+		t.Fatalf("unknown collector: %v", err)
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	t.Parallel()
+	slow := fakeCollector{"slow", func(ctx context.Context) (collectors.Result, error) {
+		<-ctx.Done()
+		return collectors.Result{}, ctx.Err()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if _, err := Run(ctx, opts(t, slow)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel: %v", err)
+	}
+}
+
+func TestNewIDUnique(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := NewID()
+		if seen[id] || len(id) != 36 || id[14] != '4' {
+			t.Fatalf("bad id %s", id)
+		}
+		seen[id] = true
+	}
+}
