@@ -1,0 +1,113 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// writeAtomic writes data to dir/name so that the name holds either
+// nothing or all of data, even across a crash or power loss: temporary
+// file, fsync, rename, fsync of the directory. On failure the temporary
+// file is removed.
+func (s *Spool) writeAtomic(dir, name string, data []byte) (err error) {
+	f, err := s.create(dir, tmpPrefix+name+"-*")
+	if err != nil {
+		return fmt.Errorf("spool: create temporary file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("spool: write %s: %w", tmp, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("spool: fsync %s: %w", tmp, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("spool: close %s: %w", tmp, err)
+	}
+	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	// The file is complete and in place; a failed directory fsync only
+	// means the rename may not survive a power loss. Report it so that the
+	// caller keeps its copy (Put will not write the id twice).
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("spool: fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("spool: read %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// ErrLocked means another process is draining the spool.
+var ErrLocked = errors.New("spool is being drained by another process")
+
+// TryLock takes the spool's drain lock (flock on the directory) without
+// waiting. Only one process drains a spool at a time, so `demarc spool
+// flush` and the agent never send the same report concurrently. It returns
+// ErrLocked when the lock is held elsewhere.
+func (s *Spool) TryLock() (unlock func(), err error) {
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		d.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrLocked
+		}
+		return nil, fmt.Errorf("spool: lock: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+		d.Close()
+	}, nil
+}
+
+// Lock takes the drain lock, waiting until ctx is done.
+func (s *Spool) Lock(ctx context.Context) (unlock func(), err error) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		unlock, err := s.TryLock()
+		if !errors.Is(err, ErrLocked) {
+			return unlock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("spool: wait for lock: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
