@@ -1,0 +1,159 @@
+package osinfo
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/shirou/gopsutil/v4/host"
+
+	"github.com/demarc/demarc/internal/hostfs"
+)
+
+// Live reads the facts that exist only on the running system. The default
+// asks the kernel through gopsutil; tests inject their own.
+type Live interface {
+	// Hostname is the kernel's hostname.
+	Hostname() (string, error)
+	// Uptime is the time since boot, in seconds.
+	Uptime(ctx context.Context) (uint64, error)
+	// Virtualization is gopsutil's guess: system ("kvm", "xen", "openvz",
+	// "docker"...) and role ("guest", "host").
+	Virtualization(ctx context.Context) (system, role string, err error)
+}
+
+// gopsutilLive is the Live of the running system.
+type gopsutilLive struct{}
+
+func (gopsutilLive) Hostname() (string, error) { return os.Hostname() }
+
+func (gopsutilLive) Uptime(ctx context.Context) (uint64, error) {
+	return host.UptimeWithContext(ctx)
+}
+
+func (gopsutilLive) Virtualization(ctx context.Context) (string, string, error) {
+	return host.VirtualizationWithContext(ctx)
+}
+
+// The host files read for the host's name and identity.
+const (
+	hostnamePath      = "/etc/hostname"
+	machineIDPath     = "/etc/machine-id"
+	dbusMachineIDPath = "/var/lib/dbus/machine-id"
+	lvePath           = "/proc/lve"
+	hostIDKey         = "demarc"
+)
+
+// parseHostname returns the first line of /etc/hostname that is not blank
+// or a comment, and whether it is a valid host name.
+func parseHostname(b []byte) (string, bool) {
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		return line, validHostname(line)
+	}
+	return "", false
+}
+
+// validHostname accepts RFC 1123 names (plus '_', which real hosts use):
+// at most 253 bytes, dot-separated labels of 1–63 letters, digits, '-' and
+// '_', not starting or ending with '-'.
+func validHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			ok := c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// parseMachineID returns the machine id in b if it is the 32 lowercase hex
+// digits machine-id(5) requires. "uninitialized" (first boot) and anything
+// else give "".
+func parseMachineID(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) != 32 {
+		return ""
+	}
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return ""
+		}
+	}
+	return s
+}
+
+// hostID is the application-specific id of a machine id (or of another
+// stable value): HMAC-SHA256 keyed "demarc", hex, 32 characters, so that
+// the machine id itself never leaves the host (machine-id(5) asks for
+// this).
+func hostID(secret string) string {
+	m := hmac.New(sha256.New, []byte(hostIDKey))
+	m.Write([]byte(secret))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// readHostname returns the host's name: the kernel's on the running system,
+// /etc/hostname under another root.
+func readHostname(root hostfs.Root, live Live, o *observations) string {
+	if live != nil {
+		name, err := live.Hostname()
+		if err != nil {
+			o.errs = append(o.errs, fmt.Errorf("hostname: %w", err))
+			return ""
+		}
+		return name
+	}
+	b, err := root.ReadFileLimit(hostnamePath, 4096)
+	if err != nil {
+		o.readProblem(fmt.Errorf("read %s: %w", hostnamePath, err), true)
+		return ""
+	}
+	name, ok := parseHostname(b)
+	if !ok {
+		if name != "" {
+			o.note("%s: %q is not a valid host name; ignored", hostnamePath, clip(name))
+		}
+		return ""
+	}
+	return name
+}
+
+// readHostID derives the host id from the machine id, falling back to the
+// host name (with a note) when the host has none.
+func readHostID(root hostfs.Root, hostname string, o *observations) string {
+	for _, p := range []string{machineIDPath, dbusMachineIDPath} {
+		b, err := root.ReadFileLimit(p, 4096)
+		if err != nil {
+			o.readProblem(fmt.Errorf("read %s: %w", p, err), true)
+			continue
+		}
+		if id := parseMachineID(b); id != "" {
+			return hostID(id)
+		}
+		if s := strings.TrimSpace(string(b)); s != "" && s != "uninitialized" {
+			o.note("%s is not a 32-digit hex machine id; ignored", p)
+		}
+	}
+	if hostname == "" {
+		o.note("no machine id and no host name: host id unknown")
+		return ""
+	}
+	o.note("no machine id (%s, %s): host id derived from the host name, and changes with it", machineIDPath, dbusMachineIDPath)
+	return hostID("hostname:" + hostname)
+}
