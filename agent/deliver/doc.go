@@ -1,0 +1,20 @@
+// Package deliver posts reports to demarc-server: an HTTPS POST of the
+// gzip-compressed JSON report (Content-Encoding: gzip, Content-Type:
+// application/json) with the bearer token from the token file and a
+// User-Agent naming the version.
+//
+// TLS uses the system's CAs plus an optional CA file, and an optional
+// client certificate for mTLS. Plain http is refused unless the URL's host
+// is loopback or allow_insecure_http is set. Every step has a timeout:
+// connecting and the TLS handshake (the smaller of report.timeout and 10s),
+// waiting for the answer's headers, and the whole request. Redirects are
+// not followed.
+//
+// The answer decides what happens to the report: any 2xx means delivered
+// (202 new, 200 duplicate); network and TLS failures, timeouts, 408, 425,
+// 429 (with Retry-After) and 5xx are a *RetryError, and so are a refused
+// token (401) and a wrong URL (3xx, 404, 405), which are configuration
+// problems rather than problems with the report; any other 4xx is a
+// *RejectedError: the server refused this report and will refuse it again.
+// The token is never logged and never part of an error.
+package deliver
