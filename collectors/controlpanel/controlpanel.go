@@ -1,0 +1,201 @@
+package controlpanel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"syscall"
+	"time"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/report"
+)
+
+// Name is the collector's name, as used by --only.
+const Name = "controlpanel"
+
+// DefaultCommandTimeout bounds each command the collector runs.
+const DefaultCommandTimeout = 10 * time.Second
+
+// Read caps: version files are a line; configuration files a few KiB.
+const (
+	versionFileLimit = 64 << 10
+	configFileLimit  = 1 << 20
+	headLimit        = 64 << 10
+)
+
+var (
+	// ErrMalformed is returned (wrapped) by the parsers for input that does
+	// not hold a valid version where one is expected.
+	ErrMalformed = errors.New("malformed version data")
+	// ErrNotRegular is returned (wrapped) when a version file is a
+	// directory, device or FIFO: reading it could block or mislead.
+	ErrNotRegular = errors.New("not a regular file")
+)
+
+// fileSystem is the part of hostfs.Root the collector reads through; tests
+// wrap it to deny access to chosen paths.
+type fileSystem interface {
+	Stat(p string) (fs.FileInfo, error)
+	ReadFileLimit(p string, limit int64) ([]byte, error)
+	ReadHead(p string, n int64) ([]byte, error)
+}
+
+// Collector detects control panels.
+type Collector struct {
+	deps       collectors.Deps
+	fsys       fileSystem
+	live       bool
+	cmdTimeout time.Duration
+}
+
+// New returns the control panel collector.
+func New(deps collectors.Deps) *Collector {
+	return &Collector{
+		deps:       deps,
+		fsys:       deps.Root,
+		live:       deps.Root.IsLive(),
+		cmdTimeout: DefaultCommandTimeout,
+	}
+}
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return Name }
+
+// Sources implements collectors.Collector.
+func (c *Collector) Sources() collectors.Sources {
+	return collectors.Sources{
+		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx",
+		Files: []string{
+			cpanelVersionFile, cpupdateConf, tiersJSON,
+			pleskVersionFiles[0], pleskVersionFiles[1],
+			daBinary, daVersionFile, daConf,
+			webminVersionFiles[0], webminVersionFiles[1], webminVersionFiles[2],
+			virtualminModuleInfo[0], virtualminModuleInfo[1],
+			cyberPanelViews, ispConfigFiles[0], ispConfigFiles[1], interWorxINI,
+		},
+		Commands: []string{
+			daBinary + " version (live scan only)",
+			daBinary + " v (live scan only, legacy)",
+		},
+		Privileges:  "none for most panels; root to read /etc/webmin, ISPConfig's config.inc.php, iworx.ini and directadmin.conf (a note says when one is unreadable)",
+		NotDetected: "no panel's marker file or directory exists under the root",
+	}
+}
+
+// Collect implements collectors.Collector.
+func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
+	a := &acc{}
+	detectors := []func(context.Context, *acc){
+		c.cpanel, c.plesk, c.directAdmin, c.webmin, c.virtualmin,
+		c.cyberPanel, c.ispConfig, c.interWorx,
+	}
+	for _, detect := range detectors {
+		if err := ctx.Err(); err != nil {
+			return a.result(), fmt.Errorf("controlpanel: %w", err)
+		}
+		detect(ctx, a)
+	}
+	return a.result(), nil
+}
+
+// acc accumulates what the detectors observe.
+type acc struct {
+	comps []report.Component
+	notes []string
+	errs  []error
+}
+
+func (a *acc) note(format string, args ...any) {
+	a.notes = append(a.notes, fmt.Sprintf(format, args...))
+}
+
+func (a *acc) fail(err error) { a.errs = append(a.errs, err) }
+
+func (a *acc) add(product, version, source string, details map[string]string) {
+	for k, v := range details {
+		if v == "" {
+			delete(details, k)
+		}
+	}
+	if len(details) == 0 {
+		details = nil
+	}
+	a.comps = append(a.comps, report.Component{
+		Layer: report.LayerControlPanel, Product: product, Version: version,
+		Source: source, Details: details,
+	})
+}
+
+func (a *acc) result() collectors.Result {
+	return collectors.Result{Components: a.comps, Notes: a.notes, Errors: a.errs}
+}
+
+// fileState is what reading a host file found.
+type fileState int
+
+const (
+	absent  fileState = iota // not there
+	present                  // read
+	denied                   // there (or behind a directory) but not readable
+	failed                   // there but unusable: an error was recorded
+)
+
+// read reads the host file p, at most limit bytes (head: the first limit
+// bytes of a longer file; otherwise a longer file is an error). It records
+// a note when p is unreadable and an error when p is unusable.
+func (c *Collector) read(a *acc, p string, limit int64, head bool) ([]byte, fileState) {
+	st, err := c.fsys.Stat(p)
+	switch {
+	case isAbsent(err):
+		return nil, absent
+	case errors.Is(err, fs.ErrPermission):
+		a.note("%s: permission denied (present but unreadable, or in an unreadable directory)", p)
+		return nil, denied
+	case err != nil:
+		a.fail(fmt.Errorf("stat %s: %w", p, err))
+		return nil, failed
+	case !st.Mode().IsRegular():
+		a.fail(fmt.Errorf("read %s: %w", p, ErrNotRegular))
+		return nil, failed
+	}
+	var b []byte
+	if head {
+		b, err = c.fsys.ReadHead(p, limit)
+	} else {
+		b, err = c.fsys.ReadFileLimit(p, limit)
+	}
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		a.note("%s: permission denied (present but unreadable)", p)
+		return nil, denied
+	case isAbsent(err):
+		return nil, absent
+	case err != nil:
+		a.fail(fmt.Errorf("read %s: %w", p, err))
+		return nil, failed
+	}
+	return b, present
+}
+
+// exists reports whether the host path p exists; a permission error counts
+// as existing.
+func (c *Collector) exists(p string) bool {
+	_, err := c.fsys.Stat(p)
+	return err == nil || errors.Is(err, fs.ErrPermission)
+}
+
+// isDir reports whether the host path p is a directory (or exists behind a
+// permission error).
+func (c *Collector) isDir(p string) bool {
+	st, err := c.fsys.Stat(p)
+	if err != nil {
+		return errors.Is(err, fs.ErrPermission)
+	}
+	return st.IsDir()
+}
+
+func isAbsent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}

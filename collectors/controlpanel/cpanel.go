@@ -1,0 +1,91 @@
+package controlpanel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+)
+
+// cPanel's files.
+const (
+	cpanelDir         = "/usr/local/cpanel"
+	cpanelVersionFile = "/usr/local/cpanel/version"
+	cpupdateConf      = "/etc/cpupdate.conf"
+	tiersJSON         = "/etc/cpanel/TIERS.json"
+)
+
+func (c *Collector) cpanel(_ context.Context, a *acc) {
+	b, st := c.read(a, cpanelVersionFile, versionFileLimit, false)
+	if st == absent {
+		if !c.isDir(cpanelDir) {
+			return
+		}
+		a.note("cPanel: %s exists but %s does not; version unknown", cpanelDir, cpanelVersionFile)
+	}
+	details := map[string]string{}
+	version := ""
+	if st == present {
+		v, err := ParseCPanelVersion(b)
+		if err != nil {
+			a.fail(fmt.Errorf("parse %s: %w", cpanelVersionFile, err))
+		} else {
+			version = v.Raw
+			details["major"] = strconv.Itoa(v.Major)
+		}
+	}
+	c.cpanelUpdateConf(a, details)
+	c.cpanelTiers(a, details)
+	a.add("cpanel", version, cpanelVersionFile, details)
+}
+
+// cpanelUpdateConf adds tier, pinned, pin_major and updates from
+// /etc/cpupdate.conf.
+func (c *Collector) cpanelUpdateConf(a *acc, details map[string]string) {
+	b, st := c.read(a, cpupdateConf, configFileLimit, false)
+	if st != present {
+		return
+	}
+	conf, err := ParseCPUpdateConf(b)
+	if err != nil {
+		a.fail(fmt.Errorf("parse %s: %w", cpupdateConf, err))
+		return
+	}
+	if conf.Tier != "" {
+		details["tier"] = conf.Tier
+		details["pinned"] = strconv.FormatBool(conf.Pinned)
+		if conf.Pinned {
+			details["pin_major"] = strconv.Itoa(conf.PinMajor)
+		}
+	}
+	if conf.Updates != "" {
+		details["updates"] = conf.Updates
+	}
+	if conf.Junk > 0 {
+		a.note("%s: %d line(s) are not KEY=value and were ignored", cpupdateConf, conf.Junk)
+	}
+	for _, k := range conf.BadValues {
+		a.note("%s: the value of %s is not understood and was ignored", cpupdateConf, k)
+	}
+}
+
+// cpanelTiers records the modification time of cPanel's cached tier data,
+// which an offline patch-gap check is only as fresh as.
+func (c *Collector) cpanelTiers(a *acc, details map[string]string) {
+	st, err := c.fsys.Stat(tiersJSON)
+	switch {
+	case isAbsent(err):
+		return
+	case errors.Is(err, fs.ErrPermission):
+		a.note("%s: permission denied", tiersJSON)
+		return
+	case err != nil:
+		a.fail(fmt.Errorf("stat %s: %w", tiersJSON, err))
+		return
+	case !st.Mode().IsRegular():
+		return
+	}
+	details["tiers_json_mtime"] = st.ModTime().UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,3 @@
+# no version here
+BUILD = 4
+VERSION = 'two point four'
