@@ -1,0 +1,25 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/postgres"
+	"github.com/demarc/demarc/ingest/store/postgres/pgtest"
+	"github.com/demarc/demarc/ingest/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	pgtest.DSN(t) // skip early when PostgreSQL is not configured
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(t.Context(), pgtest.Schema(t), postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -1,0 +1,85 @@
+// Package sqlite opens the built-in store: a SQLite file through
+// modernc.org/sqlite (pure Go, no cgo), in WAL mode.
+//
+// Durability: with synchronous=FULL (the default) every commit fsyncs the
+// write-ahead log before it returns, so an acknowledged report survives a
+// crash of the process and of the machine (power loss). synchronous=NORMAL
+// skips that fsync: a process crash (SIGKILL) still loses nothing, because
+// the WAL write reached the kernel, but a power loss may roll back the most
+// recent commits. Group commit amortises the fsync over every report of a
+// batch, so FULL costs little throughput.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	// The pure-Go SQLite driver, registered as "sqlite".
+	_ "modernc.org/sqlite"
+
+	"github.com/demarc/demarc/ingest/store/sqlstore"
+)
+
+// Options tunes the SQLite store.
+type Options struct {
+	// Synchronous is "FULL" (default: durable across power loss) or
+	// "NORMAL" (durable across process crashes only).
+	Synchronous string
+	// Readers is the size of the read pool (default: GOMAXPROCS, at least 2).
+	Readers int
+}
+
+// Dialect is SQLite's.
+var Dialect = sqlstore.Dialect{Name: "sqlite"}
+
+// Open opens (creating if needed) the database file at path. Call Migrate
+// before use.
+func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open sqlite: empty path")
+	}
+	sync := o.Synchronous
+	switch sync {
+	case "":
+		sync = "FULL"
+	case "FULL", "NORMAL":
+	default:
+		return nil, fmt.Errorf("open sqlite: synchronous %q (want FULL or NORMAL)", sync)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "cache_size(-32000)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// Create the file and switch it to WAL before readers open it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(1)")
+	q.Del("_txlock")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	n := o.Readers
+	if n <= 0 {
+		n = max(2, runtime.GOMAXPROCS(0))
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return sqlstore.New(w, r, Dialect), nil
+}

@@ -1,0 +1,71 @@
+package sqlstore
+
+import "strings"
+
+// findingCols are the columns of a findings upsert, in VALUES order.
+var findingCols = []string{
+	"host_id", "finding_id", "tenant", "kind", "layer", "product", "product_key",
+	"installed", "latest", "cycle", "eol_date", "severity", "sev_rank", "responsible",
+	"rule", "rationale", "remediation", "evidence", "blocked_by", "content_hash",
+	"first_seen", "opened_at", "last_seen",
+}
+
+// hostCols are the columns written from a report into hosts (after
+// host_id, which leads the insert).
+var hostCols = []string{
+	"tenant", "hostname", "os_id", "os_version_id", "os_name", "os_pretty_name", "os_family",
+	"kernel_release", "arch", "virt_system", "virt_role", "provider", "tier", "maintenance",
+	"customer_virt", "agent_version", "latest_report_id", "scanned_at", "received_at",
+	"p_critical", "p_high", "p_medium", "p_low", "p_info",
+	"c_critical", "c_high", "c_medium", "c_low", "c_info", "provider_weight",
+}
+
+// queries are the fixed statements, rebound for the dialect once.
+type queries struct {
+	insertReport, reportByID, deleteReport string
+	hostState, insertHost, updateHost      string
+	hostFindings                           string
+	upsertFindingPrefix, upsertFindingTail string
+	findingRow                             string
+	resolvePrefix                          string
+}
+
+func buildQueries(rebind func(string) string) queries {
+	var q queries
+	q.insertReport = rebind(`INSERT INTO reports (report_id, tenant, host_id, scanned_at, received_at, sha256, body, findings, summary)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
+	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE report_id = ?`)
+	q.deleteReport = rebind(`DELETE FROM reports WHERE report_id = ?`)
+	q.hostState = `SELECT tenant, scanned_at, latest_report_id FROM hosts WHERE host_id = ?`
+	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
+		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
+	sets := make([]string, len(hostCols)-1)
+	for i, c := range hostCols[1:] {
+		sets[i] = c + " = ?"
+	}
+	q.updateHost = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
+		` WHERE host_id = ? AND tenant = ? AND (scanned_at < ? OR (scanned_at = ? AND latest_report_id < ?))`)
+	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL FROM findings WHERE host_id = ?`)
+	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
+	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
+	up := make([]string, 0, len(findingCols))
+	for _, c := range findingCols {
+		switch c {
+		case "host_id", "finding_id", "tenant", "first_seen", "opened_at":
+			continue
+		}
+		up = append(up, c+" = excluded."+c)
+	}
+	q.upsertFindingTail = ` ON CONFLICT (host_id, finding_id) DO UPDATE SET ` + strings.Join(up, ", ") +
+		`, opened_at = CASE WHEN findings.resolved_at IS NULL THEN findings.opened_at ELSE excluded.opened_at END, resolved_at = NULL`
+	q.resolvePrefix = `UPDATE findings SET resolved_at = ?, last_seen = ? WHERE host_id = ? AND resolved_at IS NULL AND finding_id IN `
+	return q
+}
+
+// placeholders is "?, ?, …" n times.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

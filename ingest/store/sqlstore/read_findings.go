@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// lastSeenExpr is a finding's last sighting: an open finding was in its
+// host's latest report.
+const lastSeenExpr = `(CASE WHEN f.resolved_at IS NULL THEN h.scanned_at ELSE f.last_seen END)`
+
+const findingSelect = `SELECT f.host_id, f.finding_id, f.tenant, f.kind, f.layer, f.product, f.installed, f.latest,
+f.cycle, f.eol_date, f.severity, f.responsible, f.rule, f.rationale, f.remediation, f.evidence, f.blocked_by,
+f.first_seen, f.opened_at, ` + lastSeenExpr + `, f.resolved_at, h.hostname, h.tier
+FROM findings f JOIN hosts h ON h.host_id = f.host_id`
+
+var findingSorts = map[string]sortSpec{
+	"":           {cols: []string{"f.opened_at", "f.host_id", "f.finding_id"}, ints: []bool{true, false, false}},
+	"opened_at":  {cols: []string{"f.opened_at", "f.host_id", "f.finding_id"}, ints: []bool{true, false, false}},
+	"severity":   {cols: []string{"f.sev_rank", "f.opened_at", "f.host_id", "f.finding_id"}, ints: []bool{true, true, false, false}},
+	"-last_seen": {cols: []string{lastSeenExpr, "f.host_id", "f.finding_id"}, ints: []bool{true, false, false}, desc: true},
+}
+
+// Findings lists findings in scope.
+func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFilter, p store.Page) (store.FindingPage, error) {
+	p = p.Clamp()
+	order, ok := findingSorts[f.Sort]
+	if !ok {
+		return store.FindingPage{}, fmt.Errorf("finding sort %q: %w", f.Sort, store.ErrInvalid)
+	}
+	w, err := findingWhere(sc, f)
+	if err != nil {
+		return store.FindingPage{}, err
+	}
+	cond, args, err := order.after(p.Cursor)
+	if err != nil {
+		return store.FindingPage{}, err
+	}
+	if cond != "" {
+		w.add(cond, args...)
+	}
+	q := s.rebind(findingSelect + w.sql() + order.orderBy() + " LIMIT ?")
+	rows, err := s.r.QueryContext(ctx, q, append(w.args, p.Limit+1)...)
+	if err != nil {
+		return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
+	}
+	defer rows.Close()
+	page := store.FindingPage{Findings: []store.Finding{}}
+	for rows.Next() {
+		fd, err := scanFinding(rows)
+		if err != nil {
+			return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
+		}
+		page.Findings = append(page.Findings, fd)
+	}
+	if err := rows.Err(); err != nil {
+		return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
+	}
+	if len(page.Findings) > p.Limit {
+		page.Findings = page.Findings[:p.Limit]
+		l := page.Findings[p.Limit-1]
+		switch order.cols[0] {
+		case "f.sev_rank":
+			page.Next = encodeCursor(l.Severity.Rank(), micros(l.OpenedAt), l.HostID, l.ID)
+		case "f.opened_at":
+			page.Next = encodeCursor(micros(l.OpenedAt), l.HostID, l.ID)
+		default:
+			page.Next = encodeCursor(micros(l.LastSeen), l.HostID, l.ID)
+		}
+	}
+	return page, nil
+}
+
+func findingWhere(sc store.Scope, f store.FindingFilter) (*where, error) {
+	w := &where{}
+	cond, args := scopeWhere(sc, "f.tenant")
+	w.add(cond, args...)
+	switch f.Status {
+	case "", store.StatusOpen:
+		w.add("f.resolved_at IS NULL")
+	case store.StatusResolved:
+		w.add("f.resolved_at IS NOT NULL")
+	case store.StatusAny:
+	default:
+		return nil, fmt.Errorf("finding status %q: %w", f.Status, store.ErrInvalid)
+	}
+	for _, c := range []struct{ col, val string }{
+		{"f.tenant", f.Tenant}, {"f.host_id", f.HostID}, {"f.responsible", string(f.Responsible)},
+		{"f.severity", string(f.Severity)}, {"f.kind", string(f.Kind)}, {"f.layer", string(f.Layer)},
+		{"f.product_key", strings.ToLower(f.Product)}, {"h.tier", string(f.Tier)},
+	} {
+		if c.val != "" {
+			w.add(c.col+" = ?", c.val)
+		}
+	}
+	return w, nil
+}
+
+func scanFinding(r scanner) (store.Finding, error) {
+	var f store.Finding
+	var kind, layer, sev, resp, evidence, tier string
+	var first, opened, last int64
+	var resolved *int64
+	err := r.Scan(&f.HostID, &f.ID, &f.Tenant, &kind, &layer, &f.Product, &f.Installed, &f.Latest,
+		&f.Cycle, &f.EOLDate, &sev, &resp, &f.Rule, &f.Rationale, &f.Remediation, &evidence, &f.BlockedBy,
+		&first, &opened, &last, &resolved, &f.Hostname, &tier)
+	if err != nil {
+		return f, err
+	}
+	f.Kind, f.Layer, f.Severity = report.Kind(kind), report.Layer(layer), report.Severity(sev)
+	f.Responsible, f.Tier = report.Responsible(resp), report.Tier(tier)
+	f.FirstSeen, f.OpenedAt, f.LastSeen = fromMicros(first), fromMicros(opened), fromMicros(last)
+	if resolved != nil {
+		t := fromMicros(*resolved)
+		f.ResolvedAt = &t
+	}
+	if err := json.Unmarshal([]byte(evidence), &f.Evidence); err != nil {
+		return f, fmt.Errorf("decode evidence: %w", err)
+	}
+	if len(f.Evidence) == 0 {
+		f.Evidence = nil
+	}
+	return f, nil
+}

@@ -1,0 +1,196 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/ingest/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	// Name is "sqlite" or "postgres"; it also names the migrations folder.
+	Name string
+	// Dollar numbers placeholders $1, $2… instead of ?.
+	Dollar bool
+	// ForUpdate is appended to the SELECT that reads a host before writing
+	// it (" FOR UPDATE" on PostgreSQL; SQLite has one writer).
+	ForUpdate string
+	// MigrationLock is run first in the migration transaction so that
+	// several replicas starting at once migrate one after the other.
+	MigrationLock string
+}
+
+// Store is a store.Store over database/sql.
+type Store struct {
+	w, r *sql.DB
+	d    Dialect
+	q    queries
+}
+
+// New wraps open databases: w takes every write (one connection for SQLite),
+// r serves reads (may be the same pool). Close closes both.
+func New(w, r *sql.DB, d Dialect) *Store {
+	s := &Store{w: w, r: r, d: d}
+	s.q = buildQueries(s.rebind)
+	return s
+}
+
+var _ store.Store = (*Store)(nil)
+
+// rebind turns ? placeholders into $n for PostgreSQL. Queries in this
+// package never contain a literal question mark.
+func (s *Store) rebind(q string) string {
+	if !s.d.Dollar {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Ping checks both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.d.Name, err)
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Migrate applies the pending embedded migrations of the dialect, each in
+// its own transaction, recording them in schema_migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	files, err := fs.Glob(migrations, "migrations/"+s.d.Name+"/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(files)
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, f := range files {
+		v, err := migrationVersion(f)
+		if err != nil {
+			return err
+		}
+		if err := s.migrateOne(ctx, f, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func migrationVersion(path string) (int64, error) {
+	base := path[strings.LastIndex(path, "/")+1:]
+	num, _, _ := strings.Cut(base, "_")
+	v, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("migration %s: bad version: %w", base, err)
+	}
+	return v, nil
+}
+
+func (s *Store) migrateOne(ctx context.Context, file string, version int64) error {
+	body, err := migrations.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read migration %s: %w", file, err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %d: begin: %w", version, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if s.d.MigrationLock != "" {
+		if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
+			return fmt.Errorf("migration %d: lock: %w", version, err)
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+		return fmt.Errorf("migration %d: check: %w", version, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range splitSQL(string(body)) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("migration %d: %w", version, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), version, micros(time.Now())); err != nil {
+		return fmt.Errorf("migration %d: record: %w", version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration %d: commit: %w", version, err)
+	}
+	return nil
+}
+
+// splitSQL splits a migration file on semicolons at line ends, dropping
+// comment lines. Migrations hold no procedural code.
+func splitSQL(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.SplitSeq(body, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// micros is t as unix microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros is the UTC time of unix microseconds us.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// scopeWhere returns the condition restricting column col to sc.
+func scopeWhere(sc store.Scope, col string) (string, []any) {
+	if sc.All() {
+		return "1=1", nil
+	}
+	// A zero Scope has tenant "": no row has an empty tenant.
+	return col + " = ?", []any{sc.Tenant()}
+}

@@ -1,0 +1,103 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/demarc/demarc/ingest/store"
+)
+
+const tokenSelect = `SELECT id, tenant, role, name, hash, created_at, revoked_at FROM tokens`
+
+// CreateToken stores t; an existing id is ErrConflict.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	res, err := s.w.ExecContext(ctx, s.rebind(`INSERT INTO tokens (id, tenant, role, name, hash, created_at)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`), t.ID, t.Tenant, string(t.Role), t.Name, t.Hash, micros(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("create token: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("token %s: %w", t.ID, store.ErrConflict)
+	}
+	return nil
+}
+
+// Token returns a token by id.
+func (s *Store) Token(ctx context.Context, id string) (store.Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, s.rebind(tokenSelect+` WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("token %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("read token: %w", err)
+	}
+	return t, nil
+}
+
+// Tokens lists every token.
+func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
+	var out []store.Token
+	err := s.each(ctx, tokenSelect+` ORDER BY created_at, id`, nil, func(r *sql.Rows) error {
+		t, err := scanToken(r)
+		out = append(out, t)
+		return err
+	})
+	return out, err
+}
+
+// RevokeToken marks a token revoked (keeping the first revocation time).
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, s.rebind(`UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`), micros(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("token %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+func scanToken(r scanner) (store.Token, error) {
+	var t store.Token
+	var role string
+	var created int64
+	var revoked *int64
+	if err := r.Scan(&t.ID, &t.Tenant, &role, &t.Name, &t.Hash, &created, &revoked); err != nil {
+		return t, err
+	}
+	t.Role, t.CreatedAt = store.Role(role), fromMicros(created)
+	if revoked != nil {
+		at := fromMicros(*revoked)
+		t.RevokedAt = &at
+	}
+	return t, nil
+}
+
+// Prune deletes reports received before cutoff, except each host's latest,
+// and findings resolved before cutoff. It returns the rows deleted.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	us := micros(cutoff)
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM reports WHERE received_at < ? AND report_id NOT IN (SELECT latest_report_id FROM hosts)`,
+		`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?`,
+	} {
+		res, err := s.w.ExecContext(ctx, s.rebind(q), us)
+		if err != nil {
+			return total, fmt.Errorf("prune: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}

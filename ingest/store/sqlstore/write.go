@@ -1,0 +1,188 @@
+package sqlstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// SaveBatch stores items in one transaction. Items are processed in
+// (host_id, report_id) order so that concurrent batches on PostgreSQL lock
+// hosts in the same order and cannot deadlock on them.
+func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.Outcome, error) {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ra, rb := items[a].Report, items[b].Report
+		return cmp.Or(cmp.Compare(ra.Host.HostID, rb.Host.HostID), cmp.Compare(ra.ReportID, rb.ReportID))
+	})
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin batch: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	out := make([]store.Outcome, len(items))
+	for _, i := range order {
+		o, err := s.saveOne(ctx, tx, &items[i])
+		if err != nil {
+			return nil, fmt.Errorf("save report %s: %w", items[i].Report.ReportID, err)
+		}
+		out[i] = o
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit batch: %w", err)
+	}
+	return out, nil
+}
+
+// hostState is what saveOne needs to know about a stored host.
+type hostState struct {
+	tenant    string
+	scannedAt int64
+	latest    string
+}
+
+func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
+	r := it.Report
+	sum := report.Summarize(r.Findings)
+	sumJSON, err := json.Marshal(sum)
+	if err != nil {
+		return store.Outcome{}, fmt.Errorf("encode summary: %w", err)
+	}
+	scanned := micros(r.ScannedAt)
+	res, err := tx.ExecContext(ctx, s.q.insertReport, r.ReportID, it.Tenant, r.Host.HostID, scanned,
+		micros(it.ReceivedAt), it.SHA256[:], it.Gzip, len(r.Findings), string(sumJSON))
+	if err != nil {
+		return store.Outcome{}, fmt.Errorf("insert report: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return store.Outcome{}, fmt.Errorf("insert report: %w", err)
+	} else if n == 0 {
+		return s.existingReport(ctx, tx, it)
+	}
+	cur, found, err := s.lockHost(ctx, tx, r.Host.HostID)
+	if err != nil {
+		return store.Outcome{}, err
+	}
+	if !found {
+		inserted, err := s.insertHost(ctx, tx, it, sum)
+		if err != nil {
+			return store.Outcome{}, err
+		}
+		if inserted {
+			err := s.syncFindings(ctx, tx, it, scanned, 0)
+			return store.Outcome{Result: store.Created, Latest: true}, err
+		}
+		// Another replica inserted the host first: it is committed now.
+		if cur, found, err = s.lockHost(ctx, tx, r.Host.HostID); err != nil {
+			return store.Outcome{}, err
+		} else if !found {
+			return store.Outcome{}, fmt.Errorf("host %s vanished", r.Host.HostID)
+		}
+	}
+	if cur.tenant != it.Tenant {
+		if _, err := tx.ExecContext(ctx, s.q.deleteReport, r.ReportID); err != nil {
+			return store.Outcome{}, fmt.Errorf("undo report: %w", err)
+		}
+		return store.Outcome{Result: store.Forbidden}, nil
+	}
+	newer := scanned > cur.scannedAt || (scanned == cur.scannedAt && r.ReportID > cur.latest)
+	if !newer {
+		return store.Outcome{Result: store.Created}, nil
+	}
+	updated, err := s.updateHost(ctx, tx, it, sum, cur)
+	if err != nil || !updated {
+		return store.Outcome{Result: store.Created}, err
+	}
+	err = s.syncFindings(ctx, tx, it, scanned, cur.scannedAt)
+	return store.Outcome{Result: store.Created, Latest: true}, err
+}
+
+// existingReport decides between Duplicate and Conflict for a report_id
+// that is already stored.
+func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
+	var tenant string
+	var sum []byte
+	err := tx.QueryRowContext(ctx, s.q.reportByID, it.Report.ReportID).Scan(&tenant, &sum)
+	if err != nil {
+		return store.Outcome{}, fmt.Errorf("read existing report: %w", err)
+	}
+	if tenant == it.Tenant && bytes.Equal(sum, it.SHA256[:]) {
+		return store.Outcome{Result: store.Duplicate}, nil
+	}
+	return store.Outcome{Result: store.Conflict}, nil
+}
+
+func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
+	var h hostState
+	err := tx.QueryRowContext(ctx, s.rebind(s.q.hostState+s.d.ForUpdate), hostID).Scan(&h.tenant, &h.scannedAt, &h.latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, fmt.Errorf("read host: %w", err)
+	}
+	return h, true, nil
+}
+
+// hostValues are the values of hostCols for a report.
+func hostValues(it *store.Incoming, sum report.Summary) []any {
+	r := it.Report
+	h, p := r.Host, r.Profile
+	return []any{
+		it.Tenant, h.Hostname, h.OS.ID, h.OS.VersionID, h.OS.Name, h.OS.PrettyName, h.OS.Family,
+		h.Kernel.Release, h.Kernel.Arch, h.Virtualization.System, h.Virtualization.Role, p.Provider,
+		string(p.Tier), p.MaintenanceAgreement, p.CustomerManagedVirtualisation, r.Agent.Version,
+		r.ReportID, micros(r.ScannedAt), micros(it.ReceivedAt),
+		sum.Provider.Critical, sum.Provider.High, sum.Provider.Medium, sum.Provider.Low, sum.Provider.Info,
+		sum.Customer.Critical, sum.Customer.High, sum.Customer.Medium, sum.Customer.Low, sum.Customer.Info,
+		weight(sum.Provider),
+	}
+}
+
+// weight orders hosts by their open provider findings, most severe first.
+func weight(c report.Counts) int64 {
+	w := int64(0)
+	for _, n := range []int{c.Critical, c.High, c.Medium, c.Low, c.Info} {
+		w = w*1000 + int64(min(n, 999))
+	}
+	return w
+}
+
+func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary) (bool, error) {
+	args := append([]any{it.Report.Host.HostID, micros(it.Report.ScannedAt)}, hostValues(it, sum)...)
+	res, err := tx.ExecContext(ctx, s.q.insertHost, args...)
+	if err != nil {
+		return false, fmt.Errorf("insert host: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("insert host: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, cur hostState) (bool, error) {
+	r := it.Report
+	scanned := micros(r.ScannedAt)
+	args := append(hostValues(it, sum)[1:], r.Host.HostID, it.Tenant, scanned, scanned, r.ReportID)
+	res, err := tx.ExecContext(ctx, s.q.updateHost, args...)
+	if err != nil {
+		return false, fmt.Errorf("update host: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update host: %w", err)
+	}
+	return n == 1, nil
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/demarc/demarc/report"
+)
+
+// Sentinel errors of every implementation; test with errors.Is.
+var (
+	// ErrNotFound is returned for an id that does not exist in the caller's
+	// scope (another tenant's host is "not found", never "forbidden").
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is returned when a unique value is already taken.
+	ErrConflict = errors.New("conflict")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store closed")
+)
+
+// Store keeps reports, hosts, findings and tokens. Implementations are safe
+// for concurrent use by several goroutines and by several processes sharing
+// one database (PostgreSQL).
+type Store interface {
+	// SaveBatch stores reports in one transaction and returns one Outcome
+	// per item, in order. It returns an error only when the transaction as
+	// a whole failed: then nothing of the batch is stored.
+	SaveBatch(ctx context.Context, items []Incoming) ([]Outcome, error)
+
+	// Hosts lists hosts in scope matching f, one page at a time.
+	Hosts(ctx context.Context, sc Scope, f HostFilter, p Page) (HostPage, error)
+	// Host returns one host in scope, or ErrNotFound.
+	Host(ctx context.Context, sc Scope, hostID string) (Host, error)
+	// Findings lists findings in scope matching f, one page at a time.
+	Findings(ctx context.Context, sc Scope, f FindingFilter, p Page) (FindingPage, error)
+	// Reports lists the report history of one host in scope, newest first.
+	Reports(ctx context.Context, sc Scope, hostID string, p Page) (ReportPage, error)
+	// ReportBody returns a stored report's decompressed JSON, or ErrNotFound
+	// (also once its body has been pruned).
+	ReportBody(ctx context.Context, sc Scope, reportID string) ([]byte, error)
+	// Summary counts the open findings in scope.
+	Summary(ctx context.Context, sc Scope) (Summary, error)
+	// Trend counts open findings per responsible party at each of the given
+	// instants (for a chart over time).
+	Trend(ctx context.Context, sc Scope, at []time.Time) ([]TrendPoint, error)
+
+	// CreateToken stores a token (its hash, never the secret).
+	CreateToken(ctx context.Context, t Token) error
+	// Token returns the token with this id, revoked or not, or ErrNotFound.
+	Token(ctx context.Context, id string) (Token, error)
+	// Tokens lists every token, oldest first.
+	Tokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks a token revoked, or returns ErrNotFound.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// Prune deletes report bodies received before cutoff (keeping each
+	// host's latest report) and findings resolved before cutoff.
+	Prune(ctx context.Context, cutoff time.Time) (int64, error)
+	// Migrate applies pending schema migrations.
+	Migrate(ctx context.Context) error
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
+
+// Scope is whose data a read may see: one tenant, or all of them.
+type Scope struct {
+	all    bool
+	tenant string
+}
+
+// TenantScope is the scope of one tenant.
+func TenantScope(tenant string) Scope { return Scope{tenant: tenant} }
+
+// AllTenants is the scope of an admin.
+func AllTenants() Scope { return Scope{all: true} }
+
+// All reports whether the scope covers every tenant.
+func (s Scope) All() bool { return s.all }
+
+// Tenant is the scoped tenant ("" for AllTenants, or for the zero Scope
+// that matches nothing).
+func (s Scope) Tenant() string { return s.tenant }
+
+// Incoming is one validated report to store.
+type Incoming struct {
+	// Tenant comes from the agent's token, never from the report.
+	Tenant string
+	// Report is the decoded, validated report.
+	Report *report.Report
+	// Gzip is the report JSON, gzip-compressed (as received, or compressed
+	// by the server).
+	Gzip []byte
+	// SHA256 is the hash of the decompressed JSON: two bodies with the same
+	// report_id and hash are the same report.
+	SHA256 [32]byte
+	// ReceivedAt is when the server received it.
+	ReceivedAt time.Time
+}
+
+// Result is what storing one Incoming did.
+type Result int
+
+// The results of storing a report.
+const (
+	// Created: a new report, stored.
+	Created Result = iota + 1
+	// Duplicate: the same report_id and body were already stored.
+	Duplicate
+	// Conflict: the report_id is taken by a different body; nothing stored.
+	Conflict
+	// Forbidden: the host id belongs to another tenant; nothing stored.
+	Forbidden
+)
+
+// String names r for logs and metrics.
+func (r Result) String() string {
+	switch r {
+	case Created:
+		return "created"
+	case Duplicate:
+		return "duplicate"
+	case Conflict:
+		return "conflict"
+	case Forbidden:
+		return "forbidden"
+	}
+	return "unknown"
+}
+
+// Outcome is the result of one item of a batch.
+type Outcome struct {
+	Result Result
+	// Latest is true when the report became its host's latest state (false
+	// for an out-of-order report stored as history).
+	Latest bool
+}
+
+// ErrInvalid is returned for a filter, sort or cursor a store cannot use.
+var ErrInvalid = errors.New("invalid query")

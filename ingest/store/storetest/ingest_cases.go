@@ -1,0 +1,150 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+func testCreateDuplicateConflict(t *testing.T, s store.Store) {
+	h := newHost(1, "acme")
+	r := h.Next(t0)
+	in := Incoming(t, "acme", r)
+	out := save(t, s, []store.Result{store.Created}, in)
+	if !out[0].Latest {
+		t.Error("first report is not the host's latest")
+	}
+	save(t, s, []store.Result{store.Duplicate}, in)
+
+	changed := *r
+	changed.DurationMS++
+	save(t, s, []store.Result{store.Conflict}, Incoming(t, "acme", &changed))
+	// The same body from another tenant is not a duplicate.
+	save(t, s, []store.Result{store.Conflict}, Incoming(t, "other", r))
+
+	reps, err := s.Reports(t.Context(), store.AllTenants(), r.Host.HostID, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps.Reports) != 1 {
+		t.Fatalf("%d reports stored, want 1", len(reps.Reports))
+	}
+	body, err := s.ReportBody(t.Context(), store.TenantScope("acme"), r.ReportID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytesEqualJSON(t, body, in) {
+		t.Error("stored body differs from the first report")
+	}
+	// A batch holding a new report and its duplicate stores it once.
+	r2 := h.Next(t0.Add(time.Hour))
+	in2 := Incoming(t, "acme", r2)
+	save(t, s, []store.Result{store.Created, store.Duplicate}, in2, in2)
+}
+
+func testForeignHost(t *testing.T, s store.Store) {
+	h := newHost(2, "acme")
+	save(t, s, []store.Result{store.Created}, Incoming(t, "acme", h.Next(t0)))
+	intruder := h.Next(t0.Add(time.Hour))
+	save(t, s, []store.Result{store.Forbidden}, Incoming(t, "evil", intruder))
+	if _, err := s.ReportBody(t.Context(), store.AllTenants(), intruder.ReportID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("forbidden report stored: err %v", err)
+	}
+	got := mustHost(t, s, store.AllTenants(), h.ID)
+	if got.Tenant != "acme" || got.ScannedAt.Equal(intruder.ScannedAt) {
+		t.Errorf("host taken over: %+v", got)
+	}
+}
+
+func testOutOfOrder(t *testing.T, s store.Store) {
+	h := newHost(3, "acme")
+	early := h.Next(t0)
+	late := h.Next(t0.Add(2 * time.Hour))
+	late.Host.Hostname = "renamed.example.net"
+	late.Findings = late.Findings[:10]
+	late.Summary = report.Summarize(late.Findings)
+	save(t, s, []store.Result{store.Created}, Incoming(t, "acme", late))
+	out := save(t, s, []store.Result{store.Created}, Incoming(t, "acme", early))
+	if out[0].Latest {
+		t.Error("an older report became the latest")
+	}
+	got := mustHost(t, s, store.AllTenants(), h.ID)
+	if got.Hostname != "renamed.example.net" || !got.ScannedAt.Equal(late.ScannedAt) || got.LatestReportID != late.ReportID {
+		t.Errorf("latest state overwritten by an older report: %+v", got)
+	}
+	open := allFindings(t, s, store.AllTenants(), store.FindingFilter{HostID: h.ID})
+	if len(open) != 10 {
+		t.Errorf("%d open findings, want the latest report's 10", len(open))
+	}
+	reps, err := s.Reports(t.Context(), store.AllTenants(), h.ID, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps.Reports) != 2 || reps.Reports[0].ReportID != late.ReportID {
+		t.Errorf("history %+v, want both reports, newest first", reps.Reports)
+	}
+}
+
+func testFindingLifecycle(t *testing.T, s store.Store) {
+	h := newHost(4, "acme")
+	sc := store.TenantScope("acme")
+	r1 := h.Next(t0)
+	save(t, s, nil, Incoming(t, "acme", r1))
+	gone := r1.Findings[0]
+
+	r2 := h.Next(t0.Add(time.Hour))
+	r2.Findings = r2.Findings[1:]
+	r2.Findings[0].Installed = "9.9.9" // changed in place: still the same finding
+	save(t, s, nil, Incoming(t, "acme", r2))
+
+	resolved := allFindings(t, s, sc, store.FindingFilter{HostID: h.ID, Status: store.StatusResolved})
+	if len(resolved) != 1 || resolved[0].ID != gone.ID {
+		t.Fatalf("resolved %v, want [%s]", ids(resolved), gone.ID)
+	}
+	f := resolved[0]
+	if f.ResolvedAt == nil || !f.ResolvedAt.Equal(r2.ScannedAt) || !f.LastSeen.Equal(r1.ScannedAt) || !f.FirstSeen.Equal(r1.ScannedAt) {
+		t.Errorf("resolved finding times: first %v last %v resolved %v", f.FirstSeen, f.LastSeen, f.ResolvedAt)
+	}
+	open := allFindings(t, s, sc, store.FindingFilter{HostID: h.ID})
+	if len(open) != 39 {
+		t.Fatalf("%d open findings, want 39", len(open))
+	}
+	for _, f := range open {
+		if !f.FirstSeen.Equal(r1.ScannedAt) || !f.OpenedAt.Equal(r1.ScannedAt) || !f.LastSeen.Equal(r2.ScannedAt) {
+			t.Errorf("open %s: first %v opened %v last %v", f.ID, f.FirstSeen, f.OpenedAt, f.LastSeen)
+		}
+		if f.ID == r2.Findings[0].ID && f.Installed != "9.9.9" {
+			t.Errorf("changed finding not updated: %+v", f.Finding)
+		}
+	}
+	// It comes back: reopened, first_seen kept, opened_at moves.
+	r3 := h.Next(t0.Add(2 * time.Hour)) // the host's full set again, gone included
+	save(t, s, nil, Incoming(t, "acme", r3))
+	back := allFindings(t, s, sc, store.FindingFilter{HostID: h.ID, Status: store.StatusAny})
+	if len(back) != 40 {
+		t.Fatalf("%d findings, want 40", len(back))
+	}
+	for _, f := range back {
+		if f.ID != gone.ID {
+			continue
+		}
+		if f.ResolvedAt != nil || !f.FirstSeen.Equal(r1.ScannedAt) || !f.OpenedAt.Equal(r3.ScannedAt) {
+			t.Errorf("reopened finding: first %v opened %v resolved %v", f.FirstSeen, f.OpenedAt, f.ResolvedAt)
+		}
+	}
+	got := mustHost(t, s, sc, h.ID)
+	if got.Open != report.Summarize(r3.Findings) {
+		t.Errorf("host counts %+v, want %+v", got.Open, report.Summarize(r3.Findings))
+	}
+}
+
+func ids(fs []store.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.HostID + "/" + f.ID
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package store
+
+import (
+	"time"
+
+	"github.com/demarc/demarc/report"
+)
+
+// Host is a host's latest state.
+type Host struct {
+	HostID         string      `json:"host_id"`
+	Tenant         string      `json:"tenant"`
+	Hostname       string      `json:"hostname"`
+	OS             report.OS   `json:"os"`
+	KernelRelease  string      `json:"kernel_release"`
+	Arch           string      `json:"arch"`
+	Virtualization string      `json:"virtualization"`
+	VirtRole       string      `json:"virtualization_role"`
+	Provider       string      `json:"provider"`
+	Tier           report.Tier `json:"tier"`
+	// MaintenanceAgreement and CustomerManagedVirtualisation are the
+	// profile flags of the latest report.
+	MaintenanceAgreement          bool   `json:"maintenance_agreement"`
+	CustomerManagedVirtualisation bool   `json:"customer_managed_virtualisation"`
+	AgentVersion                  string `json:"agent_version"`
+	// LatestReportID is the report the latest state comes from.
+	LatestReportID string `json:"latest_report_id"`
+	// ScannedAt is the scan time of the latest report.
+	ScannedAt time.Time `json:"scanned_at"`
+	// FirstSeen is the scan time of the first report received.
+	FirstSeen time.Time `json:"first_seen"`
+	// ReceivedAt is when the latest report was received.
+	ReceivedAt time.Time `json:"received_at"`
+	// Open counts the open findings by responsible party and severity.
+	Open report.Summary `json:"open"`
+}
+
+// Finding is a finding of a host as tracked over time.
+type Finding struct {
+	report.Finding
+	HostID   string      `json:"host_id"`
+	Hostname string      `json:"hostname"`
+	Tenant   string      `json:"tenant"`
+	Tier     report.Tier `json:"tier"`
+	// FirstSeen is the scan time of the first report it appeared in.
+	FirstSeen time.Time `json:"first_seen"`
+	// OpenedAt starts the current open stretch: FirstSeen, or the scan
+	// time of the report it reappeared in after being resolved.
+	OpenedAt time.Time `json:"opened_at"`
+	// LastSeen is the scan time of the last report that contained it.
+	LastSeen time.Time `json:"last_seen"`
+	// ResolvedAt is the scan time of the first newer report without it;
+	// nil while open.
+	ResolvedAt *time.Time `json:"resolved_at"`
+}
+
+// ReportMeta is one stored report in a host's history.
+type ReportMeta struct {
+	ReportID   string         `json:"report_id"`
+	HostID     string         `json:"host_id"`
+	ScannedAt  time.Time      `json:"scanned_at"`
+	ReceivedAt time.Time      `json:"received_at"`
+	Findings   int            `json:"findings"`
+	Summary    report.Summary `json:"summary"`
+	// BodyKept is false once retention pruned the body.
+	BodyKept bool `json:"body_kept"`
+}
+
+// Status selects findings by state.
+type Status string
+
+// The finding states a filter can select.
+const (
+	StatusOpen     Status = "open"
+	StatusResolved Status = "resolved"
+	StatusAny      Status = "any"
+)
+
+// HostFilter selects hosts; empty fields match everything.
+type HostFilter struct {
+	// Tenant narrows an admin's scope to one tenant.
+	Tenant string
+	Tier   report.Tier
+	// OS is an os-release ID ("ubuntu"), optionally with a version
+	// ("ubuntu:22.04").
+	OS string
+	// Responsible and Severity keep hosts with at least one open finding
+	// of that party and/or severity.
+	Responsible report.Responsible
+	Severity    report.Severity
+	// Search matches a substring of the hostname or host id.
+	Search string
+	// Sort is one of HostSorts ("" is "hostname").
+	Sort string
+}
+
+// HostSorts lists the sort orders of Hosts: by hostname, newest scan first,
+// most open provider findings first (weighted by severity).
+var HostSorts = []string{"hostname", "-scanned_at", "-provider_open"}
+
+// FindingFilter selects findings; empty fields match everything.
+type FindingFilter struct {
+	Tenant      string
+	HostID      string
+	Responsible report.Responsible
+	Severity    report.Severity
+	Kind        report.Kind
+	Layer       report.Layer
+	// Product matches the finding's product exactly (case-insensitive).
+	Product string
+	Tier    report.Tier
+	// Status defaults to StatusOpen.
+	Status Status
+	// Sort is one of FindingSorts ("" is "opened_at").
+	Sort string
+}
+
+// FindingSorts lists the sort orders of Findings: oldest open stretch
+// first, most severe first, most recently seen first.
+var FindingSorts = []string{"opened_at", "severity", "-last_seen"}
+
+// Page asks for one page: up to Limit items after Cursor (an opaque value
+// from a previous page's Next; "" for the first page).
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// Clamp returns p with Limit within 1..MaxLimit (DefaultLimit when unset).
+func (p Page) Clamp() Page {
+	switch {
+	case p.Limit <= 0:
+		p.Limit = DefaultLimit
+	case p.Limit > MaxLimit:
+		p.Limit = MaxLimit
+	}
+	return p
+}
+
+// HostPage is a page of hosts; Next is "" on the last page.
+type HostPage struct {
+	Hosts []Host `json:"hosts"`
+	Next  string `json:"next,omitempty"`
+}
+
+// FindingPage is a page of findings.
+type FindingPage struct {
+	Findings []Finding `json:"findings"`
+	Next     string    `json:"next,omitempty"`
+}
+
+// ReportPage is a page of a host's reports.
+type ReportPage struct {
+	Reports []ReportMeta `json:"reports"`
+	Next    string       `json:"next,omitempty"`
+}
+
+// Cell counts open findings of one tier, party and severity.
+type Cell struct {
+	Tier        report.Tier        `json:"tier"`
+	Responsible report.Responsible `json:"responsible"`
+	Severity    report.Severity    `json:"severity"`
+	Count       int64              `json:"count"`
+}
+
+// LayerCount counts open findings of one kind in one layer per party (the
+// end-of-life OSes and control panels of the overview).
+type LayerCount struct {
+	Kind        report.Kind        `json:"kind"`
+	Layer       report.Layer       `json:"layer"`
+	Responsible report.Responsible `json:"responsible"`
+	Count       int64              `json:"count"`
+}
+
+// Summary is the fleet at a glance.
+type Summary struct {
+	// Hosts counts hosts per tier.
+	Hosts map[report.Tier]int64 `json:"hosts"`
+	// Open counts open findings by tier × responsible × severity (cells
+	// with zero findings are omitted).
+	Open []Cell `json:"open"`
+	// EOL counts open eol and extended_support findings by layer and party.
+	EOL []LayerCount `json:"eol"`
+	// OldestProvider is the open provider finding with the oldest open
+	// stretch, nil when there is none.
+	OldestProvider *Finding `json:"oldest_provider_finding"`
+}
+
+// TrendPoint is the number of open findings per party at one instant.
+type TrendPoint struct {
+	At       time.Time `json:"at"`
+	Provider int64     `json:"provider"`
+	Customer int64     `json:"customer"`
+}
+
+// Role is what a token may do.
+type Role string
+
+// The token roles.
+const (
+	// RoleAgent posts reports into its tenant.
+	RoleAgent Role = "agent"
+	// RoleViewer reads its tenant.
+	RoleViewer Role = "viewer"
+	// RoleAdmin reads every tenant.
+	RoleAdmin Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAgent || r == RoleViewer || r == RoleAdmin }
+
+// Token is an API token as stored: its hash, never the secret.
+type Token struct {
+	ID        string     `json:"id"`
+	Tenant    string     `json:"tenant"`
+	Role      Role       `json:"role"`
+	Name      string     `json:"name"`
+	Hash      []byte     `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
