@@ -1,0 +1,187 @@
+package hypervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/pkgdb"
+	"github.com/demarc/demarc/report"
+)
+
+// DefaultTimeout bounds each command the collector runs.
+const DefaultTimeout = 10 * time.Second
+
+// maxOutput caps a command's output: version outputs are a few lines.
+const maxOutput = 1 << 20
+
+// Option configures a Collector.
+type Option func(*Collector)
+
+// WithLiveFS makes the collector read /proc, /sys, /dev and /run under the
+// root as the scanned host's live kernel view although the root is not
+// "/": for a container scanning its host at /host with those trees
+// bind-mounted, and for fixture roots in tests.
+func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
+
+// WithCommands makes the collector run its live-only commands
+// (pveversion, systemd-detect-virt, xl info, version flags) through the
+// runner although the root is not "/": for tests with a fake runner.
+func WithCommands() Option { return func(c *Collector) { c.commands = true } }
+
+// WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
+func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
+
+// Collector detects the virtualisation layer: hypervisors installed on the
+// host, and whether the host is itself a guest.
+type Collector struct {
+	deps     collectors.Deps
+	liveFS   bool
+	commands bool
+	timeout  time.Duration
+}
+
+// New returns the hypervisor collector. Live-only sources are used when
+// deps.Root is "/" or when an option says so.
+func New(deps collectors.Deps, opts ...Option) *Collector {
+	live := deps.Root.IsLive()
+	c := &Collector{deps: deps, liveFS: live, commands: live, timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return "hypervisor" }
+
+// Sources implements collectors.Collector.
+func (c *Collector) Sources() collectors.Sources {
+	return collectors.Sources{
+		Detects: "Proxmox VE, QEMU/KVM, libvirt, Xen, XCP-ng/XenServer, VMware ESXi, LXD/Incus, /dev/kvm; whether the host is a VM or container guest, and of what",
+		Files: []string{"package database (pve-manager, pve-qemu-kvm, qemu-system-x86, qemu-kvm, libvirt-daemon, lxd, incus, xen-hypervisor)",
+			pvecfgPath, "/etc/xensource-inventory", "/etc/os-release", "/snap/lxd/current/meta/snap.yaml",
+			"/sys/hypervisor/{type,version/*}", "/proc/xen/capabilities", "/sys/class/dmi/id/*", "/proc/cpuinfo",
+			"/proc/{vz,bc,lve}", "/run/systemd/container", "/run/host/container-manager", "/.dockerenv", "/run/.containerenv",
+			"/dev/{kvm,lxd/sock,incus/sock}", "/sys/module/kvm_{intel,amd}/parameters/nested"},
+		Commands: []string{"pveversion", "qemu-system-x86_64 --version", "/usr/libexec/qemu-kvm --version", "kvm --version",
+			"libvirtd --version", "virtqemud --version", "xl info", "vmware -v", "lxd --version", "incus --version",
+			"systemd-detect-virt --vm", "systemd-detect-virt --container"},
+		Privileges:  "none; xl info needs root and is skipped when it fails",
+		NotDetected: "no hypervisor software on the host; the host facts still say whether it is a guest",
+	}
+}
+
+// state is one Collect run.
+type state struct {
+	c   *Collector
+	ctx context.Context
+	db  *pkgdb.DB
+	res collectors.Result
+	sig signals
+}
+
+// Collect implements collectors.Collector.
+func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
+	s := &state{c: c, ctx: ctx}
+	db, err := c.deps.InstalledPackages(ctx)
+	switch {
+	case err == nil:
+		s.db = db
+	case !errors.Is(err, pkgdb.ErrNoDatabase):
+		s.res.Errors = append(s.res.Errors, fmt.Errorf("package database: %w", err))
+	}
+	for _, detect := range []func(){s.proxmox, s.qemu, s.libvirt, s.xen, s.xapi, s.esxi, s.lxd, s.incus, s.kvm} {
+		if ctx.Err() != nil {
+			return s.res, ctx.Err()
+		}
+		detect()
+	}
+	s.guestSignals()
+	if v := decide(s.sig); v.System != "" || v.Role != "" || len(v.Evidence) > 0 {
+		s.res.Host = &report.Host{Virtualization: v}
+	}
+	return s.res, ctx.Err()
+}
+
+func (s *state) add(comp report.Component) {
+	comp.Layer = report.LayerVirtualisation
+	s.res.Components = append(s.res.Components, comp)
+}
+
+func (s *state) fail(err error) { s.res.Errors = append(s.res.Errors, err) }
+
+func (s *state) note(format string, args ...any) {
+	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
+}
+
+// pkg returns the first of names installed, in the order given.
+func (s *state) pkg(names ...string) (pkgdb.Package, bool) {
+	if s.db == nil {
+		return pkgdb.Package{}, false
+	}
+	for _, n := range names {
+		if p := s.db.Get(n); len(p) > 0 {
+			return p[len(p)-1], true
+		}
+	}
+	return pkgdb.Package{}, false
+}
+
+// readFile reads a small host file. A missing file is ("", false) and no
+// error; any other failure is a note (permission errors are normal for
+// some files) and ("", false).
+func (s *state) readFile(p string) (string, bool) {
+	b, err := s.c.deps.Root.ReadFileLimit(p, 256<<10)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+		return "", false
+	}
+	if err != nil {
+		s.note("read %s: %v", p, err)
+		return "", false
+	}
+	return string(b), true
+}
+
+// liveFile reads p only when live files may be read.
+func (s *state) liveFile(p string) (string, bool) {
+	if !s.c.liveFS {
+		return "", false
+	}
+	v, ok := s.readFile(p)
+	return strings.TrimSpace(v), ok
+}
+
+// liveExists reports whether the live path p exists.
+func (s *state) liveExists(p string) bool { return s.c.liveFS && s.c.deps.Root.Exists(p) }
+
+// output is a command's combined output and exit code.
+type output struct {
+	text string
+	exit int
+}
+
+// command runs argv when commands may run and argv[0] is installed. ok is
+// false when it did not run or failed (the failure is recorded).
+func (s *state) command(argv ...string) (output, bool) {
+	if !s.c.commands {
+		return output{}, false
+	}
+	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {
+		return output{}, false
+	}
+	res, err := s.c.deps.Run.Run(s.ctx, execx.Cmd{Argv: argv, Timeout: s.c.timeout, MaxOutput: maxOutput})
+	if errors.Is(err, execx.ErrNotFound) {
+		return output{}, false
+	}
+	if err != nil {
+		s.fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
+		return output{}, false
+	}
+	return output{text: string(res.Stdout) + "\n" + string(res.Stderr), exit: res.ExitCode}, true
+}

@@ -1,0 +1,163 @@
+package hypervisor
+
+import (
+	"fmt"
+
+	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/report"
+)
+
+// pvecfgPath is the Perl module pve-manager's build writes its version
+// into.
+const pvecfgPath = "/usr/share/perl5/PVE/pvecfg.pm"
+
+// proxmox reports Proxmox VE: the installed version from the package
+// database (else pvecfg.pm), and on a live host the version and kernel
+// `pveversion` reports as running.
+func (s *state) proxmox() {
+	var comp *report.Component
+	if p, ok := s.pkg("pve-manager"); ok {
+		if v, err := NormalisePVE(p.Version); err != nil {
+			s.fail(fmt.Errorf("pve-manager package: %w", err))
+		} else {
+			comp = &report.Component{Product: "proxmox-ve", Version: v, Source: s.db.Source,
+				Details: map[string]string{"package_version": p.Version}}
+		}
+	}
+	if comp == nil {
+		if b, ok := s.readFile(pvecfgPath); ok {
+			if raw, _, err := ParsePvecfg([]byte(b)); err != nil {
+				s.fail(fmt.Errorf("read %s: %w", pvecfgPath, err))
+			} else {
+				v, _ := NormalisePVE(raw)
+				comp = &report.Component{Product: "proxmox-ve", Version: v, Source: pvecfgPath,
+					Details: map[string]string{"package_version": raw}}
+			}
+		}
+	}
+	if out, ok := s.command("pveversion"); ok {
+		pve, err := ParsePveversion(out.text)
+		if err != nil {
+			s.fail(fmt.Errorf("pveversion: %w", err))
+		} else {
+			running := pve.Running
+			if running == "" {
+				running = pve.Version
+			}
+			rv, _ := NormalisePVE(running)
+			if comp == nil {
+				comp = &report.Component{Product: "proxmox-ve", Version: rv, Source: "pveversion", Details: map[string]string{}}
+			}
+			comp.Details["running_version"] = rv
+			if pve.RunningKernel != "" {
+				comp.Details["running_kernel"] = pve.RunningKernel
+			}
+		}
+	}
+	if comp != nil {
+		s.add(*comp)
+		s.sig.hostStacks = append(s.sig.hostStacks, "proxmox-ve")
+	}
+}
+
+// fromPackage builds a component from the first installed package of
+// names, with the upstream version and the package's own.
+func (s *state) fromPackage(product string, names ...string) (report.Component, bool) {
+	p, ok := s.pkg(names...)
+	if !ok {
+		return report.Component{}, false
+	}
+	v, err := upver.FromPackage(p.Version)
+	if err != nil {
+		s.fail(fmt.Errorf("%s package: %w", p.Name, err))
+		return report.Component{}, false
+	}
+	return report.Component{Product: product, Version: v, Source: s.db.Source,
+		Details: map[string]string{"package": p.Name, "package_version": p.Version}}, true
+}
+
+// qemu reports QEMU/KVM userspace: package database first, then the first
+// binary that answers --version.
+func (s *state) qemu() {
+	comp, ok := s.fromPackage("qemu", "pve-qemu-kvm", "qemu-system-x86", "qemu-kvm-core", "qemu-kvm")
+	if !ok {
+		for _, bin := range []string{"qemu-system-x86_64", "/usr/libexec/qemu-kvm", "kvm"} {
+			out, ran := s.command(bin, "--version")
+			if !ran {
+				continue
+			}
+			v, pkg, err := ParseQEMUVersion(out.text)
+			if err != nil {
+				s.fail(fmt.Errorf("%s --version: %w", bin, err))
+				continue
+			}
+			comp, ok = report.Component{Product: "qemu", Version: v, Source: bin + " --version",
+				Details: map[string]string{"binary": bin}}, true
+			if pkg != "" {
+				comp.Details["package_version"] = pkg
+			}
+			break
+		}
+	}
+	if ok {
+		s.add(comp)
+		s.sig.hostStacks = append(s.sig.hostStacks, "qemu")
+	}
+}
+
+// libvirt reports libvirt: package database first, then libvirtd or the
+// modular virtqemud.
+func (s *state) libvirt() {
+	comp, ok := s.fromPackage("libvirt", "libvirt-daemon-system", "libvirt-daemon", "libvirt")
+	if !ok {
+		for _, bin := range []string{"libvirtd", "virtqemud"} {
+			out, ran := s.command(bin, "--version")
+			if !ran {
+				continue
+			}
+			v, err := ParseLibvirtdVersion(out.text)
+			if err != nil {
+				s.fail(fmt.Errorf("%s --version: %w", bin, err))
+				continue
+			}
+			comp, ok = report.Component{Product: "libvirt", Version: v, Source: bin + " --version",
+				Details: map[string]string{"binary": bin}}, true
+			break
+		}
+	}
+	if ok {
+		s.add(comp)
+		s.sig.hostStacks = append(s.sig.hostStacks, "libvirt")
+	}
+}
+
+// esxi reports VMware ESXi when its `vmware` command exists (ESXi shell).
+func (s *state) esxi() {
+	out, ok := s.command("vmware", "-v")
+	if !ok {
+		return
+	}
+	v, build, err := ParseVMwareV(out.text)
+	if err != nil {
+		s.fail(fmt.Errorf("vmware -v: %w", err))
+		return
+	}
+	s.add(report.Component{Product: "esxi", Version: v, Source: "vmware -v", Details: map[string]string{"build": build}})
+	s.sig.hostStacks = append(s.sig.hostStacks, "esxi")
+}
+
+// kvm reports /dev/kvm: the kvm module is loaded and the host can run KVM
+// guests (a nested-virtualisation guest too).
+func (s *state) kvm() {
+	if !s.liveExists("/dev/kvm") {
+		return
+	}
+	s.sig.devKVM = true
+	d := map[string]string{"dev_kvm": "true"}
+	for _, mod := range []string{"kvm_intel", "kvm_amd"} {
+		if v, ok := s.liveFile("/sys/module/" + mod + "/parameters/nested"); ok {
+			d["nested"] = fmt.Sprint(v == "Y" || v == "1")
+		}
+	}
+	s.add(report.Component{Product: "kvm", Version: "", Source: "/dev/kvm", Details: d})
+}

@@ -1,0 +1,162 @@
+// Package collectortest runs a collector against fixture roots and
+// compares the result with golden files, for collector tests laid out as
+// testdata/<case>/{rootfs/…, cmd/*.yaml, rpm-qa.out, want.json}.
+//
+// The golden holds the components, the virtualisation host facts, the
+// notes, and each error by the sentinel it wraps (errors.Is), never by its
+// text.
+package collectortest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
+	"github.com/demarc/demarc/report"
+)
+
+// RPMQueryFormat is the query pkgdb runs through `rpm --root`; a case's
+// rpm-qa.out is served as its output.
+const RPMQueryFormat = "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"
+
+// Now is the fixed clock of every case.
+var Now = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+
+// Golden is what want.json holds.
+type Golden struct {
+	Virtualization *report.Virtualization `json:"virtualization,omitempty"`
+	Components     []report.Component     `json:"components"`
+	Notes          []string               `json:"notes,omitempty"`
+	// Errors names the sentinel each partial error wraps.
+	Errors []string `json:"errors,omitempty"`
+	// Err names the sentinel the returned error wraps.
+	Err string `json:"err,omitempty"`
+}
+
+// Sentinel pairs an error value with the name a golden uses for it.
+type Sentinel struct {
+	Name string
+	Err  error
+}
+
+// common are the sentinels every collector can meet.
+var common = []Sentinel{
+	{"execx.ErrTimeout", execx.ErrTimeout}, {"execx.ErrNotFound", execx.ErrNotFound},
+	{"execx.ErrUnexpected", execx.ErrUnexpected}, {"execx.ErrOutputTooLarge", execx.ErrOutputTooLarge},
+	{"hostfs.ErrTooLarge", hostfs.ErrTooLarge}, {"hostfs.ErrLoop", hostfs.ErrLoop},
+	{"pkgdb.ErrMalformed", pkgdb.ErrMalformed}, {"fs.ErrPermission", fs.ErrPermission},
+	{"fs.ErrNotExist", fs.ErrNotExist}, {"context.DeadlineExceeded", context.DeadlineExceeded},
+	{"context.Canceled", context.Canceled},
+}
+
+// Classify names the first sentinel err wraps, "other" when none.
+func Classify(err error, extra []Sentinel) string {
+	for _, s := range append(append([]Sentinel{}, extra...), common...) {
+		if errors.Is(err, s.Err) {
+			return s.Name
+		}
+	}
+	return "other"
+}
+
+// Deps builds the dependencies of one case: its rootfs (an empty
+// directory when it has none), a Fake runner from its cmd/ directory, and
+// the rpm query answered from rpm-qa.out when present.
+func Deps(t *testing.T, caseDir string) collectors.Deps {
+	t.Helper()
+	rootDir := filepath.Join(caseDir, "rootfs")
+	if _, err := os.Stat(rootDir); err != nil {
+		rootDir = t.TempDir()
+	}
+	root, err := hostfs.New(rootDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := execx.LoadFakeDir(filepath.Join(caseDir, "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(caseDir, "rpm-qa.out")); err == nil {
+		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root.Dir(), "-qa", "--qf", RPMQueryFormat}, Stdout: string(b)})
+	}
+	return collectors.Deps{
+		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return Now },
+		Packages: pkgdb.NewCache(root, fake),
+	}
+}
+
+// Cases returns the case directories under dir (testdata).
+func Cases(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no cases under %s", dir)
+	}
+	return out
+}
+
+// Check runs c and compares the result with caseDir/want.json, rewriting
+// it when update is set. The root's directory on this machine is written
+// as ${ROOT} (it appears in `rpm --root` sources). It returns the result
+// for further assertions.
+func Check(t *testing.T, caseDir string, deps collectors.Deps, c collectors.Collector, update bool, extra []Sentinel) collectors.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := c.Collect(ctx)
+	g := Golden{Components: res.Components, Notes: res.Notes}
+	if g.Components == nil {
+		g.Components = []report.Component{}
+	}
+	if res.Host != nil {
+		v := res.Host.Virtualization
+		g.Virtualization = &v
+	}
+	for _, e := range res.Errors {
+		g.Errors = append(g.Errors, Classify(e, extra))
+	}
+	if err != nil {
+		g.Err = Classify(err, extra)
+	}
+	got, jerr := json.MarshalIndent(g, "", "  ")
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	got = bytes.ReplaceAll(append(got, '\n'), []byte(deps.Root.Dir()), []byte("${ROOT}"))
+	wantPath := filepath.Join(caseDir, "want.json")
+	if update {
+		if err := os.WriteFile(wantPath, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want, rerr := os.ReadFile(wantPath)
+	if rerr != nil {
+		t.Fatalf("%v (run with -update to create it)", rerr)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("result differs from %s (errors: %v)\ngot:\n%s", wantPath, res.Errors, got)
+	}
+	return res
+}
