@@ -10,6 +10,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
@@ -142,10 +143,22 @@ func (s *state) readFile(p string) (string, bool) {
 		return "", false
 	}
 	if err != nil {
-		s.note("read %s: %v", p, err)
+		s.note("%s", describe(p, err))
 		return "", false
 	}
 	return string(b), true
+}
+
+// describe says why p could not be read, without the scanning machine's
+// own path that os errors carry.
+func describe(p string, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "read " + p + ": permission denied"
+	case errors.Is(err, hostfs.ErrTooLarge):
+		return "read " + p + ": file too large"
+	}
+	return fmt.Sprintf("read %s: %v", p, err)
 }
 
 // liveFile reads p only when live files may be read.

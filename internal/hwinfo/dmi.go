@@ -71,12 +71,24 @@ func ReadDMI(root hostfs.Root) (DMI, []string) {
 			continue
 		}
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("read %s: %v", p, err))
+			notes = append(notes, describe(p, err))
 			continue
 		}
 		*f.dst = CleanDMI(string(b))
 	}
 	return d, notes
+}
+
+// describe says why p could not be read, without the scanning machine's
+// own path that os errors carry.
+func describe(p string, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "read " + p + ": permission denied"
+	case errors.Is(err, hostfs.ErrTooLarge):
+		return fmt.Sprintf("read %s: larger than %d bytes", p, dmiLimit)
+	}
+	return fmt.Sprintf("read %s: %v", p, err)
 }
 
 // placeholders are the strings firmware writers leave in unset SMBIOS
