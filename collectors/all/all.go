@@ -5,6 +5,8 @@ package all
 
 import (
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/collectors/kernel"
+	"github.com/demarc/demarc/collectors/osinfo"
 	"github.com/demarc/demarc/config"
 )
 
@@ -29,5 +31,7 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collect
 	return []collectors.Collector{
 		// Each collector adds one line here, e.g.:
 		// osinfo.New(with("osinfo")),
+		osinfo.New(with("osinfo")),
+		kernel.New(with("kernel")),
 	}
 }

@@ -1,0 +1,285 @@
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/report"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// rootPlaceholder stands for the fixture root's absolute path in cmd/*.yaml
+// argv and in golden files, which must not hold this machine's paths.
+const rootPlaceholder = "/ROOT"
+
+// rootRunner rewrites the fixture root's path to rootPlaceholder before
+// asking the Fake, so that `rpm --root <dir>` fixtures are portable.
+type rootRunner struct {
+	dir string
+	*execx.Fake
+}
+
+func (r rootRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
+	argv := slices.Clone(c.Argv)
+	for i, a := range argv {
+		if a == r.dir {
+			argv[i] = rootPlaceholder
+		}
+	}
+	c.Argv = argv
+	return r.Fake.Run(ctx, c)
+}
+
+// snapshot is a golden file: the kernel facts, notes, and errors counted
+// (their text is not a contract).
+type snapshot struct {
+	Kernel report.Kernel `json:"kernel"`
+	Notes  []string      `json:"notes"`
+	Errors int           `json:"errors"`
+	// Commands are the commands run, in order.
+	Commands []string `json:"commands"`
+}
+
+// runCase runs the collector over testdata/<case>: rootfs/ is the root,
+// cmd/*.yaml the commands' answers, uname.yaml (optional) the running
+// kernel; without it the root is scanned as not live.
+func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) {
+	t.Helper()
+	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := execx.LoadFakeDir(filepath.Join(dir, "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts []Option
+	if b, err := os.ReadFile(filepath.Join(dir, "uname.yaml")); err == nil {
+		var u struct{ Release, Version, Machine string }
+		if err := yaml.Unmarshal(b, &u); err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, WithUname(func() (Uname, error) { return Uname(u), nil }))
+	}
+	deps := collectors.Deps{Root: root, Run: rootRunner{root.Dir(), fake}, Log: zerolog.Nop(), Now: time.Now}
+	res, err := New(deps, opts...).Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, fake, root.Dir()
+}
+
+func TestCases(t *testing.T) {
+	t.Parallel()
+	dirs, err := filepath.Glob("testdata/*/rootfs")
+	if err != nil || len(dirs) < 9 {
+		t.Fatalf("cases: %v %v", dirs, err)
+	}
+	for _, d := range dirs {
+		dir := filepath.Dir(d)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			res, fake, rootDir := runCase(t, dir)
+			if res.Host == nil {
+				t.Fatal("no host facts")
+			}
+			snap := snapshot{Kernel: res.Host.Kernel, Notes: res.Notes, Errors: len(res.Errors), Commands: fake.Calls()}
+			b, err := json.MarshalIndent(snap, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = append(bytes.ReplaceAll(b, []byte(rootDir), []byte(rootPlaceholder)), '\n')
+			golden := filepath.Join(dir, "want.json")
+			if *update {
+				if err := os.WriteFile(golden, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test -update creates it)", err)
+			}
+			if !bytes.Equal(b, want) {
+				t.Errorf("result differs from %s:\n%s", golden, b)
+			}
+		})
+	}
+}
+
+// TestCaseInvariants checks, independently of the golden files, the facts
+// each case exists for.
+func TestCaseInvariants(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name            string
+		newest          string
+		newer, flag     bool
+		pkgs            []string
+		release, arch   string
+		noteOrEmptyNote bool
+	}{
+		{name: "debian12-newer-installed", newest: "6.1.0-28-amd64", newer: true, release: "6.1.0-26-amd64", arch: "x86_64"},
+		{name: "ubuntu2204-up-to-date", newest: "5.15.0-94-generic", release: "5.15.0-94-generic", arch: "x86_64"},
+		{name: "rhel9-kernel-core", newest: "5.14.0-427.13.1.el9_4.x86_64", flag: true, pkgs: []string{"glibc", "systemd"}, release: "5.14.0-427.13.1.el9_4.x86_64", arch: "x86_64"},
+		{name: "centos7-kernel", newest: "3.10.0-1160.119.1.el7.x86_64", newer: true, flag: true, pkgs: []string{"kernel"}, release: "3.10.0-1160.24.1.el7.x86_64", arch: "x86_64"},
+		{name: "oracle8-uek", newest: "5.15.0-208.159.3.2.el8uek.x86_64", release: "5.15.0-208.159.3.2.el8uek.x86_64", arch: "x86_64"},
+		{name: "alpine-virt-upgraded", newest: "6.6.60-0-virt", newer: true, release: "6.6.58-0-virt", arch: "x86_64"},
+		{name: "container-docker", newest: "6.1.0-28-amd64", release: "6.8.0-45-generic", arch: "x86_64", noteOrEmptyNote: true},
+		{name: "reboot-required-no-newer-kernel", newest: "5.15.0-94-generic", flag: true, pkgs: []string{"libc6", "libssl3", "linux-base"}, release: "5.15.0-94-generic", arch: "x86_64"},
+		{name: "missing-package-db", release: "6.6.30-custom", arch: "x86_64", noteOrEmptyNote: true},
+		{name: "debian-image-not-live", newest: "6.1.0-28-amd64", flag: true, arch: "x86_64"},
+		{name: "proxmox8-newer-installed", newest: "6.8.12-5-pve", newer: true, release: "6.8.12-4-pve", arch: "x86_64"},
+		{name: "debian-same-abi-rebuilt", newest: "6.1.0-28-amd64", newer: true, release: "6.1.0-28-amd64", arch: "x86_64"},
+		{name: "sles15-kernel-default", newest: "5.14.21-150500.55.39-default", newer: true, flag: true, release: "5.14.21-150500.55.36-default", arch: "x86_64"},
+	}
+	for _, c := range cases {
+		res, _, _ := runCase(t, filepath.Join("testdata", c.name))
+		k := res.Host.Kernel
+		if k.NewestInstalled != c.newest || k.NewerInstalled != c.newer || k.RebootFlag != c.flag ||
+			!slices.Equal(k.RebootPackages, c.pkgs) || k.Release != c.release || k.Arch != c.arch {
+			t.Errorf("%s: %+v", c.name, k)
+		}
+		if len(res.Errors) != 0 {
+			t.Errorf("%s: errors %v", c.name, res.Errors)
+		}
+		if c.noteOrEmptyNote && len(res.Notes) == 0 {
+			t.Errorf("%s: no note", c.name)
+		}
+	}
+}
+
+func TestNotLiveRunsNothing(t *testing.T) {
+	t.Parallel()
+	// The RHEL 9 case without its uname: rpm is read, needs-restarting is
+	// not run and nothing is said about a running kernel.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "var/lib/rpm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := hostfs.New(dir)
+	fake, err := execx.LoadFakeDir("testdata/rhel9-kernel-core/cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := collectors.Deps{Root: root, Run: rootRunner{root.Dir(), fake}, Log: zerolog.Nop()}
+	res, err := New(deps).Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := res.Host.Kernel
+	if k.Release != "" || k.NewerInstalled || k.RebootFlag || k.NewestInstalled != "5.14.0-427.13.1.el9_4.x86_64" {
+		t.Fatalf("%+v", k)
+	}
+	if calls := fake.Calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "rpm ") {
+		t.Fatalf("calls %q", calls)
+	}
+}
+
+func TestPartialFailures(t *testing.T) {
+	t.Parallel()
+	rpmDir := func(t *testing.T) (hostfs.Root, string) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "var/lib/rpm"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		root, _ := hostfs.New(dir)
+		return root, dir
+	}
+	running := WithUname(func() (Uname, error) { return Uname{Release: "5.14.0-427.13.1.el9_4.x86_64", Machine: "x86_64"}, nil })
+	rpmOut := "kernel-core\t(none):5.14.0-427.13.1.el9_4\tx86_64\n"
+	rpmArgv := []string{"rpm", "--root", rootPlaceholder, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
+
+	// needs-restarting hangs: a timeout error entry, the rest intact.
+	root, dir := rpmDir(t)
+	fake := execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	res, err := New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(ctx)
+	if err != nil || len(res.Errors) != 1 || !errors.Is(res.Errors[0], context.DeadlineExceeded) && !errors.Is(res.Errors[0], execx.ErrTimeout) {
+		t.Fatalf("hang: %v %v", res.Errors, err)
+	}
+	if res.Host.Kernel.NewestInstalled == "" {
+		t.Fatalf("hang lost the kernels: %+v", res.Host.Kernel)
+	}
+
+	// needs-restarting exits 2: an ExitError entry.
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
+	res, _ = New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(context.Background())
+	var exitErr *ExitError
+	if len(res.Errors) != 1 || !errors.As(res.Errors[0], &exitErr) || exitErr.Code != 2 || res.Host.Kernel.RebootFlag {
+		t.Fatalf("exit 2: %v %+v", res.Errors, res.Host.Kernel)
+	}
+
+	// rpm fails: an error entry; the reboot flag is still read.
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "run/reboot-needed"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Exit: 1, Stderr: "error: rpmdb open failed"})
+	res, _ = New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(context.Background())
+	if len(res.Errors) != 1 || !res.Host.Kernel.RebootFlag || res.Host.Kernel.Release == "" {
+		t.Fatalf("rpm failure: %v %+v", res.Errors, res.Host.Kernel)
+	}
+
+	// uname fails: an error entry.
+	boom := errors.New("boom")
+	res, _ = New(collectors.Deps{Root: root, Run: execx.NewFake()}, WithUname(func() (Uname, error) { return Uname{}, boom })).Collect(context.Background())
+	if !slices.ContainsFunc(res.Errors, func(e error) bool { return errors.Is(e, boom) }) {
+		t.Fatalf("uname failure: %v", res.Errors)
+	}
+}
+
+func TestBadRebootPkgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"run/reboot-required": "", "run/reboot-required.pkgs": "\x00\x01binary"}
+	for p, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _ := hostfs.New(dir)
+	res, err := New(collectors.Deps{Root: root, Run: execx.NewFake()}).Collect(context.Background())
+	if err != nil || !res.Host.Kernel.RebootFlag || len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrMalformed) {
+		t.Fatalf("%+v %v %v", res.Host.Kernel, res.Errors, err)
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := New(collectors.Deps{Root: hostfs.Live()}).Collect(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSources(t *testing.T) {
+	t.Parallel()
+	s := New(collectors.Deps{}).Sources()
+	if s.Detects == "" || s.NotDetected == "" || !slices.Contains(s.Files, "/run/reboot-required") || len(s.Commands) == 0 {
+		t.Fatalf("%+v", s)
+	}
+}
