@@ -283,3 +283,17 @@ func TestSources(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+func BenchmarkCollect(b *testing.B) {
+	root, err := hostfs.New("testdata/debian12-newer-installed/rootfs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := WithUname(func() (Uname, error) { return Uname{Release: "6.1.0-26-amd64", Machine: "x86_64"}, nil })
+	c := New(collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop()}, u)
+	for b.Loop() {
+		if _, err := c.Collect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -300,3 +300,16 @@ func TestSources(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+func BenchmarkCollect(b *testing.B) {
+	root, err := hostfs.New(filepath.Join(distrosDir, "rocky9"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := New(collectors.Deps{Root: root, Log: zerolog.Nop()})
+	for b.Loop() {
+		if _, err := c.Collect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
