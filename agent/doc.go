@@ -1,0 +1,31 @@
+// Package agent is the daemon behind `demarc agent`: it scans on a
+// schedule and delivers every report to demarc-server exactly once, in
+// order, however long the server is away.
+//
+// Schedule: a robfig/cron spec or "@every", plus a random splay per run;
+// run_on_start scans at once. A scheduled scan that comes while the last
+// one still runs is skipped and logged: never two scans at once.
+//
+// Delivery: each new report is first written to the spool (package spool)
+// behind those already waiting, then the spool is drained oldest first
+// (package deliver does the HTTP). The first failure worth retrying stops
+// the drain and arms a backoff timer with jitter (or the server's
+// Retry-After); every run drains too. A report the server refuses (a 4xx
+// other than 401/404/405/408/429) goes to rejected/ and is not retried. If
+// the spool cannot be written (read-only, full), reports are held in memory
+// (bounded) and retried, and a clear error is logged each time. When the
+// spool is full the oldest report is dropped, logged, and counted in the
+// next report's errors. A report's report_id never changes, so the server
+// stores a report sent twice once.
+//
+// Lifecycle: Run's reload channel (SIGHUP, see Signals) rebuilds the Setup
+// from the configuration; a bad one is logged and the running one kept.
+// Cancelling Run's context (SIGTERM, SIGINT) cancels an in-flight scan or
+// delivery and waits a bounded time for it; the spool's atomic writes
+// mean no partial file is ever left as a report. systemd is told READY,
+// RELOADING, STOPPING and WATCHDOG (package sdnotify). After each run the
+// node_exporter textfile is rewritten when configured (package textfile).
+//
+// The agent does not know how to scan: Setup.Scan is injected, so tests
+// run it with fakes and cmd/demarc wires the real scan.
+package agent
