@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demarc/demarc/ingest"
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/dbopen"
+)
+
+type serveFlags struct {
+	listen, tlsCert, tlsKey string
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the ingestion API, read API and metrics",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, f) },
+	}
+	cmd.Flags().StringVar(&f.listen, "listen", "", "address to listen on (default "+DefaultListen+")")
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	return cmd
+}
+
+func runServe(ctx context.Context, g *globals, f serveFlags) error {
+	cfg := g.cfg
+	if f.listen != "" {
+		cfg.Listen = f.listen
+	}
+	if f.tlsCert != "" || f.tlsKey != "" {
+		cfg.TLSCert, cfg.TLSKey = f.tlsCert, f.tlsKey
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	kind, err := dbopen.Kind(cfg.DB)
+	if err != nil {
+		return err
+	}
+	st, err := g.openStore(ctx, cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrapAdmin(ctx, g, st); err != nil {
+		return err
+	}
+	workers := cfg.Commit.Workers
+	if workers <= 0 && kind == "postgres" {
+		workers = 4
+	}
+	srv, err := ingest.New(ingest.Config{
+		Store: st, Log: log, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
+		TokenCacheTTL: cfg.TokenCacheTTL, CommitWorkers: workers, MaxBatch: cfg.Commit.MaxBatch,
+		QueueSize: cfg.Commit.Queue, Retention: cfg.Retention,
+		Limits: limits(cfg),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	hs := &http.Server{
+		Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(g.stdout, "demarc-server listening on %s://%s (database %s)\n", scheme, ln.Addr(), dbopen.Redact(cfg.DB))
+	log.Info().Str("addr", ln.Addr().String()).Str("db", dbopen.Redact(cfg.DB)).Msg("serving")
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case err = <-errc:
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
+	case s := <-sig:
+		log.Info().Str("signal", s.String()).Msg("shutting down: finishing in-flight requests and commits")
+	}
+	srv.BeginShutdown()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	srv.Close() // every queued report is committed before this returns
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+func limits(cfg Config) ingest.Limits {
+	l := ingest.DefaultLimits
+	if cfg.Limits.MaxBodyBytes > 0 {
+		l.MaxBodyBytes = cfg.Limits.MaxBodyBytes
+	}
+	if cfg.Limits.MaxJSONBytes > 0 {
+		l.MaxJSONBytes = cfg.Limits.MaxJSONBytes
+	}
+	return l
+}
+
+// bootstrapAdmin creates an admin token when the database has no token at
+// all, and prints it once.
+func bootstrapAdmin(ctx context.Context, g *globals, st store.Store) error {
+	toks, err := st.Tokens(ctx)
+	if err != nil || len(toks) > 0 {
+		return err
+	}
+	secret, t, err := ingest.NewToken("admin", store.RoleAdmin, "created on first start", time.Now())
+	if err != nil {
+		return err
+	}
+	if err := st.CreateToken(ctx, t); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(g.stdout, "Created admin token %s (shown once; store it now):\n%s\n", t.ID, secret)
+	return err
+}

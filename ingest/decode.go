@@ -1,0 +1,171 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/demarc/demarc/report"
+)
+
+// Decoding errors; test with errors.Is. The HTTP layer maps each to a
+// status (see errorStatus).
+var (
+	// ErrTooLarge: the body, compressed or decompressed, is over a limit.
+	ErrTooLarge = errors.New("report too large")
+	// ErrEncoding: a broken gzip stream.
+	ErrEncoding = errors.New("bad gzip body")
+	// ErrUnsupportedEncoding: a Content-Encoding other than gzip or none.
+	ErrUnsupportedEncoding = errors.New("unsupported content encoding")
+	// ErrMalformed: not a single JSON object of the report's shape.
+	ErrMalformed = errors.New("malformed report")
+	// ErrInvalid: well-formed JSON that breaks the schema's rules.
+	ErrInvalid = errors.New("invalid report")
+)
+
+// Limits bound what the decoder accepts.
+type Limits struct {
+	// MaxBodyBytes caps the request body as sent (compressed or not).
+	MaxBodyBytes int64
+	// MaxJSONBytes caps the decompressed JSON (gzip bombs stop here).
+	MaxJSONBytes int64
+	// MaxObjects caps the JSON objects in a report, checked before decoding
+	// so that a million empty findings cannot exhaust memory.
+	MaxObjects int
+}
+
+// DefaultLimits fit a report with thousands of pending packages with room
+// to spare (a real report with 40 findings is about 30 KB of JSON).
+var DefaultLimits = Limits{MaxBodyBytes: 2 << 20, MaxJSONBytes: 8 << 20, MaxObjects: 60000}
+
+// Decoded is a decoded, validated report with the forms the store keeps.
+type Decoded struct {
+	Report *report.Report
+	// JSON is the decompressed body.
+	JSON []byte
+	// Gzip is the body gzip-compressed: as received when it was, otherwise
+	// compressed here.
+	Gzip []byte
+	// SHA256 is the hash of JSON.
+	SHA256 [32]byte
+}
+
+// DecodeReport reads a report body sent with the given Content-Encoding
+// ("", "identity" or "gzip"), enforcing lim, and validates it. It never
+// reads more than lim.MaxBodyBytes+1 bytes from body.
+func DecodeReport(body io.Reader, contentEncoding string, lim Limits) (*Decoded, error) {
+	raw, err := readCapped(body, lim.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decoded{}
+	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
+	case "", "identity":
+		d.JSON = raw
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
+		}
+		if d.JSON, err = readCapped(zr, lim.MaxJSONBytes); err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
+		}
+		d.Gzip = raw
+	default:
+		return nil, fmt.Errorf("%w: %q (want gzip or none)", ErrUnsupportedEncoding, clip(contentEncoding))
+	}
+	if int64(len(d.JSON)) > lim.MaxJSONBytes {
+		return nil, fmt.Errorf("%w: JSON over %d bytes", ErrTooLarge, lim.MaxJSONBytes)
+	}
+	if d.Report, err = decodeJSON(d.JSON, lim); err != nil {
+		return nil, err
+	}
+	if err := Validate(d.Report); err != nil {
+		return nil, err
+	}
+	d.SHA256 = sha256.Sum256(d.JSON)
+	if d.Gzip == nil {
+		if d.Gzip, err = compress(d.JSON); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// decodeJSON parses one JSON object into a report. Unknown fields are
+// ignored (schema policy: readers ignore what they do not know).
+func decodeJSON(b []byte, lim Limits) (*report.Report, error) {
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("%w: body is not UTF-8", ErrMalformed)
+	}
+	if n := bytes.Count(b, []byte("{")); lim.MaxObjects > 0 && n > lim.MaxObjects {
+		return nil, fmt.Errorf("%w: more than %d JSON objects", ErrTooLarge, lim.MaxObjects)
+	}
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if len(t) == 0 || t[0] != '{' {
+		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformed)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, jsonProblem(err))
+	}
+	return &r, nil
+}
+
+// jsonProblem describes a JSON error without echoing the input back.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q: wrong type (%s)", clip(te.Field), te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	return "cannot decode"
+}
+
+// readCapped reads r to the end, failing with ErrTooLarge past max bytes.
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)
+	}
+	return b, nil
+}
+
+func compress(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// clip shortens a client-supplied value before it goes into a message.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,18 @@
+// Package ingest is demarc-server's HTTP side: POST /api/v1/reports with
+// authentication, limits, strict validation and group commit; the read API
+// (hosts, one host, findings, summary, trend, stored reports) scoped to the
+// caller's tenant; /metrics, /healthz and /readyz.
+//
+// A report is answered 2xx only after the transaction holding it has
+// committed: 202 on first receipt, 200 for the same report_id and body
+// again, 409 for the same report_id with another body. Concurrent reports
+// share transactions (see committer), which is how durability with fsync
+// per commit still sustains thousands of reports a second.
+//
+// Tokens ("dmc_<id>_<secret>") carry a tenant and a role (agent, viewer,
+// admin); only the SHA-256 of the secret is stored and it is compared in
+// constant time. Readers see their tenant, admins every tenant; the scope
+// is applied inside the store's queries. Pages added later (the web UI)
+// register with Server.Handle and read through Server.Store with the
+// principal's Scope.
+package ingest

@@ -1,0 +1,115 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// metrics are the server's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	reg           *prometheus.Registry
+	reports       *prometheus.CounterVec
+	rejects       *prometheus.CounterVec
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	commitSeconds prometheus.Histogram
+	batchSize     prometheus.Histogram
+	commitErrors  prometheus.Counter
+}
+
+func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.reports = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_ingest_reports_total", Help: "Reports accepted, by result (created, duplicate).",
+	}, []string{"result"})
+	m.rejects = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_ingest_rejects_total", Help: "Report posts refused, by reason.",
+	}, []string{"reason"})
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "demarc_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route"})
+	m.commitSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "demarc_store_commit_duration_seconds", Help: "Time to store one group-commit batch.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+	m.batchSize = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "demarc_store_batch_reports", Help: "Reports per group-commit batch.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+	})
+	m.commitErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "demarc_store_commit_errors_total", Help: "Reports whose commit failed.",
+	})
+	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&fleetCollector{store: s, ttl: gaugeTTL})
+	return m
+}
+
+// fleetCollector exports open findings by party and severity, read from
+// the store at scrape time and cached for ttl (scrapes of several replicas
+// see the same database).
+type fleetCollector struct {
+	store store.Store
+	ttl   time.Duration
+
+	mu     sync.Mutex
+	at     time.Time
+	cached store.Summary
+	ok     bool
+}
+
+var (
+	fleetOpenDesc = prometheus.NewDesc("demarc_fleet_open_findings",
+		"Open findings across all tenants by responsible party and severity.", []string{"responsible", "severity"}, nil)
+	fleetHostsDesc = prometheus.NewDesc("demarc_fleet_hosts", "Hosts by tier.", []string{"tier"}, nil)
+	fleetUpDesc    = prometheus.NewDesc("demarc_fleet_query_success", "1 if the fleet gauges could be read.", nil, nil)
+)
+
+func (f *fleetCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- fleetOpenDesc
+	ch <- fleetHostsDesc
+	ch <- fleetUpDesc
+}
+
+func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if time.Since(f.at) > f.ttl {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sum, err := f.store.Summary(ctx, store.AllTenants())
+		cancel()
+		f.at, f.ok = time.Now(), err == nil
+		if err == nil {
+			f.cached = sum
+		}
+	}
+	up := 0.0
+	if f.ok {
+		up = 1
+	}
+	ch <- prometheus.MustNewConstMetric(fleetUpDesc, prometheus.GaugeValue, up)
+	counts := map[[2]string]int64{}
+	for _, c := range f.cached.Open {
+		counts[[2]string{string(c.Responsible), string(c.Severity)}] += c.Count
+	}
+	for _, r := range []report.Responsible{report.ResponsibleProvider, report.ResponsibleCustomer} {
+		for _, s := range report.Severities {
+			ch <- prometheus.MustNewConstMetric(fleetOpenDesc, prometheus.GaugeValue,
+				float64(counts[[2]string{string(r), string(s)}]), string(r), string(s))
+		}
+	}
+	for _, t := range report.Tiers {
+		ch <- prometheus.MustNewConstMetric(fleetHostsDesc, prometheus.GaugeValue, float64(f.cached.Hosts[t]), string(t))
+	}
+}

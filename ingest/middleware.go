@@ -1,0 +1,202 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/ingest/store"
+)
+
+type ctxKey struct{}
+
+// requestInfo travels in a request's context: its id, who made it, and why
+// it was refused.
+type requestInfo struct {
+	id        string
+	principal *Principal
+	reason    string
+}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	i, _ := ctx.Value(ctxKey{}).(*requestInfo)
+	return i
+}
+
+func requestID(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.id
+	}
+	return ""
+}
+
+// PrincipalFrom returns the authenticated principal of a request handled
+// behind the server's auth (ok false on an unauthenticated route).
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	if i := infoFrom(ctx); i != nil && i.principal != nil {
+		return *i.principal, true
+	}
+	return Principal{}, false
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// newRequestID accepts a sane X-Request-Id from a proxy, else makes one.
+func newRequestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == "" {
+		return id
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// wrap adds to every route: a request id, panic recovery, one log line and
+// the request metrics. route is the metrics label (the pattern, never the
+// raw path).
+func (s *Server) wrap(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: newRequestID(r)}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+		w.Header().Set("X-Request-Id", info.id)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error().Str("request_id", info.id).Interface("panic", p).Bytes("stack", debug.Stack()).Msg("handler panicked")
+				if sw.status == 0 {
+					writeError(sw, r, http.StatusInternalServerError, "panic", "internal error")
+				}
+			}
+			s.logRequest(r, route, sw.status, time.Since(start), info)
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) logRequest(r *http.Request, route string, status int, d time.Duration, info *requestInfo) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	s.m.latency.WithLabelValues(route).Observe(d.Seconds())
+	lvl := zerolog.DebugLevel
+	switch {
+	case status >= 500:
+		lvl = zerolog.WarnLevel
+	case status >= 400:
+		lvl = zerolog.InfoLevel
+	}
+	e := s.log.WithLevel(lvl)
+	if !e.Enabled() {
+		return
+	}
+	e = e.Str("request_id", info.id).Str("method", r.Method).Str("route", route).Int("status", status).
+		Float64("duration_ms", float64(d.Microseconds())/1000).Str("remote", r.RemoteAddr)
+	if p := info.principal; p != nil {
+		e = e.Str("token_id", p.TokenID).Str("tenant", p.Tenant)
+	}
+	if info.reason != "" {
+		e = e.Str("reason", info.reason)
+	}
+	e.Msg("request")
+}
+
+// logFor returns the server logger carrying the request's id.
+func (s *Server) logFor(r *http.Request) *zerolog.Logger {
+	l := s.log.With().Str("request_id", requestID(r.Context())).Logger()
+	return &l
+}
+
+// authed requires a bearer token of one of roles, then applies the
+// token's rate limit. The token is never logged; only its id is.
+func (s *Server) authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="demarc"`)
+			writeError(w, r, http.StatusUnauthorized, "unauthenticated", "missing bearer token")
+			return
+		}
+		p, err := s.auth.Authenticate(r.Context(), tok)
+		if err != nil {
+			if err != ErrUnauthorized {
+				s.logFor(r).Error().Err(err).Msg("token lookup failed")
+				writeError(w, r, http.StatusServiceUnavailable, "store", "storage unavailable")
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="demarc", error="invalid_token"`)
+			writeError(w, r, http.StatusUnauthorized, "unauthenticated", "invalid or revoked token")
+			return
+		}
+		infoFrom(r.Context()).principal = &p
+		allowed := false
+		for _, role := range roles {
+			allowed = allowed || p.Role == role
+		}
+		if !allowed {
+			writeError(w, r, http.StatusForbidden, "forbidden_role", "this token's role may not do this")
+			return
+		}
+		if wait, ok := s.limits.allow(p.TokenID); !ok {
+			retryAfter(w, wait.Seconds())
+			writeError(w, r, http.StatusTooManyRequests, "rate_limited", "rate limit exceeded for this token")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// bearer extracts the token of an "Authorization: Bearer …" header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// only answers other methods with a JSON 405.
+func only(method string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
+			w.Header().Set("Allow", method)
+			writeError(w, r, http.StatusMethodNotAllowed, "method", "method not allowed")
+			return
+		}
+		h(w, r)
+	}
+}

@@ -1,0 +1,214 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/ingest/store"
+)
+
+// Config configures a Server. Zero values take the documented defaults.
+type Config struct {
+	// Store keeps everything; required.
+	Store store.Store
+	// Log receives one line per refused or failed request (successful ones
+	// at debug level) and the server's own events.
+	Log zerolog.Logger
+	// Limits bound report bodies (default DefaultLimits).
+	Limits Limits
+	// RatePerSecond and RateBurst limit requests per token (default 50/s,
+	// burst 100; negative RatePerSecond disables the limit).
+	RatePerSecond float64
+	RateBurst     int
+	// TokenCacheTTL is how long a token record is trusted before it is read
+	// again (default 10s; a revocation takes at most this long everywhere).
+	TokenCacheTTL time.Duration
+	// CommitWorkers is the number of concurrent group-commit transactions
+	// (default 1: right for SQLite's single writer; use several with
+	// PostgreSQL). MaxBatch caps the reports per transaction (default 256)
+	// and QueueSize the reports waiting (default 8192; beyond it, 503).
+	CommitWorkers, MaxBatch, QueueSize int
+	// MaxInFlight caps the report posts being decoded or awaiting commit
+	// (default 2048; beyond it, 503 with Retry-After).
+	MaxInFlight int
+	// Retention is how long report bodies and resolved findings are kept
+	// (default 90 days; each host's latest report is always kept). Negative
+	// disables pruning.
+	Retention time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.Limits == (Limits{}) {
+		c.Limits = DefaultLimits
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond, c.RateBurst = 50, 100
+	}
+	if c.TokenCacheTTL == 0 {
+		c.TokenCacheTTL = 10 * time.Second
+	}
+	c.CommitWorkers = cmpOr(c.CommitWorkers, 1)
+	c.MaxBatch = cmpOr(c.MaxBatch, 256)
+	c.QueueSize = cmpOr(c.QueueSize, 8192)
+	c.MaxInFlight = cmpOr(c.MaxInFlight, 2048)
+	if c.Retention == 0 {
+		c.Retention = 90 * 24 * time.Hour
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+func cmpOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Server is demarc-server's HTTP side: ingestion, the read API, health and
+// metrics. More pages (the web UI) are added with Handle.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	log      zerolog.Logger
+	auth     *Authenticator
+	limits   *limiters
+	m        *metrics
+	commit   *committer
+	mux      *http.ServeMux
+	inflight chan struct{}
+	stopping atomic.Bool
+	stop     chan struct{}
+	bg       sync.WaitGroup
+}
+
+// New builds a Server over cfg.Store. Close it after the HTTP server has
+// shut down.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("ingest: no store")
+	}
+	cfg.defaults()
+	s := &Server{
+		cfg: cfg, store: cfg.Store, log: cfg.Log,
+		auth:     NewAuthenticator(cfg.Store, cfg.TokenCacheTTL),
+		limits:   newLimiters(cfg.RatePerSecond, cfg.RateBurst),
+		m:        newMetrics(cfg.Store, 15*time.Second),
+		mux:      http.NewServeMux(),
+		inflight: make(chan struct{}, cfg.MaxInFlight),
+		stop:     make(chan struct{}),
+	}
+	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
+	s.routes()
+	if cfg.Retention > 0 {
+		s.bg.Go(s.pruneLoop)
+	}
+	return s, nil
+}
+
+func (s *Server) routes() {
+	viewers := []store.Role{store.RoleViewer, store.RoleAdmin}
+	s.Handle("/api/v1/reports", only(http.MethodPost, s.authed(s.postReport, store.RoleAgent)))
+	s.Handle("/api/v1/reports/{report_id}", only(http.MethodGet, s.authed(s.getReport, viewers...)))
+	s.Handle("/api/v1/hosts", only(http.MethodGet, s.authed(s.listHosts, viewers...)))
+	s.Handle("/api/v1/hosts/{host_id}", only(http.MethodGet, s.authed(s.getHost, viewers...)))
+	s.Handle("/api/v1/hosts/{host_id}/findings", only(http.MethodGet, s.authed(s.hostFindings, viewers...)))
+	s.Handle("/api/v1/hosts/{host_id}/reports", only(http.MethodGet, s.authed(s.hostReports, viewers...)))
+	s.Handle("/api/v1/findings", only(http.MethodGet, s.authed(s.listFindings, viewers...)))
+	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
+	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
+	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "not_found", "no such API endpoint")
+	}))
+	s.Handle("/healthz", only(http.MethodGet, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+	s.Handle("/readyz", only(http.MethodGet, s.ready))
+	s.Handle("/metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
+}
+
+// Handle registers h for pattern (net/http ServeMux syntax, e.g.
+// "GET /hosts/{host_id}"), wrapped like every built-in route: request id,
+// panic recovery, logging and metrics labelled with the pattern. The web
+// UI mounts its pages with it.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, s.wrap(pattern, h))
+}
+
+// Handler is the server's root handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Store is the server's store (for pages added with Handle; every read
+// must pass the principal's Scope).
+func (s *Server) Store() store.Store { return s.store }
+
+// Auth is the server's token authenticator (for a sign-in page).
+func (s *Server) Auth() *Authenticator { return s.auth }
+
+// Authed wraps h for pages added with Handle: a bearer token of one of
+// roles is required and rate-limited; PrincipalFrom gives its principal.
+func (s *Server) Authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFunc {
+	return s.authed(h, roles...)
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.stopping.Load() {
+		writeError(w, r, http.StatusServiceUnavailable, "stopping", "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.logFor(r).Warn().Err(err).Msg("readiness: store unreachable")
+		writeError(w, r, http.StatusServiceUnavailable, "store", "store unreachable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// BeginShutdown makes /readyz fail so load balancers stop sending traffic.
+func (s *Server) BeginShutdown() { s.stopping.Store(true) }
+
+// Close finishes every queued commit and stops background work. Call it
+// after http.Server.Shutdown has returned (no handler left waiting). It
+// does not close the store.
+func (s *Server) Close() {
+	s.BeginShutdown()
+	s.commit.close()
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.bg.Wait()
+}
+
+func (s *Server) pruneLoop() {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		n, err := s.store.Prune(ctx, s.cfg.Now().Add(-s.cfg.Retention))
+		cancel()
+		if err != nil {
+			s.log.Warn().Err(err).Msg("retention prune failed")
+		} else if n > 0 {
+			s.log.Info().Int64("rows", n).Msg("retention pruned old reports and resolved findings")
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
