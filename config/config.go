@@ -50,6 +50,16 @@ type Config struct {
 	TextfileDir string `yaml:"textfile_dir"`
 	// Collectors configures individual collectors.
 	Collectors CollectorsConfig `yaml:"collectors"`
+
+	// src remembers where the configuration came from, so that checks made
+	// after parsing (CheckAgent) can still name the line of a key.
+	src source
+}
+
+// source is the file name and YAML tree a Config was parsed from.
+type source struct {
+	name string
+	root *yaml.Node
 }
 
 // ReportConfig is the agent's delivery target.
@@ -147,6 +157,8 @@ type Error struct {
 	Line int
 	Key  string
 	Msg  string
+	// Err is the underlying error (a missing file), when there is one.
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -154,11 +166,18 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	if e.Key != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, msg)
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
@@ -184,7 +203,9 @@ func Parse(name string, b []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return &Config{}, nil
+			c := &Config{src: source{name: name, root: &yaml.Node{}}}
+			c.applyAgentDefaults()
+			return c, nil
 		}
 		return nil, yamlError(name, err)
 	}
@@ -192,9 +213,11 @@ func Parse(name string, b []byte) (*Config, error) {
 	if err := decodeStrict(&root, &c); err != nil {
 		return nil, yamlError(name, err)
 	}
+	c.src = source{name: name, root: &root}
 	if err := c.validate(name, &root); err != nil {
 		return nil, err
 	}
+	c.applyAgentDefaults()
 	return &c, nil
 }
 

@@ -31,7 +31,7 @@ func (c *Config) validate(name string, root *yaml.Node) error {
 			return bad("collectors.webapps.roots", "must be absolute paths, not "+quote(r))
 		}
 	}
-	return nil
+	return c.validateAgent(bad)
 }
 
 // lineOf finds the line of a dotted key ("spool.max_reports") in the

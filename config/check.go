@@ -1,0 +1,122 @@
+package config
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// MaxTokenSize caps the token file: a bearer token is one short line.
+const MaxTokenSize = 4096
+
+var (
+	// ErrEmptyToken means the token file holds no token.
+	ErrEmptyToken = errors.New("token file is empty")
+	// ErrBadToken means the token file holds more than one line or
+	// characters a bearer token cannot have.
+	ErrBadToken = errors.New("token file must hold the token alone on one line")
+	// ErrNoCertificate means a CA file holds no PEM certificate.
+	ErrNoCertificate = errors.New("no PEM certificate found")
+	// ErrNoOutput means the agent has neither report.url nor textfile_dir.
+	ErrNoOutput = errors.New("the agent needs report.url (to deliver reports), textfile_dir (for Prometheus) or both")
+)
+
+// CheckAgent checks what only the agent needs, against the file system: it
+// has somewhere to send results; the token file exists, holds a token and is
+// not world-readable (a warning); the CA file holds a certificate; the
+// client certificate and key load. Warnings are problems the agent can run
+// with; the error is the first one it cannot. `demarc scan` never calls it.
+func (c *Config) CheckAgent() (warnings []*Error, err error) {
+	problem := func(key, msg string, err error) *Error {
+		return &Error{File: c.src.name, Line: c.line(key), Key: key, Msg: msg, Err: err}
+	}
+	if c.Report.URL == "" && c.TextfileDir == "" {
+		return nil, problem("report.url", "", ErrNoOutput)
+	}
+	if c.Report.URL != "" {
+		if _, err := ReadToken(c.Report.TokenFile); err != nil {
+			return nil, problem("report.token_file", "", err)
+		}
+		if worldReadable(c.Report.TokenFile) {
+			warnings = append(warnings, problem("report.token_file",
+				fmt.Sprintf("%s is world-readable: chmod 0600 it", c.Report.TokenFile), nil))
+		}
+	}
+	if c.Report.CAFile != "" {
+		if _, err := LoadCAFile(c.Report.CAFile); err != nil {
+			return nil, problem("report.ca_file", "", err)
+		}
+	}
+	if c.Report.ClientCert != "" {
+		if _, err := tls.LoadX509KeyPair(c.Report.ClientCert, c.Report.ClientKey); err != nil {
+			return nil, problem("report.client_cert", "", fmt.Errorf("load client certificate and key: %w", err))
+		}
+		if worldReadable(c.Report.ClientKey) {
+			warnings = append(warnings, problem("report.client_key",
+				fmt.Sprintf("%s is world-readable: chmod 0600 it", c.Report.ClientKey), nil))
+		}
+	}
+	if c.TextfileDir != "" {
+		if fi, err := os.Stat(c.TextfileDir); err != nil || !fi.IsDir() {
+			warnings = append(warnings, problem("textfile_dir",
+				"is not a directory (yet): metrics are not written until it exists", err))
+		}
+	}
+	if s, err := ParseSchedule(c.Schedule); err == nil {
+		t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		if t1 := s.Next(t0); s.Next(t1).Sub(t1) < time.Minute {
+			warnings = append(warnings, problem("schedule", "runs a scan more often than once a minute", nil))
+		}
+	}
+	return warnings, nil
+}
+
+// ReadToken reads a bearer token file: one line, at most MaxTokenSize
+// bytes, surrounding white space ignored.
+func ReadToken(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxTokenSize+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > MaxTokenSize {
+		return "", fmt.Errorf("%s: %w", path, ErrBadToken)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "", fmt.Errorf("%s: %w", path, ErrEmptyToken)
+	}
+	for _, ch := range b {
+		if ch <= ' ' || ch >= 0x7f {
+			return "", fmt.Errorf("%s: %w", path, ErrBadToken)
+		}
+	}
+	return string(b), nil
+}
+
+// LoadCAFile reads PEM certificates from path into a pool.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNoCertificate)
+	}
+	return pool, nil
+}
+
+func worldReadable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().Perm()&0o004 != 0
+}
