@@ -38,7 +38,8 @@ func Check(v string) (string, error) {
 // FromPackage returns the upstream part of a deb or rpm package version:
 // the epoch ("1:") is dropped, and the version ends at the first "-"
 // (Debian revision, RPM release), "+" (repack suffixes such as +dfsg, +ds)
-// or "~" (backport suffixes such as ~deb12u1). The result must be Valid.
+// or "~" (backport suffixes such as ~deb12u1); Alpine's "_p1" becomes
+// "p1". The result must be Valid.
 func FromPackage(pkgVersion string) (string, error) {
 	v := strings.TrimSpace(pkgVersion)
 	if i := strings.IndexByte(v, ':'); i > 0 && allDigits(v[:i]) {
@@ -47,6 +48,8 @@ func FromPackage(pkgVersion string) (string, error) {
 	if i := strings.IndexAny(v, "-+~"); i >= 0 {
 		v = v[:i]
 	}
+	// Alpine writes OpenSSH's portable suffix as "_p1" ("9.7_p1-r4").
+	v = strings.Replace(v, "_p", "p", 1)
 	if !Valid(v) {
 		return "", fmt.Errorf("package version %q: %w", clip(pkgVersion), ErrInvalid)
 	}

@@ -23,6 +23,8 @@ func TestFromPackage(t *testing.T) {
 		{in: "1:10.11.6-0+deb12u1", want: "10.11.6"},
 		{in: "2.4.62-1.1.1.cpanel", want: "2.4.62"},
 		{in: "8.3", want: "8.3"},
+		{in: "9.7_p1-r4", want: "9.7p1"},
+		{in: "1.26.2-r0", want: "1.26.2"},
 		{in: "", bad: true},
 		{in: "11.x", bad: true},
 		{in: "11.x-1", bad: true},

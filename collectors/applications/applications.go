@@ -1,0 +1,170 @@
+package applications
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/pkgdb"
+	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/report"
+)
+
+// DefaultTimeout bounds each version command.
+const DefaultTimeout = 10 * time.Second
+
+// maxOutput caps a version command's output.
+const maxOutput = 1 << 20
+
+// Option configures a Collector.
+type Option func(*Collector)
+
+// WithCommands makes the collector run version commands (php -v, nginx
+// -v…) through the runner although the root is not "/": for tests with a
+// fake runner. On another root the binaries are not the scanned host's to
+// run.
+func WithCommands() Option { return func(c *Collector) { c.commands = true } }
+
+// WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
+func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
+
+// Collector reports the server software stack: PHP (every instance),
+// MySQL/MariaDB, PostgreSQL, nginx, Apache httpd and OpenSSH.
+type Collector struct {
+	deps     collectors.Deps
+	commands bool
+	timeout  time.Duration
+}
+
+// New returns the applications collector.
+func New(deps collectors.Deps, opts ...Option) *Collector {
+	c := &Collector{deps: deps, commands: deps.Root.IsLive(), timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return "applications" }
+
+// Sources implements collectors.Collector.
+func (c *Collector) Sources() collectors.Sources {
+	return collectors.Sources{
+		Detects: "PHP (EasyApache ea-php*, CloudLinux alt-php*, Plesk plesk-php*, Remi SCL, distribution), MySQL, MariaDB, PostgreSQL, nginx, Apache httpd, OpenSSH",
+		Files: []string{"package database (shared per scan)", "/opt/cpanel/ea-php*/root/usr/bin/php", "/opt/alt/php*/usr/bin/php",
+			"/opt/plesk/php/*/bin/php", "/opt/remi/php*/root/usr/bin/php", "/usr/lib/postgresql/*/bin/postgres", "/usr/pgsql-*/bin/postgres"},
+		Commands: []string{"<php> -v", "nginx -v", "mariadbd --version", "mysqld --version", "postgres --version",
+			"httpd -v", "apache2 -v", "sshd -V"},
+		Privileges:  "none",
+		NotDetected: "none of these installed: empty result; commands run only on a live root and only for what the package database does not list",
+	}
+}
+
+// state is one Collect run.
+type state struct {
+	c   *Collector
+	ctx context.Context
+	db  *pkgdb.DB
+	res collectors.Result
+}
+
+// Collect implements collectors.Collector.
+func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
+	s := &state{c: c, ctx: ctx}
+	db, err := c.deps.InstalledPackages(ctx)
+	switch {
+	case err == nil:
+		s.db = db
+	case !errors.Is(err, pkgdb.ErrNoDatabase):
+		s.res.Errors = append(s.res.Errors, fmt.Errorf("package database: %w", err))
+	}
+	for _, detect := range []func(){s.php, s.databases, s.postgresql, s.webServers, s.openssh} {
+		if ctx.Err() != nil {
+			return s.res, ctx.Err()
+		}
+		detect()
+	}
+	return s.res, ctx.Err()
+}
+
+func (s *state) add(comp report.Component) {
+	comp.Layer = report.LayerApplications
+	s.res.Components = append(s.res.Components, comp)
+}
+
+func (s *state) fail(err error) { s.res.Errors = append(s.res.Errors, err) }
+
+func (s *state) note(format string, args ...any) {
+	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
+}
+
+// pkg returns the newest installed package called name.
+func (s *state) pkg(name string) (pkgdb.Package, bool) {
+	if s.db == nil {
+		return pkgdb.Package{}, false
+	}
+	p := s.db.Get(name)
+	if len(p) == 0 {
+		return pkgdb.Package{}, false
+	}
+	return p[len(p)-1], true
+}
+
+// fromPackage builds a component from package p: the upstream version,
+// the package's own version and name. A package version that is not a
+// version is an error entry.
+func (s *state) fromPackage(product string, p pkgdb.Package) (report.Component, bool) {
+	v, err := upver.FromPackage(p.Version)
+	if err != nil {
+		s.fail(fmt.Errorf("%s package: %w", p.Name, err))
+		return report.Component{}, false
+	}
+	return report.Component{Product: product, Version: v, Source: s.db.Source,
+		Details: map[string]string{"package": p.Name, "package_version": p.Version}}, true
+}
+
+// command runs argv when commands may run and argv[0] is installed; ok is
+// false when it did not run or failed (the failure is recorded). Output
+// is stdout and stderr together: nginx and old sshd write to stderr.
+func (s *state) command(argv ...string) (string, bool) {
+	if !s.c.commands {
+		return "", false
+	}
+	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {
+		return "", false
+	}
+	res, err := s.c.deps.Run.Run(s.ctx, execx.Cmd{Argv: argv, Timeout: s.c.timeout, MaxOutput: maxOutput})
+	if errors.Is(err, execx.ErrNotFound) {
+		return "", false
+	}
+	if err != nil {
+		s.fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
+		return "", false
+	}
+	return string(res.Stdout) + "\n" + string(res.Stderr), true
+}
+
+// fromBinary runs argv and parses its output into a component; ok is
+// false when the binary is absent or its output did not parse (recorded).
+func (s *state) fromBinary(parse func(string) (BinaryVersion, error), argv ...string) (report.Component, bool) {
+	out, ran := s.command(argv...)
+	if !ran {
+		return report.Component{}, false
+	}
+	bv, err := parse(out)
+	if err != nil {
+		s.fail(fmt.Errorf("%s: %w", strings.Join(argv, " "), err))
+		return report.Component{}, false
+	}
+	comp := report.Component{Product: bv.Product, Version: bv.Version, Source: strings.Join(argv, " "),
+		Details: map[string]string{"binary": argv[0]}}
+	if bv.Raw != bv.Version {
+		comp.Details["package_version"] = bv.Raw
+	}
+	return comp, true
+}

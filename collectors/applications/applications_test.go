@@ -1,0 +1,51 @@
+package applications
+
+import (
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/demarc/demarc/internal/collectortest"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/upver"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*/want.json")
+
+var sentinels = []collectortest.Sentinel{
+	{Name: "applications.ErrUnrecognized", Err: ErrUnrecognized},
+	{Name: "upver.ErrInvalid", Err: upver.ErrInvalid},
+}
+
+// TestCases runs the collector on every testdata case. Cases named
+// offline-* run as a mounted root (no commands); the others answer
+// commands from cmd/.
+func TestCases(t *testing.T) {
+	for _, dir := range collectortest.Cases(t, "testdata") {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			deps := collectortest.Deps(t, dir)
+			var opts []Option
+			if !strings.HasPrefix(name, "offline-") {
+				opts = []Option{WithCommands(), WithTimeout(200 * time.Millisecond)}
+			}
+			collectortest.Check(t, dir, deps, New(deps, opts...), *update, sentinels)
+			calls := deps.Run.(*execx.Fake).Calls()
+			if strings.HasPrefix(name, "offline-") && len(calls) > 0 {
+				t.Errorf("offline root ran commands: %v", calls)
+			}
+			// The package database answers first: no version command runs
+			// for a product it lists.
+			for _, c := range calls {
+				if strings.HasPrefix(name, "lamp-") || strings.HasPrefix(name, "rhel9") {
+					if !strings.HasPrefix(c, "rpm ") {
+						t.Errorf("ran %q although the package database answered", c)
+					}
+				}
+			}
+		})
+	}
+}
