@@ -5,8 +5,10 @@ package all
 
 import (
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/collectors/controlpanel"
 	"github.com/demarc/demarc/collectors/kernel"
 	"github.com/demarc/demarc/collectors/osinfo"
+	"github.com/demarc/demarc/collectors/webapps"
 	"github.com/demarc/demarc/config"
 )
 
@@ -33,5 +35,7 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collect
 		// osinfo.New(with("osinfo")),
 		osinfo.New(with("osinfo")),
 		kernel.New(with("kernel")),
+		controlpanel.New(with("controlpanel")),
+		webapps.New(with("webapps"), cfg.Webapps),
 	}
 }

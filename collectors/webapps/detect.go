@@ -1,0 +1,202 @@
+package webapps
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/demarc/demarc/internal/hostfs"
+)
+
+// Head sizes: only the start of a version file is read. WordPress's
+// assignments sit in the first 2 KiB; Drupal's VERSION follows a long doc
+// comment.
+const (
+	wpHead    = 8 << 10
+	otherHead = 32 << 10
+)
+
+// errNotRegular means a marker path is a directory, device or FIFO.
+var errNotRegular = errors.New("not a regular file")
+
+// marker is one file whose presence and content identify an application.
+type marker struct {
+	rel   string // relative to the site's directory
+	head  int64
+	parse func([]byte) (version, locale string, err error)
+	// quiet markers are weak evidence: a file that does not parse is not
+	// worth a note (includes/bootstrap.inc is not Drupal's alone).
+	quiet bool
+	// internal are the site's own subdirectories, not walked for more
+	// sites.
+	internal []string
+}
+
+// app is an application and its markers, tried in order: the first that
+// yields a version wins.
+type app struct {
+	product string
+	markers []marker
+}
+
+var (
+	joomlaInternal = []string{"administrator", "api", "cache", "cli", "components", "images", "includes",
+		"installation", "language", "layouts", "libraries", "media", "modules", "plugins", "templates", "tmp"}
+	drupalInternal  = []string{"core", "modules", "profiles", "sites", "themes", "vendor", "libraries"}
+	drupal7Internal = []string{"includes", "misc", "modules", "profiles", "scripts", "sites", "themes"}
+)
+
+// apps is every application the collector recognises.
+var apps = []app{
+	{"wordpress", []marker{
+		{rel: "wp-includes/version.php", head: wpHead, parse: ParseWordPress,
+			internal: []string{"wp-admin", "wp-content", "wp-includes"}},
+	}},
+	{"joomla", []marker{
+		{rel: "administrator/manifests/files/joomla.xml", head: otherHead, parse: noLocale(ParseJoomlaManifest), internal: joomlaInternal},
+		{rel: "libraries/src/Version.php", head: otherHead, parse: noLocale(ParseJoomlaVersionPHP), internal: joomlaInternal},
+	}},
+	{"drupal", []marker{
+		{rel: "core/lib/Drupal.php", head: otherHead, parse: noLocale(ParseDrupal), internal: drupalInternal},
+		{rel: "web/core/lib/Drupal.php", head: otherHead, parse: noLocale(ParseDrupal), internal: []string{"web", "vendor"}},
+		{rel: "docroot/core/lib/Drupal.php", head: otherHead, parse: noLocale(ParseDrupal), internal: []string{"docroot", "vendor"}},
+		{rel: "includes/bootstrap.inc", head: otherHead, parse: noLocale(ParseDrupal), quiet: true, internal: drupal7Internal},
+	}},
+}
+
+func noLocale(f func([]byte) (string, error)) func([]byte) (string, string, error) {
+	return func(b []byte) (string, string, error) {
+		v, err := f(b)
+		return v, "", err
+	}
+}
+
+// site is one application found.
+type site struct {
+	product, version, locale string
+	path, source             string
+}
+
+// detect looks for every application in directory d, whose listing is
+// names (nil when the listing was cut short), and returns the names of the
+// subdirectories that belong to the sites found.
+func (w *walker) detect(d dirItem, names map[string]bool) map[string]bool {
+	skip := map[string]bool{}
+	for _, a := range apps {
+		s, m, problems := w.detectApp(d, names, a)
+		if s == nil {
+			for _, p := range problems {
+				w.siteNote("%s", p)
+			}
+			continue
+		}
+		w.sites = append(w.sites, *s)
+		for _, n := range m.internal {
+			skip[n] = true
+		}
+	}
+	return skip
+}
+
+// detectApp tries a's markers in order and returns the site of the first
+// that yields a version, or the problems met on the way.
+func (w *walker) detectApp(d dirItem, names map[string]bool, a app) (*site, marker, []string) {
+	var problems []string
+	for _, m := range a.markers {
+		first, _, _ := strings.Cut(m.rel, "/")
+		if names != nil && !names[first] {
+			continue
+		}
+		b, err := w.readMarker(d, m.rel, m.head)
+		if isAbsent(err) {
+			continue
+		}
+		src := path.Join(d.host, m.rel)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: cannot read (%s)", src, describe(err)))
+			continue
+		}
+		v, loc, err := m.parse(b)
+		if err != nil {
+			if !m.quiet {
+				problems = append(problems, fmt.Sprintf("%s: %s; site skipped", src, describe(err)))
+			}
+			continue
+		}
+		return &site{product: a.product, version: v, locale: loc, path: d.host, source: src}, m, nil
+	}
+	return nil, marker{}, problems
+}
+
+// readMarker reads the head of the file rel below d. It walks rel's
+// components with lstat on the scanning machine's path; when one is a
+// symlink it reads through the host root instead, so that an absolute
+// link resolves inside the root and a loop ends in an error.
+func (w *walker) readMarker(d dirItem, rel string, head int64) ([]byte, error) {
+	parts := strings.Split(rel, "/")
+	cur := d.real
+	for i, p := range parts {
+		cur = filepath.Join(cur, p)
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return w.readViaRoot(path.Join(d.host, rel), head)
+		}
+		last := i == len(parts)-1
+		if !last && !fi.IsDir() {
+			return nil, fs.ErrNotExist
+		}
+		if last && !fi.Mode().IsRegular() {
+			return nil, errNotRegular
+		}
+	}
+	// O_NONBLOCK: should the file have been swapped for a FIFO since the
+	// lstat, the open must not wait for a writer.
+	f, err := os.OpenFile(cur, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, head))
+}
+
+func (w *walker) readViaRoot(host string, head int64) ([]byte, error) {
+	st, err := w.root.Stat(host)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	return w.root.ReadHead(host, head)
+}
+
+func isAbsent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// describe names an error in words that carry no path of the scanning
+// machine.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.Is(err, hostfs.ErrLoop), errors.Is(err, syscall.ELOOP):
+		return "symbolic link loop"
+	case errors.Is(err, errNotRegular):
+		return "not a regular file"
+	case errors.Is(err, ErrNotPHP):
+		return "not a PHP file"
+	case errors.Is(err, ErrMalformed):
+		return "no valid version in it"
+	}
+	return "unreadable"
+}

@@ -1,0 +1,3 @@
+<?php
+// stand-in: no credentials
+define( 'DB_NAME', 'wp' );
