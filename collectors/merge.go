@@ -36,8 +36,15 @@ func MergeHost(dst *report.Host, src *report.Host) {
 		k.RebootPackages = sk.RebootPackages
 	}
 	v, sv := &dst.Virtualization, src.Virtualization
-	setStr(&v.System, sv.System)
-	setStr(&v.Role, sv.Role)
+	if len(sv.Evidence) > 0 {
+		// A collector that gives its evidence has decided system and role
+		// as a whole, bare metal ("") included: the later one refines the
+		// earlier (hypervisor after osinfo's gopsutil guess).
+		v.System, v.Role = sv.System, sv.Role
+	} else {
+		setStr(&v.System, sv.System)
+		setStr(&v.Role, sv.Role)
+	}
 	v.Evidence = append(v.Evidence, sv.Evidence...)
 }
 

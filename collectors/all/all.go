@@ -5,7 +5,10 @@ package all
 
 import (
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/collectors/applications"
 	"github.com/demarc/demarc/collectors/controlpanel"
+	"github.com/demarc/demarc/collectors/firmware"
+	"github.com/demarc/demarc/collectors/hypervisor"
 	"github.com/demarc/demarc/collectors/kernel"
 	"github.com/demarc/demarc/collectors/osinfo"
 	"github.com/demarc/demarc/collectors/webapps"
@@ -37,5 +40,8 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collect
 		kernel.New(with("kernel")),
 		controlpanel.New(with("controlpanel")),
 		webapps.New(with("webapps"), cfg.Webapps),
+		hypervisor.New(with("hypervisor")),
+		firmware.New(with("firmware")),
+		applications.New(with("applications")),
 	}
 }
