@@ -1,6 +1,7 @@
 package applications
 
 import (
+	"context"
 	"flag"
 	"path/filepath"
 	"strings"
@@ -47,5 +48,16 @@ func TestCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCollect measures one collection of the plesk-php-ubuntu2204 case, package
+// database read included.
+func BenchmarkCollect(b *testing.B) {
+	for b.Loop() {
+		deps := collectortest.Deps(b, filepath.Join("testdata", "plesk-php-ubuntu2204"))
+		if _, err := New(deps, WithCommands()).Collect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

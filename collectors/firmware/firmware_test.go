@@ -103,3 +103,14 @@ func FuzzParseBMCRevision(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCollect measures one collection of the colo-dell-r6515 case, package
+// database read included.
+func BenchmarkCollect(b *testing.B) {
+	for b.Loop() {
+		deps := collectortest.Deps(b, filepath.Join("testdata", "colo-dell-r6515"))
+		if _, err := New(deps, WithLiveFS()).Collect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package hypervisor
 
 import (
+	"context"
 	"flag"
 	"path/filepath"
 	"strings"
@@ -41,5 +42,16 @@ func TestCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCollect measures one collection of the pve8 case, package
+// database read included.
+func BenchmarkCollect(b *testing.B) {
+	for b.Loop() {
+		deps := collectortest.Deps(b, filepath.Join("testdata", "pve8"))
+		if _, err := New(deps, WithLiveFS(), WithCommands()).Collect(context.Background()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

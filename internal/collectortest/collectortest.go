@@ -74,7 +74,7 @@ func Classify(err error, extra []Sentinel) string {
 // Deps builds the dependencies of one case: its rootfs (an empty
 // directory when it has none), a Fake runner from its cmd/ directory, and
 // the rpm query answered from rpm-qa.out when present.
-func Deps(t *testing.T, caseDir string) collectors.Deps {
+func Deps(t testing.TB, caseDir string) collectors.Deps {
 	t.Helper()
 	rootDir := filepath.Join(caseDir, "rootfs")
 	if _, err := os.Stat(rootDir); err != nil {
