@@ -8,7 +8,9 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// service is a product found by package name, else by its binary.
+// service is a product found by package name, else by its binary. Only
+// server packages count: RPM's "mariadb" and "openssh" are the client and
+// common packages.
 type service struct {
 	product string
 	// packages are tried in order; the first installed one answers.
@@ -21,7 +23,7 @@ type service struct {
 
 var (
 	mariadb = service{product: "mariadb",
-		packages: []string{"mariadb-server", "MariaDB-server", "mariadb-server-core", "mariadb"}}
+		packages: []string{"mariadb-server", "MariaDB-server", "mariadb-server-core"}}
 	mysql = service{product: "mysql",
 		packages: []string{"mysql-server", "mysql-community-server", "mysql-server-core", "percona-server-server"}}
 	nginx = service{product: "nginx",
@@ -31,7 +33,7 @@ var (
 		packages: []string{"apache2", "httpd", "ea-apache24", "apache2-bin"},
 		binaries: [][]string{{"httpd", "-v"}, {"apache2", "-v"}}, parse: ParseApacheVersion}
 	openssh = service{product: "openssh",
-		packages: []string{"openssh-server", "openssh"},
+		packages: []string{"openssh-server"},
 		binaries: [][]string{{"sshd", "-V"}}, parse: ParseSSHVersion}
 )
 

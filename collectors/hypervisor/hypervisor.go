@@ -73,7 +73,7 @@ func (c *Collector) Sources() collectors.Sources {
 		Commands: []string{"pveversion", "qemu-system-x86_64 --version", "/usr/libexec/qemu-kvm --version", "kvm --version",
 			"libvirtd --version", "virtqemud --version", "xl info", "vmware -v", "lxd --version", "incus --version",
 			"systemd-detect-virt --vm", "systemd-detect-virt --container"},
-		Privileges:  "none; xl info needs root and is skipped when it fails",
+		Privileges:  "none; xl info needs root (a non-zero exit is a note) and runs only in a dom0 whose /sys/hypervisor is unreadable",
 		NotDetected: "no hypervisor software on the host; the host facts still say whether it is a guest",
 	}
 }
@@ -138,7 +138,11 @@ func (s *state) pkg(names ...string) (pkgdb.Package, bool) {
 // error; any other failure is a note (permission errors are normal for
 // some files) and ("", false).
 func (s *state) readFile(p string) (string, bool) {
-	b, err := s.c.deps.Root.ReadFileLimit(p, 256<<10)
+	limit := int64(256 << 10)
+	if p == "/proc/cpuinfo" {
+		limit = 16 << 20 // about 1.4 KiB per logical CPU
+	}
+	b, err := s.c.deps.Root.ReadFileLimit(p, limit)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
 		return "", false
 	}

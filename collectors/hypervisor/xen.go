@@ -30,7 +30,9 @@ func (s *state) xen() {
 		}
 	}
 	if comp == nil && dom0 {
-		if out, ok := s.command("xl", "info"); ok {
+		if out, ok := s.command("xl", "info"); ok && out.exit != 0 {
+			s.note("xl info: exit %d (it needs root)", out.exit)
+		} else if ok {
 			if x, err := ParseXLInfo(out.text); err != nil {
 				s.fail(fmt.Errorf("xl info: %w", err))
 			} else {
