@@ -1,0 +1,43 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/demarc/demarc/report"
+)
+
+// thirdPartyRepo matches package versions built by a repository other
+// than the distribution's: Ondřej Surý's PHP (deb.sury.org, "+0~2024…",
+// ".gbp"), Remi, IUS, MariaDB's ("+maria~"), PGDG ("pgdg"), nginx.org
+// ("-1~bookworm", ".ngx"), MySQL's APT/Yum repositories ("-1debian12",
+// "-1ubuntu22.04"), cPanel/CloudLinux/Plesk builds.
+var thirdPartyRepo = regexp.MustCompile(`(?i)sury|\+0~\d|\.gbp|remi|\bius\b|\.ius|maria~|pgdg|\.ngx|-\d+~[a-z]+$|-\d+debian\d|-\d+ubuntu\d\d\.\d\d$|cpanel|cloudlinux|plesk`)
+
+// distroRevision matches a distribution's own build revision: Debian
+// ("-1", "+deb12u1", "~deb12u1"), Ubuntu ("ubuntu0.22.04.1"), RHEL-likes
+// (".el9", ".el8_10", "module+el8"), SUSE ("150500.3.12.1"), Alpine
+// ("-r2").
+var distroRevision = regexp.MustCompile(`(?i)[+~]deb\d+u\d+|ubuntu\d*\.|\d+ubuntu\d+$|\.el\d+|module\+el|-\d+(\.\d+)*$|-r\d+$|\.\d{6}\.`)
+
+// distroPackaged reports whether an application came from the OS's own
+// repositories: reported from the package database (a package version),
+// not a panel's or vendor's build (PHP instances other than "system"), and
+// a package version with a distribution revision and no third-party
+// repository marker. A heuristic: see doc.go.
+func (x *evaluation) distroPackaged(c report.Component) bool {
+	pv := detail(c, "package_version")
+	if pv == "" {
+		return false
+	}
+	if c.Product == "php" && !strings.HasPrefix(detail(c, "instance"), "system") {
+		return false
+	}
+	if strings.HasPrefix(detail(c, "package"), "mysql-community") {
+		return false
+	}
+	if thirdPartyRepo.MatchString(pv) {
+		return false
+	}
+	return distroRevision.MatchString(pv)
+}

@@ -1,0 +1,87 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules/lifecycle"
+)
+
+// evaluation is one Evaluate call's state.
+type evaluation struct {
+	e        *Engine
+	in       Input
+	at       time.Time
+	profile  report.Profile
+	provider string
+
+	os       hostOS
+	findings []report.Finding
+	notes    []report.Note
+	unjudged []string
+}
+
+// hostOS is the operating system as the rules see it.
+type hostOS struct {
+	id, version, name string // os-release ID and VERSION_ID, display name
+	product           *lifecycle.Product
+	status            lifecycle.Status
+	findingID         string // the OS lifecycle finding, for blocked_by
+	findingKind       report.Kind
+}
+
+func (x *evaluation) note(format string, a ...any) {
+	x.notes = append(x.notes, report.Note{Collector: "rules", Message: fmt.Sprintf(format, a...)})
+}
+
+// add appends a finding.
+func (x *evaluation) add(f report.Finding) { x.findings = append(x.findings, f) }
+
+// component dispatches one observed component to its layer's rules.
+func (x *evaluation) component(c report.Component) {
+	switch c.Layer {
+	case report.LayerOperatingSystem:
+		// judged once, in operatingSystem
+	case report.LayerControlPanel:
+		x.controlPanel(c)
+	case report.LayerVirtualisation:
+		x.virtualisation(c)
+	case report.LayerApplications:
+		x.application(c)
+	case report.LayerThirdPartyApps:
+		x.thirdPartyApp(c)
+	case report.LayerPhysicalHost:
+		x.physicalHost(c)
+	default:
+		x.unjudged = append(x.unjudged, c.Product)
+	}
+}
+
+// noteUnjudged says once which components have no lifecycle data.
+func (x *evaluation) noteUnjudged() {
+	if len(x.unjudged) == 0 {
+		return
+	}
+	sort.Strings(x.unjudged)
+	x.note("no lifecycle data for %s: not judged here (OS-packaged software is covered by pending OS updates)",
+		strings.Join(x.unjudged, ", "))
+}
+
+// dayOf formats a date for a sentence.
+func dayOf(d lifecycle.Date) string {
+	if d.IsZero() {
+		return "an unpublished date"
+	}
+	return d.Human()
+}
+
+// detail returns a component detail.
+func detail(c report.Component, key string) string {
+	if c.Details == nil {
+		return ""
+	}
+	return strings.TrimSpace(c.Details[key])
+}

@@ -1,0 +1,231 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules/lifecycle"
+)
+
+// rollingOS are os-release IDs of rolling releases: no cycles, judged by
+// pending updates only.
+var rollingOS = map[string]bool{"arch": true, "manjaro": true, "gentoo": true, "opensuse-tumbleweed": true, "void": true}
+
+// operatingSystem judges the OS release: from the operating_system
+// component, else Host.OS.
+func (x *evaluation) operatingSystem() {
+	c, ok := x.osComponent()
+	if !ok {
+		return
+	}
+	x.os.id, x.os.version = strings.ToLower(c.Product), c.Version
+	x.os.name = firstNonEmpty(x.in.Host.OS.Name, detail(c, "pretty_name"), c.Product)
+	p := x.osProduct()
+	x.os.product = p
+	if p != nil {
+		x.os.name = p.Title
+	}
+	if rollingOS[x.os.id] {
+		x.note("%s is a rolling release without release cycles: judged by its pending updates only", x.os.name)
+		return
+	}
+	s := x.newSubject(c, p)
+	s.layer = report.LayerOperatingSystem
+	if p == nil {
+		x.os.status = lifecycle.Status{State: lifecycle.StateUnknown, DaysLeft: -1,
+			Why: fmt.Sprintf("no lifecycle data for the operating system %q", x.os.id)}
+	} else {
+		x.os.status = p.Evaluate(c.Version, x.at)
+	}
+	if x.os.status.State == lifecycle.StateUnknown && x.os.version == "" {
+		x.os.status.Why = "the release has no VERSION_ID (a testing or unstable branch has no release cycle)"
+	}
+	o := x.matrixOwner(report.LayerOperatingSystem)
+	var g gap
+	if x.os.status.State == lifecycle.StateUnknown {
+		g = x.unknownGap(s, x.os.status)
+	} else if sg, ok := x.stateGap(s, x.os.status); ok {
+		g = sg
+	} else if mg, ok := x.majorGap(s, x.os.status); ok {
+		g = mg
+	} else {
+		return // current and newest; point releases are judged through pending updates
+	}
+	x.os.findingKind = g.kind
+	x.os.findingID = x.finish(g, o)
+}
+
+// osComponent returns the OS as a component: the collector's, else one
+// made from Host.OS.
+func (x *evaluation) osComponent() (report.Component, bool) {
+	for _, c := range x.in.Components {
+		if c.Layer == report.LayerOperatingSystem && c.Product != "" {
+			return c, true
+		}
+	}
+	h := x.in.Host.OS
+	if h.ID == "" {
+		return report.Component{}, false
+	}
+	return report.Component{Layer: report.LayerOperatingSystem, Product: h.ID, Version: h.VersionID,
+		Source: firstNonEmpty(h.Source, "host.os"), Details: map[string]string{"pretty_name": h.PrettyName}}, true
+}
+
+// osProduct maps the os-release ID to lifecycle data: CentOS Stream
+// shares ID "centos" with CentOS Linux and is told apart by its name.
+func (x *evaluation) osProduct() *lifecycle.Product {
+	id := x.os.id
+	if id == "centos" {
+		name := x.in.Host.OS.Name + " " + x.in.Host.OS.PrettyName
+		for _, c := range x.in.Components {
+			if c.Layer == report.LayerOperatingSystem {
+				name += " " + detail(c, "pretty_name")
+			}
+		}
+		if strings.Contains(strings.ToLower(name), "stream") {
+			id = "centos-stream"
+		}
+	}
+	return x.e.data.Product(id)
+}
+
+// osSubjectGap is the shared skeleton of the OS's updates and reboot gaps.
+func (x *evaluation) osGap(kind report.Kind) gap {
+	g := gap{kind: kind, layer: report.LayerOperatingSystem, product: firstNonEmpty(x.os.id, "os"),
+		display: firstNonEmpty(x.os.name, "Operating system"), installed: x.os.version}
+	if x.os.status.Cycle != nil {
+		g.cycle = x.os.status.Cycle.Name
+	}
+	return g
+}
+
+// updates judges pending OS package updates.
+func (x *evaluation) updates() {
+	u := x.in.Updates
+	if u == nil {
+		return
+	}
+	stale := ""
+	if u.MetadataAgeSeconds > staleMetadataSeconds {
+		stale = fmt.Sprintf(" (the package lists are %d days old, so there may be more)", u.MetadataAgeSeconds/86400)
+	}
+	if u.Count == 0 {
+		if stale != "" {
+			x.note("no pending %s updates found, but the package lists are %d days old: refresh them (%s)",
+				u.Manager, u.MetadataAgeSeconds/86400, refreshCommand(u.Manager))
+		}
+		return
+	}
+	g := x.osGap(report.KindUpdatesPending)
+	g.installed = fmt.Sprintf("%d pending (%d security)", u.Count, u.SecurityCount)
+	switch {
+	case u.SecurityCount > 0:
+		g.severity = report.SeverityHigh
+		g.what = fmt.Sprintf("%d %s updates are pending, %d of them security fixes%s", u.Count, u.Manager, u.SecurityCount, stale)
+	case !u.SecurityDataAvailable:
+		g.severity = report.SeverityMedium
+		g.what = fmt.Sprintf("%d %s updates are pending and the repositories publish no security data, so some may be security fixes%s",
+			u.Count, u.Manager, stale)
+	default:
+		g.severity = report.SeverityLow
+		g.what = fmt.Sprintf("%d %s updates are pending, none marked as a security fix%s", u.Count, u.Manager, stale)
+	}
+	g.remediation = upgradeCommand(u.Manager)
+	if stale != "" {
+		g.remediation = "Refresh the package lists (" + refreshCommand(u.Manager) + "), then " + lowerFirst(g.remediation)
+	}
+	g.evidence = updateEvidence(u)
+	x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+}
+
+// staleMetadataSeconds is the repository metadata age past which pending
+// updates are said to be incomplete: a week.
+const staleMetadataSeconds = 7 * 86400
+
+func updateEvidence(u *report.Updates) []string {
+	ev := []string{fmt.Sprintf("%s: %d upgradable, %d security", firstNonEmpty(u.Source, u.Manager), u.Count, u.SecurityCount)}
+	n := 0
+	for _, p := range u.Packages {
+		if !p.Security {
+			continue
+		}
+		if n == 10 {
+			ev = append(ev, "…")
+			break
+		}
+		ev = append(ev, fmt.Sprintf("%s %s → %s (security)", p.Name, p.Installed, p.Candidate))
+		n++
+	}
+	return ev
+}
+
+func upgradeCommand(manager string) string {
+	switch manager {
+	case "apt":
+		return "Install them (apt-get upgrade, or unattended-upgrades)"
+	case "dnf", "yum":
+		return "Install them (" + manager + " upgrade)"
+	case "zypper":
+		return "Install them (zypper patch)"
+	case "apk":
+		return "Install them (apk upgrade)"
+	}
+	return "Install them with the OS package manager"
+}
+
+func refreshCommand(manager string) string {
+	switch manager {
+	case "apt":
+		return "apt-get update"
+	case "dnf", "yum":
+		return manager + " makecache"
+	case "zypper":
+		return "zypper refresh"
+	case "apk":
+		return "apk update"
+	}
+	return "the package manager's refresh"
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// reboot judges a pending reboot: a newer kernel installed than running,
+// or the OS's own flag.
+func (x *evaluation) reboot() {
+	k := x.in.Host.Kernel
+	if !k.NewerInstalled && !k.RebootFlag {
+		return
+	}
+	g := x.osGap(report.KindRebootRequired)
+	g.product = firstNonEmpty(x.os.id, "os") + "/kernel"
+	g.display = firstNonEmpty(x.os.name, "Operating system") + " kernel"
+	g.installed = k.Release
+	if k.NewerInstalled {
+		g.latest = k.NewestInstalled
+		g.severity = report.SeverityMedium
+		g.what = fmt.Sprintf("the running kernel %s is older than the installed %s, so its fixes are not active until a reboot",
+			firstNonEmpty(k.Release, "(unknown)"), firstNonEmpty(k.NewestInstalled, "newer kernel"))
+	} else {
+		g.severity = report.SeverityLow
+		g.what = "the operating system says a reboot is required to finish installing updates"
+	}
+	g.remediation = "Reboot the server in a maintenance window"
+	ev := []string{}
+	if k.Source != "" {
+		ev = append(ev, "kernels: "+k.Source)
+	}
+	if k.RebootFlag {
+		ev = append(ev, "reboot flag set")
+	}
+	if len(k.RebootPackages) > 0 {
+		ev = append(ev, "reboot requested by: "+strings.Join(k.RebootPackages, ", "))
+	}
+	g.evidence = ev
+	x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+}
