@@ -268,3 +268,29 @@ func SortReleases(p *Product, rs []Release) {
 		return rs[i].Version < rs[j].Version
 	})
 }
+
+// ProductSummary is one product's line in `demarc rules show`.
+type ProductSummary struct {
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	Aliases []string `json:"aliases,omitempty"`
+	Scheme  Scheme   `json:"scheme"`
+	Cycles  int      `json:"cycles"`
+	Source  string   `json:"source"`
+	Files   []string `json:"files"`
+	Checked string   `json:"checked"`
+}
+
+// Summary lists every product with its cycle count, source and date.
+func (d *Dataset) Summary() []ProductSummary {
+	out := make([]ProductSummary, 0, len(d.Products))
+	for _, p := range d.Products {
+		n := len(p.Cycles)
+		if p.Scheme == SchemeChannel && n == 1 {
+			n = len(p.Cycles[0].Versions)
+		}
+		out = append(out, ProductSummary{ID: p.ID, Title: p.Title, Aliases: p.Aliases, Scheme: p.Scheme,
+			Cycles: n, Source: p.Source, Files: p.Files, Checked: p.Checked.String()})
+	}
+	return out
+}
