@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 	"github.com/demarc/demarc/rules/matrix"
@@ -70,31 +73,48 @@ func (x *evaluation) application(c report.Component) {
 	}
 }
 
-// distroApplication judges an OS-packaged runtime (see application).
+// distroApplication judges an OS-packaged runtime (see application): an
+// upstream end of life is extended support while the OS backports fixes,
+// low while the OS is in regular support, medium while only its extended
+// window (which may need a subscription) covers it.
 func (x *evaluation) distroApplication(s subject, st lifecycle.Status, o owner) {
 	osc := x.os.status.Cycle
-	osOK := x.os.status.State == lifecycle.StateCurrent || x.os.status.State == lifecycle.StateEOLSoon
+	upstreamOver := st.State == lifecycle.StateEOL || st.State == lifecycle.StateExtended
+	osName := x.os.name + " " + x.os.version
 	switch {
 	case st.State == lifecycle.StateUnknown:
 		x.finish(x.unknownGap(s, st), o)
-	case osOK && osc != nil && (st.State == lifecycle.StateEOL || st.State == lifecycle.StateExtended):
-		g := x.baseGap(s, st)
-		g.kind = report.KindExtendedSupport
-		g.severity = report.SeverityLow
-		g.latest = ""
-		g.eolDate = osc.EOL.Date.String()
-		g.what = s.display + " " + g.cycle + " is past its upstream end of life, but this copy comes from " +
-			x.os.name + " " + x.os.version + "'s own repositories, which backport security fixes to it until " +
-			x.os.name + " " + x.os.version + " leaves support on " + dayOf(osc.EOL.Date)
-		g.remediation = "Keep installing the OS's updates; move sites to a newer " + s.display + " before " + dayOf(osc.EOL.Date)
+	case !upstreamOver:
+		// Current upstream: patch level and majors are the distribution's
+		// business, covered by pending updates.
+	case osc != nil && (x.os.status.State == lifecycle.StateCurrent || x.os.status.State == lifecycle.StateEOLSoon):
+		g := x.backportGap(s, st, report.SeverityLow, osc.EOL.Date)
+		g.what += " until " + osName + " leaves regular support on " + dayOf(osc.EOL.Date)
 		x.finish(g, o)
-	case st.State == lifecycle.StateEOL || st.State == lifecycle.StateExtended:
+	case osc != nil && x.os.status.State == lifecycle.StateExtended:
+		end := osc.Extended()
+		g := x.backportGap(s, st, report.SeverityMedium, end.Date)
+		g.what += " only through " + extendedLabel(x.os.product) + untilText(end, -1)
+		if x.os.product.ExtendedPaid && !strings.Contains(extendedLabel(x.os.product), "paid") {
+			g.what += " (a subscription)"
+		}
+		x.finish(g, o)
+	default:
 		g, _ := x.stateGap(s, st)
-		g.what += ", and " + x.os.name + " " + x.os.version + " is no longer in regular support to backport fixes"
+		g.what += ", and " + osName + " no longer gets fixes to backport to it"
 		x.finish(g, o)
 	}
-	// Current upstream: patch level and majors are the distribution's
-	// business, covered by pending updates.
+}
+
+// backportGap is the extended_support gap of an OS-packaged runtime past
+// its upstream end of life; the caller says until when.
+func (x *evaluation) backportGap(s subject, st lifecycle.Status, sev report.Severity, until lifecycle.Date) gap {
+	g := x.baseGap(s, st)
+	g.kind, g.severity, g.latest, g.eolDate = report.KindExtendedSupport, sev, "", until.String()
+	g.what = fmt.Sprintf("%s %s is past its upstream end of life, but this copy comes from %s %s's own repositories, which backport security fixes to it",
+		s.display, g.cycle, x.os.name, x.os.version)
+	g.remediation = fmt.Sprintf("Keep installing the OS's updates, and move sites to a newer %s before %s", s.display, dayOf(until))
+	return g
 }
 
 // physicalHost judges firmware age and leaves virtual firmware alone.

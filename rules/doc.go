@@ -39,7 +39,7 @@
 //
 //	¹ high when a routine update fixes it (Plesk Obsidian supports each 18.0.x ~12 weeks).
 //	² high when the extended window ends within 90 days.
-//	³ OS-packaged runtime on an OS in regular support (see below).
+//	³ low for an OS-packaged runtime on an OS in regular support (see below).
 //	⁴ low when an extended window (LTS/ESM/ELS) follows the end of regular support.
 //	⁵ the OS's point release is judged through updates_pending.
 //
@@ -77,13 +77,16 @@
 // application with a package version carrying a distribution revision
 // such as "-1ubuntu2.18", "+deb12u1", ".el9_4", "-r2", and no third-party
 // marker such as sury, remi, maria~, pgdg or nginx.org's "~codename") on
-// an OS in regular support receives the distribution's security backports
-// whatever upstream says. demarc then reports an upstream end of life as
-// extended_support, severity low, ending when the OS's regular support
-// ends, and leaves its patch level to updates_pending. On an OS past
-// regular support the upstream verdict stands. This is a heuristic: a
-// third-party build without a known marker is taken as the distribution's
-// (lower severity), and RHEL Application Streams may retire before the OS.
+// an OS that still gets fixes receives the distribution's security
+// backports whatever upstream says. demarc then reports an upstream end of
+// life as extended_support: severity low, ending with the OS's regular
+// support, while the OS is in regular support; medium, ending with the
+// OS's extended window (Debian LTS, Ubuntu ESM...), once only that covers
+// it. On an OS past all support the upstream verdict stands. A current
+// upstream cycle is left to updates_pending (the package version is the
+// distribution's, not upstream's). This is a heuristic: a third-party
+// build without a known marker is taken as the distribution's (lower
+// severity), and RHEL Application Streams may retire before the OS.
 //
 // # Finding ids
 //

@@ -209,6 +209,21 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("%+v", f)
 			}
 		}},
+		{"OS-packaged PHP on Debian 12 in LTS", func() Input {
+			return host("debian", "12", comp(Apps, "php", "8.2.29", "instance", "system", "package_version", "8.2.29-1~deb12u1"))
+		}, "2027-03-01", func(t *testing.T, out Output) {
+			f := one(t, out, report.KindExtendedSupport, Apps, "PHP")
+			if f.Severity != report.SeverityMedium || !strings.Contains(f.Rationale, "Debian LTS") || f.EOLDate != "2028-06-30" {
+				t.Errorf("%+v", f)
+			}
+		}},
+		{"OS-packaged PHP on an end-of-life OS", func() Input {
+			return host("debian", "10", comp(Apps, "php", "7.3.31", "instance", "system", "package_version", "7.3.31-1~deb10u7"))
+		}, late26, func(t *testing.T, out Output) {
+			if f := one(t, out, report.KindEOL, Apps, "PHP"); f.Severity != report.SeverityHigh {
+				t.Errorf("%+v", f)
+			}
+		}},
 		{"PHP from a third-party repository gets none", func() Input {
 			return host("ubuntu", "22.04", comp(Apps, "php", "8.1.31", "instance", "system",
 				"package_version", "8.1.31-1+ubuntu22.04.1+deb.sury.org+1"))
