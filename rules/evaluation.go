@@ -31,6 +31,8 @@ type hostOS struct {
 	status            lifecycle.Status
 	findingID         string // the OS lifecycle finding, for blocked_by
 	findingKind       report.Kind
+	updatesID         string // the pending-updates finding, for blocked_by
+
 }
 
 func (x *evaluation) note(format string, a ...any) {

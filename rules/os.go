@@ -136,7 +136,7 @@ func (x *evaluation) updates() {
 		g.remediation = "Refresh the package lists (" + refreshCommand(u.Manager) + "), then " + lowerFirst(g.remediation)
 	}
 	g.evidence = updateEvidence(u)
-	x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+	x.os.updatesID = x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
 }
 
 // staleMetadataSeconds is the repository metadata age past which pending

@@ -39,6 +39,13 @@ func (x *evaluation) controlPanel(c report.Component) {
 				p.Title, x.os.name, x.os.version)
 			g.remediation = fmt.Sprintf("Upgrade or migrate the operating system first (%s supports newer majors on newer OSes), then upgrade %s",
 				p.Title, p.Title)
+			if min := p.PointReleaseNeeded(st.Cycle, x.os.id, x.os.version, x.at); min != "" {
+				g.remediation = fmt.Sprintf("Update %s to %s or later (newer %s majors require it), then upgrade %s",
+					x.os.name, min, p.Title, p.Title)
+				if x.os.updatesID != "" {
+					g.blockedBy = x.os.updatesID // the point release comes with the pending updates
+				}
+			}
 			g.latest = ""
 			o = x.osLimitOwner()
 		} else if needsMajor && target != nil && g.kind != report.KindMajorBehind {

@@ -162,6 +162,26 @@ func TestScenarios(t *testing.T) {
 				t.Error(p.Remediation)
 			}
 		}},
+		{"cPanel 126's month-precision EOL (2026-08) holds through August 31", func() Input {
+			return host("almalinux", "9.4", comp(Panel, "cpanel", "11.126.0.54"))
+		}, "2026-08-31", func(t *testing.T, out Output) {
+			f := one(t, out, report.KindEOLSoon, Panel, "cPanel")
+			if !strings.Contains(f.Rationale, "end of 2026-08") {
+				t.Error(f.Rationale)
+			}
+			// AlmaLinux 9.4 is below the 9.5 that cPanel 132+ need: a point
+			// release, not a migration, unblocks it.
+			if f.BlockedBy == "" || !strings.Contains(f.Remediation, "9.5 or later") {
+				t.Errorf("%+v", f)
+			}
+		}},
+		{"... and is over on September 1", func() Input {
+			return host("almalinux", "9.4", comp(Panel, "cpanel", "11.126.0.54"))
+		}, "2026-09-01", func(t *testing.T, out Output) {
+			if f := one(t, out, report.KindEOL, Panel, "cPanel"); f.EOLDate != "2026-08-31" {
+				t.Error(f.EOLDate)
+			}
+		}},
 		{"Plesk behind its 12-week window is high, not critical", func() Input {
 			return host("ubuntu", "22.04", comp(Panel, "plesk", "18.0.66", "update", "2"))
 		}, late26, func(t *testing.T, out Output) {

@@ -219,6 +219,12 @@ func TestCPanelOSCeilings(t *testing.T) {
 			t.Errorf("%s %s: best %q ceiling %q, want %q %q", tt.os, tt.version, best, ceil, tt.best, tt.ceiling)
 		}
 	}
+	if got := p.PointReleaseNeeded(p.Cycle("126"), "almalinux", "9.4", at); got != "9.5" {
+		t.Errorf("point release for AlmaLinux 9.4 on 126: %q", got)
+	}
+	if got := p.PointReleaseNeeded(p.Cycle("110"), "centos", "7.9", at); got != "" {
+		t.Errorf("CentOS 7 has no point release way out: %q", got)
+	}
 	if p.MentionsOS("debian", "12") {
 		t.Error("cPanel never listed Debian")
 	}
@@ -246,6 +252,17 @@ func TestParseRejects(t *testing.T) {
 		`{"schema":"demarc.lifecycle/v1","products":[{"id":"a","cycles":[]},{"id":"a","cycles":[]}]}`} {
 		if _, err := Parse([]byte(in)); err == nil {
 			t.Errorf("%q: want an error", in)
+		}
+	}
+}
+
+// BenchmarkParseEmbedded is the cost of loading the embedded data (once
+// per process).
+func BenchmarkParseEmbedded(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(embedded); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

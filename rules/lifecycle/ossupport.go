@@ -125,3 +125,37 @@ func (p *Product) OSCeiling(osID, osVersion string) *Cycle {
 	}
 	return best.c
 }
+
+// PointReleaseNeeded returns the lowest OS point release ("9.5") that a
+// supported cycle newer than c requires of this OS cycle when the host is
+// below it: the upgrade is blocked by a minor OS update, not a migration.
+// "" when no newer cycle is held back only by a point release.
+func (p *Product) PointReleaseNeeded(c *Cycle, osID, osVersion string, at time.Time) string {
+	host, err := ParseVersion(osID, osVersion)
+	if err != nil || c == nil {
+		return ""
+	}
+	base, day := p.segsOf(c), Day(at)
+	var need *Version
+	for _, pc := range p.parsed {
+		if base == nil || compareSegs(pc.segs, base) <= 0 {
+			continue
+		}
+		if st, _ := p.StateAt(pc.c, day); st == StateEOL || st == StateUnknown {
+			continue
+		}
+		for _, s := range pc.c.SupportedOS {
+			if s.ID != osID || s.MinVersion == "" || !osCycleMatches(osID, host, s.Version) {
+				continue
+			}
+			min, err := ParseVersion(osID, s.MinVersion)
+			if err == nil && host.Compare(min) < 0 && (need == nil || min.Compare(*need) < 0) {
+				need = &min
+			}
+		}
+	}
+	if need == nil {
+		return ""
+	}
+	return need.Original()
+}

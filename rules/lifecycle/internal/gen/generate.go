@@ -29,15 +29,8 @@ func build(fsys fs.FS) (*lifecycle.Dataset, error) {
 		return nil, err
 	}
 	d := &lifecycle.Dataset{Schema: lifecycle.Schema}
-	for _, s := range m.Sources {
-		date, err := lifecycle.ParseDate(s.Date)
-		if err != nil {
-			return nil, fmt.Errorf("demarc.yaml: source %s: %w", s.ID, err)
-		}
-		d.Sources = append(d.Sources, lifecycle.Source{ID: s.ID, Name: s.Name, URL: s.URL, Commit: s.Commit, Date: date, License: s.License})
-		if d.SnapshotDate.IsZero() || date.Before(d.SnapshotDate) {
-			d.SnapshotDate = date
-		}
+	if err := addSources(d, m); err != nil {
+		return nil, err
 	}
 	eol, err := m.source("endoflife.date")
 	if err != nil {
@@ -85,6 +78,22 @@ func build(fsys fs.FS) (*lifecycle.Dataset, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// addSources records the manifest's sources; the snapshot date is the
+// oldest of their dates.
+func addSources(d *lifecycle.Dataset, m *manifest) error {
+	for _, s := range m.Sources {
+		date, err := lifecycle.ParseDate(s.Date)
+		if err != nil {
+			return fmt.Errorf("demarc.yaml: source %s: %w", s.ID, err)
+		}
+		d.Sources = append(d.Sources, lifecycle.Source{ID: s.ID, Name: s.Name, URL: s.URL, Commit: s.Commit, Date: date, License: s.License})
+		if d.SnapshotDate.IsZero() || date.Before(d.SnapshotDate) {
+			d.SnapshotDate = date
+		}
+	}
+	return nil
 }
 
 // productIDs lists the product pages in dir, sorted.
