@@ -11,6 +11,7 @@ import (
 	"github.com/demarc/demarc/collectors/hypervisor"
 	"github.com/demarc/demarc/collectors/kernel"
 	"github.com/demarc/demarc/collectors/osinfo"
+	"github.com/demarc/demarc/collectors/packages"
 	"github.com/demarc/demarc/collectors/webapps"
 	"github.com/demarc/demarc/config"
 )
@@ -38,6 +39,7 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collect
 		// osinfo.New(with("osinfo")),
 		osinfo.New(with("osinfo")),
 		kernel.New(with("kernel")),
+		packages.New(with("packages")),
 		controlpanel.New(with("controlpanel")),
 		webapps.New(with("webapps"), cfg.Webapps),
 		hypervisor.New(with("hypervisor")),

@@ -1,0 +1,227 @@
+package packages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/report"
+)
+
+// DefaultTimeout bounds each package-manager command. A simulated
+// dist-upgrade of a large Debian host takes seconds; a minute and a half
+// means the manager hangs (a stuck NFS mount, a plugin waiting on the
+// network) and the scan must go on without it.
+const DefaultTimeout = 90 * time.Second
+
+var (
+	// ErrUnexpectedOutput means a package manager printed something in a
+	// shape the parser does not know, or counts that contradict its own
+	// summary. No Updates are reported from such output.
+	ErrUnexpectedOutput = errors.New("unexpected package manager output")
+	// ErrManagerFailed means a package manager exited with an error status
+	// (a missing cache in cache-only mode, broken configuration).
+	ErrManagerFailed = errors.New("package manager failed")
+)
+
+// Collector reports pending OS package updates, asking the host's own
+// package manager offline.
+type Collector struct {
+	deps    collectors.Deps
+	timeout time.Duration
+}
+
+// New returns the packages collector.
+func New(deps collectors.Deps) *Collector {
+	return &Collector{deps: deps, timeout: DefaultTimeout}
+}
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return "packages" }
+
+// Sources implements collectors.Collector.
+func (c *Collector) Sources() collectors.Sources {
+	return collectors.Sources{
+		Detects: "pending OS package updates (count, security count, each package) from the host's own package manager, offline and without locks",
+		Files: []string{
+			"/var/lib/dpkg/status", "/etc/apt", "/var/lib/apt/lists/*_InRelease",
+			"/etc/dnf", "/etc/yum.conf", "/usr/bin/dnf", "/var/cache/dnf/*/repodata/repomd.xml",
+			"/var/cache/libdnf5/*/repodata/repomd.xml", "/var/cache/yum/*/*/*/repomd.xml",
+			"/etc/zypp", "/var/cache/zypp/raw/*/repodata/repomd.xml",
+			"/lib/apk/db/installed", "/var/cache/apk/APKINDEX.*.tar.gz",
+		},
+		Commands: []string{
+			"apt-get -o Debug::NoLocking=true -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
+			"apt list --upgradable [kept-back packages]",
+			"dnf -q -C check-update", "dnf -q -C check-upgrade --json (dnf5)", "dnf -q -C updateinfo list --security",
+			"yum -q -C check-update", "yum -q -C updateinfo list security",
+			"zypper --non-interactive --no-refresh --xmlout list-updates", "zypper --non-interactive --no-refresh --xmlout list-patches --category security",
+			"apk --no-network list --upgradable", "apk --no-network version -l <",
+		},
+		Privileges:  "none for apt and apk; dnf, yum and zypper read their system cache, which needs read access to /var/cache (root on most hosts)",
+		NotDetected: "no supported package manager (apt, dnf, yum, zypper, apk) under the root: no updates section, no error",
+	}
+}
+
+// manager is one supported package manager.
+type manager struct {
+	name   string // report.Updates.Manager
+	binary string // argv[0]
+	// metadata globs the repository metadata whose newest mtime dates the
+	// answer.
+	metadata []string
+	collect  func(c *Collector, ctx context.Context, res *collectors.Result) (*report.Updates, error)
+}
+
+// detect picks the host's package manager from its files (never from the
+// binaries of the scanning machine), or nil.
+func detect(root hostfs.Root) *manager {
+	switch {
+	case root.Exists("/var/lib/dpkg/status") && root.Exists("/etc/apt"):
+		return &manager{"apt", "apt-get", []string{"/var/lib/apt/lists/*_InRelease", "/var/lib/apt/lists/*_Release"}, (*Collector).collectApt}
+	case root.Exists("/etc/dnf") && isDnf5(root):
+		return &manager{"dnf", "dnf", []string{"/var/cache/libdnf5/*/repodata/repomd.xml"}, rpmCollect(dnf5)}
+	case root.Exists("/etc/dnf"):
+		return &manager{"dnf", "dnf", []string{"/var/cache/dnf/*/repodata/repomd.xml"}, rpmCollect(dnf4)}
+	case root.Exists("/etc/yum.conf"):
+		return &manager{"yum", "yum", []string{"/var/cache/yum/*/*/*/repomd.xml"}, rpmCollect(yum)}
+	case root.Exists("/etc/zypp"):
+		return &manager{"zypper", "zypper", []string{"/var/cache/zypp/raw/*/repodata/repomd.xml"}, (*Collector).collectZypper}
+	case root.Exists("/lib/apk/db/installed"):
+		return &manager{"apk", "apk", []string{"/var/cache/apk/APKINDEX.*.tar.gz", "/etc/apk/cache/APKINDEX.*.tar.gz"}, (*Collector).collectApk}
+	}
+	return nil
+}
+
+// isDnf5 reports whether the root's dnf is dnf5: /usr/bin/dnf links to
+// dnf5 (Fedora 41+), or dnf5 is there and dnf4's dnf-3 is not.
+func isDnf5(root hostfs.Root) bool {
+	if target, err := root.Readlink("/usr/bin/dnf"); err == nil {
+		return strings.HasPrefix(target[strings.LastIndexByte(target, '/')+1:], "dnf5")
+	}
+	return root.Exists("/usr/bin/dnf5") && !root.Exists("/usr/bin/dnf-3")
+}
+
+// Collect implements collectors.Collector.
+func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
+	var res collectors.Result
+	m := detect(c.deps.Root)
+	if m == nil {
+		return res, nil
+	}
+	if _, err := c.deps.Run.LookPath(m.binary); err != nil {
+		if !c.deps.Root.IsLive() {
+			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
+				m.name, m.binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
+		}
+		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.name, m.name, m.binary, err)
+	}
+	u, err := m.collect(c, ctx, &res)
+	if u != nil {
+		u.MetadataAgeSeconds = c.metadataAge(m.metadata)
+		sortPackages(u)
+		res.Updates = u
+	}
+	return res, err
+}
+
+// run runs one package-manager command with the collector's timeout.
+func (c *Collector) run(ctx context.Context, argv []string, env ...string) (execx.Result, error) {
+	return c.deps.Run.Run(ctx, execx.Cmd{Argv: argv, Timeout: c.timeout, Env: env})
+}
+
+// failed is the error for a command that exited with an error status.
+func failed(argv []string, r execx.Result) error {
+	return fmt.Errorf("%s: %w: exit %d: %s", strings.Join(argv, " "), ErrManagerFailed, r.ExitCode, firstLine(r.Stderr, r.Stdout))
+}
+
+// newUpdates starts the Updates of one run of argv.
+func newUpdates(mgr string, argv []string) *report.Updates {
+	return &report.Updates{Manager: mgr, Source: strings.Join(argv, " "), MetadataAgeSeconds: -1, Packages: []report.Package{}}
+}
+
+// sortPackages orders the packages by name, then architecture, and counts
+// them; SecurityCount is left alone when it is already set (zypper counts
+// patches).
+func sortPackages(u *report.Updates) {
+	sort.SliceStable(u.Packages, func(i, j int) bool {
+		a, b := u.Packages[i], u.Packages[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Arch < b.Arch
+	})
+	u.Count = len(u.Packages)
+	if u.SecurityCount == 0 {
+		for _, p := range u.Packages {
+			if p.Security {
+				u.SecurityCount++
+			}
+		}
+	}
+}
+
+// metadataAge is the age in seconds of the newest file matching globs, -1
+// when none exists.
+func (c *Collector) metadataAge(globs []string) int64 {
+	var newest time.Time
+	for _, g := range globs {
+		paths, _ := c.deps.Root.Glob(g)
+		for _, p := range paths {
+			if st, err := c.deps.Root.Stat(p); err == nil && st.ModTime().After(newest) {
+				newest = st.ModTime()
+			}
+		}
+	}
+	if newest.IsZero() {
+		return -1
+	}
+	age := c.now().Sub(newest)
+	if age < 0 {
+		return 0
+	}
+	return int64(age / time.Second)
+}
+
+func (c *Collector) now() time.Time {
+	if c.deps.Now != nil {
+		return c.deps.Now()
+	}
+	return time.Now()
+}
+
+// installedVersions maps "name.arch" and "name" to the newest installed
+// version, from the shared package database. A failure is a partial error:
+// the updates are still reported, without installed versions.
+func (c *Collector) installedVersions(ctx context.Context, res *collectors.Result) map[string]string {
+	db, err := c.deps.InstalledPackages(ctx)
+	if err != nil {
+		res.Errors = append(res.Errors, fmt.Errorf("installed versions: %w", err))
+		return nil
+	}
+	out := make(map[string]string, 2*len(db.Packages))
+	for _, p := range db.Packages { // sorted by name, then version: the last wins
+		out[p.Name+"."+p.Arch] = p.Version
+		out[p.Name] = p.Version
+	}
+	return out
+}
+
+// firstLine returns the first non-empty line of the first non-empty
+// output, shortened, for error messages.
+func firstLine(outs ...[]byte) string {
+	for _, b := range outs {
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				return clip(l)
+			}
+		}
+	}
+	return "no output"
+}

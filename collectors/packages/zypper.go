@@ -1,0 +1,131 @@
+package packages
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/report"
+)
+
+// zypperEnv makes libzypp open its database read-only instead of taking
+// the system-wide zypp lock (which would block, or be blocked by, YaST and
+// a running zypper).
+const zypperEnv = "ZYPP_READONLY_HACK=1"
+
+// zypperOK reports whether a zypper exit code is a result rather than a
+// failure: 100 updates needed, 101 security updates needed, 102 reboot
+// needed, 103 restart the package manager, 104 capability not found, 106
+// some repositories skipped (their data is stale), 107 an rpm script
+// failed earlier. 1–99 are errors, 105 an interrupt.
+func zypperOK(code int) bool {
+	return code == 0 || code >= 100 && code <= 107 && code != 105
+}
+
+func (c *Collector) zypperBase() []string {
+	argv := []string{"zypper", "--non-interactive", "--no-refresh", "--xmlout"}
+	if !c.deps.Root.IsLive() {
+		argv = append(argv, "--root", c.deps.Root.Dir())
+	}
+	return argv
+}
+
+// collectZypper lists package updates and counts needed security patches.
+// zypper prints the old version (edition-old) only in newer releases; the
+// package database fills it in otherwise.
+func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result) (*report.Updates, error) {
+	argv := append(c.zypperBase(), "list-updates")
+	out, err := c.zypperRun(ctx, argv, res)
+	if err != nil {
+		return nil, err
+	}
+	u := newUpdates("zypper", argv)
+	var installed map[string]string
+	for _, z := range out.Updates {
+		if z.Kind != "" && z.Kind != "package" {
+			continue
+		}
+		if z.Name == "" || z.Edition == "" {
+			return nil, fmt.Errorf("zypper list-updates: %w: an update without name or edition", ErrUnexpectedOutput)
+		}
+		inst := z.EditionOld
+		if inst == "" {
+			if installed == nil {
+				installed = c.installedVersions(ctx, res)
+			}
+			inst = firstNonEmpty(installed[z.Name+"."+z.Arch], installed[z.Name])
+		}
+		u.Packages = append(u.Packages, report.Package{Name: z.Name, Arch: z.Arch, Installed: inst, Candidate: z.Edition, Origin: z.Alias})
+	}
+	patches, err := c.zypperRun(ctx, append(c.zypperBase(), "list-patches", "--category", "security"), res)
+	if err != nil {
+		res.Errors = append(res.Errors, fmt.Errorf("security patches: %w", err))
+		return u, nil
+	}
+	u.SecurityDataAvailable = !patches.NoUpdateRepos
+	for _, p := range patches.Updates {
+		if strings.EqualFold(p.Category, "security") && (p.Status == "" || p.Status == "needed") {
+			u.SecurityCount++
+		}
+	}
+	return u, nil
+}
+
+// zypperRun runs one zypper command and parses its XML.
+func (c *Collector) zypperRun(ctx context.Context, argv []string, res *collectors.Result) (*zypperOutput, error) {
+	r, err := c.run(ctx, argv, zypperEnv)
+	if err != nil {
+		return nil, fmt.Errorf("zypper: %w", err)
+	}
+	out, perr := parseZypperXML(r.Stdout)
+	if !zypperOK(r.ExitCode) {
+		if perr == nil && len(out.Errors) > 0 {
+			r.Stderr = []byte(out.Errors[0])
+		}
+		return nil, failed(argv, r)
+	}
+	if perr != nil {
+		return nil, fmt.Errorf("zypper: %w", perr)
+	}
+	if !out.SawStatus {
+		return nil, fmt.Errorf("zypper: %w: no <update-status> in the output", ErrUnexpectedOutput)
+	}
+	if r.ExitCode == 106 {
+		res.Notes = append(res.Notes, "zypper skipped some repositories (exit 106): their pending updates may be missing or stale")
+	}
+	return out, nil
+}
+
+// collectApk lists upgradable packages with apk, offline. Alpine keeps no
+// security metadata on the host, so SecurityDataAvailable stays false.
+func (c *Collector) collectApk(ctx context.Context, res *collectors.Result) (*report.Updates, error) {
+	base := []string{"apk", "--no-network"}
+	if !c.deps.Root.IsLive() {
+		base = append(base, "--root", c.deps.Root.Dir())
+	}
+	argv := append(append([]string{}, base...), "list", "--upgradable")
+	parse := parseApkUpgradable
+	out, err := c.run(ctx, argv)
+	if err != nil {
+		return nil, fmt.Errorf("apk: %w", err)
+	}
+	if out.ExitCode != 0 { // apk before `list` (Alpine < 3.7)
+		res.Notes = append(res.Notes, fmt.Sprintf("apk list failed (%s); read apk version -l '<' instead", firstLine(out.Stderr, out.Stdout)))
+		argv = append(append([]string{}, base...), "version", "-l", "<")
+		parse = parseApkVersion
+		if out, err = c.run(ctx, argv); err != nil {
+			return nil, fmt.Errorf("apk: %w", err)
+		}
+		if out.ExitCode != 0 {
+			return nil, failed(argv, out)
+		}
+	}
+	pkgs, err := parse(out.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("apk: %w", err)
+	}
+	u := newUpdates("apk", argv)
+	u.Packages = append(u.Packages, pkgs...)
+	return u, nil
+}
