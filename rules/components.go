@@ -19,6 +19,10 @@ func (x *evaluation) judgeWith(c report.Component, o owner) {
 		}
 		return
 	}
+	if c.Version == "" {
+		x.note("%s: version not known, not judged", p.Title)
+		return
+	}
 	s := x.newSubject(c, p)
 	for _, g := range x.lifecycleGaps(s, p.Evaluate(c.Version, x.at)) {
 		x.finish(g, o)
@@ -62,6 +66,10 @@ func (x *evaluation) application(c report.Component) {
 	if version == "" && detail(c, "branch") != "" {
 		version = detail(c, "branch") // PHP whose exact version could not be read
 		s.installed = version + " (exact version unknown)"
+	}
+	if version == "" {
+		x.note("%s %s: version not known, not judged", p.Title, s.instance)
+		return
 	}
 	st := p.Evaluate(version, x.at)
 	if x.distroPackaged(c) {

@@ -88,6 +88,10 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 			g.what = fmt.Sprintf("%s is past its end of life (%s), so it no longer gets security fixes", name, st.Why)
 		}
 		g.remediation = upgradeTo(s, st, firstNonEmpty(successors[s.id], "Upgrade to a supported release"))
+		if n := x.newestKnown(st); st.Newer == nil && successors[s.id] == "" && n != "" {
+			g.latest = n
+			g.remediation = fmt.Sprintf("Upgrade to the newest %s, %s or later", s.display, n)
+		}
 	case lifecycle.StateExtended:
 		g.kind = report.KindExtendedSupport
 		g.what = fmt.Sprintf("%s left regular support on %s and gets security fixes only through %s%s",
@@ -171,10 +175,32 @@ func (x *evaluation) baseGap(s subject, st lifecycle.Status) gap {
 	}
 	if st.Newer != nil {
 		g.latest = firstNonEmpty(st.NewerLatest, st.Newer.Name)
-	} else if st.Latest != "" && st.PatchBehind {
-		g.latest = st.Latest
 	}
 	return g
+}
+
+// newestKnown is the product's newest release out by the date when it is
+// newer than the installed version: the way forward when the data knows
+// no supported cycle (every Plesk update in the snapshot has ended).
+func (x *evaluation) newestKnown(st lifecycle.Status) string {
+	p := st.Product
+	if p == nil || st.Version.String() == "" {
+		return ""
+	}
+	var best string
+	var bv lifecycle.Version
+	for _, c := range p.Cycles {
+		l := c.LatestAt(p.ID, x.at)
+		v, err := lifecycle.ParseVersion(p.ID, l)
+		if err != nil || (best != "" && v.Compare(bv) <= 0) {
+			continue
+		}
+		best, bv = l, v
+	}
+	if best == "" || bv.Compare(st.Version) <= 0 {
+		return ""
+	}
+	return best
 }
 
 // lifecycleGaps is the standard verdict: the state gap, or else

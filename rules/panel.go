@@ -23,6 +23,10 @@ func (x *evaluation) controlPanel(c report.Component) {
 	s := x.newSubject(c, p)
 	s.routine = routineProducts[p.ID]
 	version := panelVersion(c)
+	if version == "" {
+		x.note("%s: version not known, not judged", p.Title)
+		return
+	}
 	st := p.Evaluate(version, x.at)
 	if st.State == lifecycle.StateUnknown && version != c.Version {
 		s.installed = version
@@ -125,7 +129,7 @@ func (x *evaluation) panelOwner() owner {
 func (x *evaluation) osLimitOwner() owner {
 	d := x.e.matrix.Decide(report.LayerOperatingSystem, x.profile)
 	o := x.refinementOwner(d.Responsible, matrix.RefControlPanelOSLimit, d.Condition)
-	o.why += fmt.Sprintf(", and the operating system it waits for is %s", ownerWord(d.Responsible, x.provider))
+	o.why += fmt.Sprintf(", and the operating system upgrade it waits for is %s", ownerWord(d.Responsible, x.provider))
 	return o
 }
 
