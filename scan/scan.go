@@ -54,6 +54,10 @@ type Options struct {
 	AgentName, AgentVersion string
 	// Registry, when set, replaces the built-in collector list (tests).
 	Registry func(collectors.Deps, config.CollectorsConfig) []collectors.Collector
+	// Simulated, when set, makes the built-in collectors treat Root as a
+	// live host with these live-only facts (fixture hosts, fleet
+	// simulation).
+	Simulated *all.Simulated
 }
 
 // ErrUnknownCollector is returned when Options.Only names a collector that
@@ -88,7 +92,12 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	start := o.Now()
 	registry := o.Registry
 	if registry == nil {
-		registry = all.New
+		registry = func(d collectors.Deps, c config.CollectorsConfig) []collectors.Collector {
+			if o.Simulated != nil {
+				return all.New(d, c, all.WithSimulated(*o.Simulated))
+			}
+			return all.New(d, c)
+		}
 	}
 	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner)}
 	list, err := selectCollectors(registry(deps, o.Collectors), o.Only)

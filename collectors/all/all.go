@@ -1,6 +1,7 @@
 // Package all is the collector registry: an explicit, ordered list (no
 // init() registration). The order is the order of the report's components
-// and errors.
+// and errors; later collectors' host facts refine earlier ones' (hypervisor
+// refines osinfo's virtualization).
 package all
 
 import (
@@ -25,25 +26,47 @@ func Names() []string {
 	return out
 }
 
+// Option changes how New builds the collectors.
+type Option func(*options)
+
+type options struct {
+	sim *Simulated
+}
+
 // New builds every collector with deps; each gets a logger carrying its
 // name.
-func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collector {
+func New(deps collectors.Deps, cfg config.CollectorsConfig, opts ...Option) []collectors.Collector {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	with := func(name string) collectors.Deps {
 		d := deps
 		d.Log = deps.Log.With().Str("collector", name).Logger()
 		return d
 	}
-	_ = with
+	var (
+		osOpts  []osinfo.Option
+		kOpts   []kernel.Option
+		hvOpts  []hypervisor.Option
+		fwOpts  []firmware.Option
+		appOpts []applications.Option
+	)
+	if s := o.sim; s != nil {
+		osOpts = append(osOpts, osinfo.WithLive(simLive{s}))
+		kOpts = append(kOpts, kernel.WithUname(s.uname))
+		hvOpts = append(hvOpts, hypervisor.WithLiveFS(), hypervisor.WithCommands())
+		fwOpts = append(fwOpts, firmware.WithLiveFS())
+		appOpts = append(appOpts, applications.WithCommands())
+	}
 	return []collectors.Collector{
-		// Each collector adds one line here, e.g.:
-		// osinfo.New(with("osinfo")),
-		osinfo.New(with("osinfo")),
-		kernel.New(with("kernel")),
+		osinfo.New(with("osinfo"), osOpts...),
+		kernel.New(with("kernel"), kOpts...),
 		packages.New(with("packages")),
 		controlpanel.New(with("controlpanel")),
 		webapps.New(with("webapps"), cfg.Webapps),
-		hypervisor.New(with("hypervisor")),
-		firmware.New(with("firmware")),
-		applications.New(with("applications")),
+		hypervisor.New(with("hypervisor"), hvOpts...),
+		firmware.New(with("firmware"), fwOpts...),
+		applications.New(with("applications"), appOpts...),
 	}
 }

@@ -103,3 +103,19 @@ func TestLoadFakeDirBad(t *testing.T) {
 		t.Fatalf("missing dir: %v", err)
 	}
 }
+
+func TestLoadFakeDirVars(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "r.yaml"), []byte("argv: [rpm, --root, \"${ROOT}\", -qa]\nstdout: \"root is ${ROOT}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadFakeDirVars(dir, map[string]string{"ROOT": "/tmp/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Run(context.Background(), Cmd{Argv: []string{"rpm", "--root", "/tmp/x", "-qa"}})
+	if err != nil || string(res.Stdout) != "root is /tmp/x" {
+		t.Fatalf("%q %v", res.Stdout, err)
+	}
+}

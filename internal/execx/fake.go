@@ -81,7 +81,21 @@ func (f *Fake) AddBinary(name string) {
 //	exit: 0
 //	stdout_file: apt-get-s-dist-upgrade.out
 func LoadFakeDir(dir string) (*Fake, error) {
+	return LoadFakeDirVars(dir, nil)
+}
+
+// LoadFakeDirVars is LoadFakeDir with ${NAME} placeholders in each
+// response's argv and output replaced by vars[NAME]: fixtures write the
+// scanned root as ${ROOT} (it appears in `rpm --root` and `apt -o Dir=`
+// argv), so no machine's path is committed.
+func LoadFakeDirVars(dir string, vars map[string]string) (*Fake, error) {
 	f := NewFake()
+	expand := func(s string) string {
+		for k, v := range vars {
+			s = strings.ReplaceAll(s, "${"+k+"}", v)
+		}
+		return s
+	}
 	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, err
@@ -113,6 +127,10 @@ func LoadFakeDir(dir string) (*Fake, error) {
 			}
 			*pair.dst = string(data)
 		}
+		for i := range r.Argv {
+			r.Argv[i] = expand(r.Argv[i])
+		}
+		r.Stdout, r.Stderr = expand(r.Stdout), expand(r.Stderr)
 		f.Add(r)
 	}
 	return f, nil
