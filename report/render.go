@@ -29,6 +29,9 @@ func ParseFormat(s string) (Format, error) {
 type RenderOptions struct {
 	// Color enables ANSI colour (only on a terminal).
 	Color bool
+	// Width wraps the table's "why" column to this many columns (the
+	// terminal's width); 0 keeps one line per finding.
+	Width int
 }
 
 // Render writes r to w in format f.

@@ -195,3 +195,23 @@ func TestCompat(t *testing.T) {
 		}
 	}
 }
+
+func TestTableWraps(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := RenderTable(&buf, sampleReport(), RenderOptions{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table-wrapped.golden", buf.Bytes())
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if n := len([]rune(line)); n > 100 && !strings.HasPrefix(line, "demarc scan:") {
+			t.Errorf("line of %d runes: %q", n, line)
+		}
+	}
+	if w := wrap("word", 10, 0); w != "word" {
+		t.Errorf("no width: %q", w)
+	}
+	if w := wrap("a b c d e f g h i j k l m n o p q r s t u v w x y z", 90, 100); !strings.Contains(w, "\n            ") {
+		t.Errorf("narrow column: %q", w)
+	}
+}

@@ -5,8 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ANSI colours for the terminal table, used only when RenderOptions.Color.
@@ -33,7 +33,7 @@ var severityColor = map[Severity]string{
 // one line per finding with product, installed → latest and why; then
 // collector errors and notes. Colour only when o.Color is set.
 func RenderTable(w io.Writer, r *Report, o RenderOptions) error {
-	p := &printer{w: w, color: o.Color, byID: indexFindings(r.Findings)}
+	p := &printer{w: w, color: o.Color, width: o.Width, byID: indexFindings(r.Findings)}
 	p.header(r)
 	provider := r.Profile.Provider
 	if provider == "" {
@@ -48,6 +48,7 @@ func RenderTable(w io.Writer, r *Report, o RenderOptions) error {
 type printer struct {
 	w     io.Writer
 	color bool
+	width int
 	err   error
 	byID  map[string]Finding
 }
@@ -128,11 +129,10 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		return
 	}
 	p.printf(": %s\n", countsText(c))
-	// Colour codes would upset tabwriter's widths: align the uncoloured
-	// columns, then prefix each line with its fixed-width severity.
-	var buf strings.Builder
-	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	for _, f := range fs {
+	type row struct{ product, change, why string }
+	rows := make([]row, len(fs))
+	pw, cw := 0, 0
+	for i, f := range fs {
 		change := clean(f.Installed)
 		if f.Latest != "" && f.Latest != f.Installed {
 			change += " → " + clean(f.Latest)
@@ -141,14 +141,76 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		if f.BlockedBy != "" {
 			why += " (" + clean(p.blockedText(f.BlockedBy)) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(f.Product), change, why)
+		rows[i] = row{clean(f.Product), change, why}
+		pw = max(pw, runeLen(rows[i].product))
+		cw = max(cw, runeLen(rows[i].change))
 	}
-	_ = tw.Flush() // writes to a strings.Builder cannot fail
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	// Severity is fixed-width so colour codes never upset the alignment.
+	indent := 2 + 8 + 2 + pw + 2 + cw + 2
 	for i, f := range fs {
-		sev := fmt.Sprintf("%-8s", f.Severity)
-		p.printf("  %s  %s\n", p.paint(severityColor[f.Severity], sev), strings.TrimRight(lines[i], " "))
+		rw := rows[i]
+		cols := pad(rw.product, pw) + "  " + pad(rw.change, cw) + "  "
+		why := wrap(rw.why, indent, p.width)
+		if strings.HasPrefix(why, "\n") {
+			cols = strings.TrimRight(cols, " ")
+		}
+		p.printf("  %s  %s%s\n", p.paint(severityColor[f.Severity], fmt.Sprintf("%-8s", f.Severity)), cols, why)
 	}
+}
+
+// wrap breaks text into lines that fit width when printed from column
+// indent, continuing at that column; width 0 means no wrapping. When the
+// column leaves too little room, the text continues on its own lines at a
+// smaller indent.
+func wrap(text string, indent, width int) string {
+	if width <= 0 || indent+runeLen(text) <= width {
+		return text
+	}
+	room := width - indent
+	if room < 30 {
+		indent = 12
+		room = width - indent
+		if room < 20 {
+			return text
+		}
+		return "\n" + strings.Repeat(" ", indent) + strings.Join(fill(text, room), "\n"+strings.Repeat(" ", indent))
+	}
+	return strings.Join(fill(text, room), "\n"+strings.Repeat(" ", indent))
+}
+
+// fill splits text at spaces into lines of at most room runes (a longer
+// word gets a line of its own).
+func fill(text string, room int) []string {
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		wl := runeLen(word)
+		if n > 0 && n+1+wl > room {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wl
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+func pad(s string, w int) string {
+	if n := runeLen(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
 }
 
 func (p *printer) footer(r *Report) {

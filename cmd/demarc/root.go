@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 // Exit codes (DESIGN.md): 0 the command ran, 1 --fail-on matched, 2 a usage
@@ -60,7 +61,8 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newScanCmd(g), newRulesCmd(g), newVersionCmd(g), newCollectorsCmd(g))
+	root.AddCommand(newScanCmd(g), newRulesCmd(g), newVersionCmd(g), newCollectorsCmd(g),
+		newAgentCmd(g), newSpoolCmd(g), newConfigCmd(g))
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
@@ -87,6 +89,19 @@ func (g *globals) logger() (zerolog.Logger, error) {
 
 // usageErr is an error in how the command was called.
 func usageErr(format string, a ...any) error { return fmt.Errorf(format, a...) }
+
+// terminalWidth returns the width of the terminal w, or 0 when unknown.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Col == 0 {
+		return 0
+	}
+	return int(ws.Col)
+}
 
 // isTerminal reports whether w is a terminal (colour allowed).
 func isTerminal(w io.Writer) bool {

@@ -15,9 +15,7 @@ import (
 
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/internal/version"
 	"github.com/demarc/demarc/report"
-	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/scan"
 )
 
@@ -128,25 +126,10 @@ func buildScan(cmd *cobra.Command, g *globals, f *scanFlags) (*scanSetup, error)
 	if err != nil {
 		return nil, err
 	}
-	engine, err := rules.NewEngine(rules.Options{
-		MatrixFile:     cfg.RulesFile,
-		FirmwareMaxAge: time.Duration(cfg.Collectors.Firmware.MaxAge),
-	})
-	if err != nil {
+	if s.opts, err = scan.OptionsFromConfig(cfg); err != nil {
 		return nil, err
 	}
-	s.opts = scan.Options{
-		Root:         root,
-		Log:          log,
-		At:           at,
-		Profile:      cfg.Profile(),
-		HostID:       cfg.HostID,
-		Only:         cfg.Collectors.Only,
-		Collectors:   cfg.Collectors,
-		Engine:       engine,
-		AgentName:    "demarc",
-		AgentVersion: version.String(),
-	}
+	s.opts.Root, s.opts.Log, s.opts.At = root, log, at
 	return s, nil
 }
 
@@ -162,8 +145,12 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 		return err
 	}
 	var buf bytes.Buffer
-	color := f.output == "" && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == ""
-	if err := report.Render(&buf, s.format, r, report.RenderOptions{Color: color}); err != nil {
+	tty := f.output == "" && isTerminal(g.stdout)
+	ro := report.RenderOptions{Color: tty && os.Getenv("NO_COLOR") == ""}
+	if tty {
+		ro.Width = terminalWidth(g.stdout)
+	}
+	if err := report.Render(&buf, s.format, r, ro); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	if err := writeOutput(f.output, g.stdout, buf.Bytes()); err != nil {
