@@ -65,7 +65,7 @@ func (c *Collector) Sources() collectors.Sources {
 			"apk --no-network list --upgradable", "apk --no-network version -l <",
 		},
 		Privileges:  "none for apt and apk; dnf, yum and zypper read their system cache, which needs read access to /var/cache (root on most hosts)",
-		NotDetected: "no supported package manager (apt, dnf, yum, zypper, apk) under the root: no updates section, no error",
+		NotDetected: "no supported package manager (apt, dnf, yum, zypper, apk) under the root: no updates section and a note, no error",
 	}
 }
 
@@ -113,6 +113,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	var res collectors.Result
 	m := detect(c.deps.Root)
 	if m == nil {
+		res.Notes = append(res.Notes, "no supported package manager (apt, dnf, yum, zypper, apk) found: pending updates not checked")
 		return res, nil
 	}
 	if _, err := c.deps.Run.LookPath(m.binary); err != nil {
