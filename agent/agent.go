@@ -197,7 +197,7 @@ func (a *Agent) prepare(st *Setup, msg string) {
 	for _, w := range st.Warnings {
 		a.log.Warn().Err(w).Msg("configuration warning")
 	}
-	ev := a.log.Info().Str("url", st.URL).Dur("splay", st.Splay).Bool("run_on_start", st.RunOnStart)
+	ev := a.log.Info().Str("url", st.URL).Stringer("splay", st.Splay).Bool("run_on_start", st.RunOnStart)
 	if st.Spool != nil {
 		ev = ev.Str("spool", st.Spool.Dir()).Int("max_reports", st.MaxReports)
 	}
@@ -222,7 +222,7 @@ func (a *Agent) shutdown(wg *sync.WaitGroup) {
 	select {
 	case <-done:
 	case <-time.After(a.o.StopTimeout):
-		a.log.Warn().Dur("waited", a.o.StopTimeout).Msg("stopping without waiting longer for the in-flight scan or delivery")
+		a.log.Warn().Stringer("waited", a.o.StopTimeout).Msg("stopping without waiting longer for the in-flight scan or delivery")
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

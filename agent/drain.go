@@ -140,7 +140,7 @@ func (a *Agent) sendOne(ctx context.Context, st *Setup, id string, data []byte, 
 		lvl = zerolog.ErrorLevel // a configuration problem: someone must act
 	}
 	a.log.WithLevel(lvl).Err(err).Str("url", st.URL).Str("report_id", id).Int("pending", pending).
-		Int("attempt", a.failures).Dur("retry_in", wait).Msg("delivery failed: the report is kept and sent later")
+		Int("attempt", a.failures).Stringer("retry_in", wait).Msg("delivery failed: the report is kept and sent later")
 	return result{kind: retry, retryIn: wait}
 }
 
