@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	// A drop-in encoding/json decoder about 2.5 times faster on reports;
+	// decoding is the largest CPU cost of ingestion after storage.
+	"github.com/segmentio/encoding/json"
 
 	"github.com/demarc/demarc/report"
 )
@@ -60,31 +63,13 @@ type Decoded struct {
 // ("", "identity" or "gzip"), enforcing lim, and validates it. It never
 // reads more than lim.MaxBodyBytes+1 bytes from body.
 func DecodeReport(body io.Reader, contentEncoding string, lim Limits) (*Decoded, error) {
-	raw, err := readCapped(body, lim.MaxBodyBytes)
+	raw, js, gzipped, err := readBody(body, contentEncoding, lim)
 	if err != nil {
 		return nil, err
 	}
-	d := &Decoded{}
-	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
-	case "", "identity":
-		d.JSON = raw
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
-		}
-		if d.JSON, err = readCapped(zr, lim.MaxJSONBytes); err != nil {
-			if errors.Is(err, ErrTooLarge) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
-		}
+	d := &Decoded{JSON: js}
+	if gzipped {
 		d.Gzip = raw
-	default:
-		return nil, fmt.Errorf("%w: %q (want gzip or none)", ErrUnsupportedEncoding, clip(contentEncoding))
-	}
-	if int64(len(d.JSON)) > lim.MaxJSONBytes {
-		return nil, fmt.Errorf("%w: JSON over %d bytes", ErrTooLarge, lim.MaxJSONBytes)
 	}
 	if d.Report, err = decodeJSON(d.JSON, lim); err != nil {
 		return nil, err
@@ -101,6 +86,48 @@ func DecodeReport(body io.Reader, contentEncoding string, lim Limits) (*Decoded,
 	return d, nil
 }
 
+// DecodeBaseline does only what any ingestion must do: read the body,
+// gunzip it and decode the JSON (no validation, hashing or storage). The
+// benchmark's baseline handler uses it.
+func DecodeBaseline(body io.Reader, contentEncoding string, lim Limits) (*report.Report, error) {
+	_, js, _, err := readBody(body, contentEncoding, lim)
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSON(js, lim)
+}
+
+// readBody reads the body as sent (raw) and its JSON, decompressed when
+// the encoding is gzip (gzipped), within the limits.
+func readBody(body io.Reader, contentEncoding string, lim Limits) (raw, js []byte, gzipped bool, err error) {
+	raw, err = readCapped(body, lim.MaxBodyBytes, 32<<10)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
+	case "", "identity":
+		js = raw
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
+		}
+		gzipped = true
+		if js, err = readCapped(zr, lim.MaxJSONBytes, 10*len(raw)); err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				return nil, nil, false, err
+			}
+			return nil, nil, false, fmt.Errorf("%w: gzip: %v", ErrEncoding, err)
+		}
+	default:
+		return nil, nil, false, fmt.Errorf("%w: %q (want gzip or none)", ErrUnsupportedEncoding, clip(contentEncoding))
+	}
+	if int64(len(js)) > lim.MaxJSONBytes {
+		return nil, nil, false, fmt.Errorf("%w: JSON over %d bytes", ErrTooLarge, lim.MaxJSONBytes)
+	}
+	return raw, js, gzipped, nil
+}
+
 // decodeJSON parses one JSON object into a report. Unknown fields are
 // ignored (schema policy: readers ignore what they do not know).
 func decodeJSON(b []byte, lim Limits) (*report.Report, error) {
@@ -114,11 +141,22 @@ func decodeJSON(b []byte, lim Limits) (*report.Report, error) {
 	if len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformed)
 	}
-	var r report.Report
-	if err := json.Unmarshal(b, &r); err != nil {
+	return unmarshal(b)
+}
+
+// unmarshal decodes b; a panic inside the decoder (none is known) is a
+// malformed report, not a crashed request.
+func unmarshal(b []byte) (r *report.Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("%w: cannot decode", ErrMalformed)
+		}
+	}()
+	r = &report.Report{}
+	if err := json.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, jsonProblem(err))
 	}
-	return &r, nil
+	return r, nil
 }
 
 // jsonProblem describes a JSON error without echoing the input back.
@@ -134,12 +172,15 @@ func jsonProblem(err error) string {
 	return "cannot decode"
 }
 
-// readCapped reads r to the end, failing with ErrTooLarge past max bytes.
-func readCapped(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
+// readCapped reads r to the end, failing with ErrTooLarge past max bytes;
+// hint sizes the first buffer.
+func readCapped(r io.Reader, max int64, hint int) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(int64(hint), max+1)))
+	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
+	b := buf.Bytes()
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)
 	}

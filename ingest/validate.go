@@ -39,35 +39,81 @@ func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field,
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
+// path names a field without building the string unless it is needed:
+// list[i].name, or name alone when i < 0.
+type path struct {
+	list string
+	i    int
+	name string
+}
+
+// p is a top-level field.
+func p(name string) path { return path{i: -1, name: name} }
+
+// idx is element i of a list; add the field name with f.
+func idx(list string, i int) path { return path{list: list, i: i} }
+
+// f is field name of the element.
+func (x path) f(name string) path { x.name = name; return x }
+
+func (x path) String() string {
+	switch {
+	case x.i < 0:
+		return x.name
+	case x.name == "":
+		return fmt.Sprintf("%s[%d]", x.list, x.i)
+	}
+	return fmt.Sprintf("%s[%d].%s", x.list, x.i, x.name)
+}
+
 // checker records the first problem found.
 type checker struct{ err *ValidationError }
 
-func (c *checker) fail(field, format string, args ...any) {
+func (c *checker) fail(field path, format string, args ...any) {
 	if c.err == nil {
-		c.err = &ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)}
+		c.err = &ValidationError{Field: field.String(), Problem: fmt.Sprintf(format, args...)}
 	}
 }
 
 // text checks a free-text field: valid characters (no control characters
 // but tab and newline) and at most max bytes; required fields not empty.
-func (c *checker) text(field, s string, max int, required bool) {
+func (c *checker) text(field path, s string, max int, required bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		c.fail(field, "required")
 	case len(s) > max:
 		c.fail(field, "longer than %d bytes", max)
-	default:
-		for _, r := range s {
-			if r == unicode.ReplacementChar || (unicode.IsControl(r) && r != '\t' && r != '\n') {
-				c.fail(field, "contains a control or invalid character")
-				return
-			}
-		}
+	case !cleanText(s):
+		c.fail(field, "contains a control or invalid character")
 	}
 }
 
+// cleanText reports whether s holds no control character but tab and
+// newline, and no invalid UTF-8 (checked byte-wise for ASCII).
+func cleanText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= 0x80 {
+			return cleanRunes(s[i:])
+		}
+		if (b < 0x20 && b != '\t' && b != '\n') || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanRunes(s string) bool {
+	for _, r := range s {
+		if r == unicode.ReplacementChar || (unicode.IsControl(r) && r != '\t' && r != '\n') {
+			return false
+		}
+	}
+	return true
+}
+
 // token checks an identifier: printable ASCII without spaces.
-func (c *checker) token(field, s string, max int, required bool) {
+func (c *checker) token(field path, s string, max int, required bool) {
 	if s == "" {
 		if required {
 			c.fail(field, "required")
@@ -87,7 +133,7 @@ func (c *checker) token(field, s string, max int, required bool) {
 }
 
 // hostname checks a host name: letters, digits, dot, dash, underscore.
-func (c *checker) hostname(field, s string) {
+func (c *checker) hostname(field path, s string) {
 	if s == "" || len(s) > 253 {
 		c.fail(field, "required, at most 253 bytes")
 		return
@@ -101,13 +147,13 @@ func (c *checker) hostname(field, s string) {
 	}
 }
 
-func (c *checker) count(field string, n int, max int) {
+func (c *checker) count(field path, n int, max int) {
 	if n > max {
 		c.fail(field, "more than %d items", max)
 	}
 }
 
-func (c *checker) number(field string, v, min, max int64) {
+func (c *checker) number(field path, v, min, max int64) {
 	if v < min || v > max {
 		c.fail(field, "out of range [%d, %d]", min, max)
 	}
@@ -123,53 +169,53 @@ func Validate(r *report.Report) error {
 func validateAt(r *report.Report, now time.Time) error {
 	c := &checker{}
 	if r.Schema != report.Schema {
-		c.fail("schema", "must be %q", report.Schema)
+		c.fail(p("schema"), "must be %q", report.Schema)
 	}
-	c.token("report_id", r.ReportID, maxIDLen, true)
-	c.text("agent.name", r.Agent.Name, maxShort, true)
-	c.text("agent.version", r.Agent.Version, maxShort, false)
+	c.token(p("report_id"), r.ReportID, maxIDLen, true)
+	c.text(p("agent.name"), r.Agent.Name, maxShort, true)
+	c.text(p("agent.version"), r.Agent.Version, maxShort, false)
 	switch {
 	case r.ScannedAt.IsZero():
-		c.fail("scanned_at", "required")
+		c.fail(p("scanned_at"), "required")
 	case r.ScannedAt.Year() < oldestScanYear || r.ScannedAt.After(now.Add(maxFutureSkew)):
-		c.fail("scanned_at", "implausible time (before %d or more than %s ahead)", oldestScanYear, maxFutureSkew)
+		c.fail(p("scanned_at"), "implausible time (before %d or more than %s ahead)", oldestScanYear, maxFutureSkew)
 	}
-	c.text("evaluated_at", r.EvaluatedAt, 32, false)
-	c.number("duration_ms", r.DurationMS, 0, maxDurationMS)
+	c.text(p("evaluated_at"), r.EvaluatedAt, 32, false)
+	c.number(p("duration_ms"), r.DurationMS, 0, maxDurationMS)
 	validateHost(c, &r.Host)
 	validateProfile(c, &r.Profile)
-	c.count("components", len(r.Components), maxComponents)
+	c.count(p("components"), len(r.Components), maxComponents)
 	for i := range r.Components {
 		if c.err != nil {
 			break
 		}
-		validateComponent(c, fmt.Sprintf("components[%d]", i), &r.Components[i])
+		validateComponent(c, idx("components", i), &r.Components[i])
 	}
 	if r.Updates != nil {
 		validateUpdates(c, r.Updates)
 	}
 	validateFindings(c, r.Findings)
-	for _, p := range []struct {
+	for _, s := range []struct {
 		name string
 		n    report.Counts
 	}{{"summary.provider", r.Summary.Provider}, {"summary.customer", r.Summary.Customer}} {
-		for _, v := range []int{p.n.Critical, p.n.High, p.n.Medium, p.n.Low, p.n.Info} {
-			c.number(p.name, int64(v), 0, maxCount)
+		for _, v := range []int{s.n.Critical, s.n.High, s.n.Medium, s.n.Low, s.n.Info} {
+			c.number(p(s.name), int64(v), 0, maxCount)
 		}
 	}
 	if l := r.Lifecycle; l != nil {
-		c.text("lifecycle.snapshot_date", l.SnapshotDate, 32, false)
-		c.number("lifecycle.age_days", int64(l.AgeDays), -100_000, 100_000)
+		c.text(p("lifecycle.snapshot_date"), l.SnapshotDate, 32, false)
+		c.number(p("lifecycle.age_days"), int64(l.AgeDays), -100_000, 100_000)
 	}
-	c.count("errors", len(r.Errors), maxListSmall)
+	c.count(p("errors"), len(r.Errors), maxListSmall)
 	for i, e := range r.Errors {
-		c.text(fmt.Sprintf("errors[%d].collector", i), e.Collector, maxShort, true)
-		c.text(fmt.Sprintf("errors[%d].error", i), e.Error, maxText, false)
+		c.text(idx("errors", i).f("collector"), e.Collector, maxShort, true)
+		c.text(idx("errors", i).f("error"), e.Error, maxText, false)
 	}
-	c.count("notes", len(r.Notes), maxListSmall)
+	c.count(p("notes"), len(r.Notes), maxListSmall)
 	for i, n := range r.Notes {
-		c.text(fmt.Sprintf("notes[%d].collector", i), n.Collector, maxShort, true)
-		c.text(fmt.Sprintf("notes[%d].message", i), n.Message, maxText, false)
+		c.text(idx("notes", i).f("collector"), n.Collector, maxShort, true)
+		c.text(idx("notes", i).f("message"), n.Message, maxText, false)
 	}
 	if c.err != nil {
 		return c.err

@@ -12,10 +12,6 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// findingsPerStatement caps the rows of one multi-row upsert (23 columns:
-// well inside both databases' parameter limits).
-const findingsPerStatement = 200
-
 type storedFinding struct {
 	hash int64
 	open bool
@@ -25,12 +21,16 @@ type storedFinding struct {
 // new, changed and reappearing findings are upserted, unchanged open ones
 // are left alone (their last_seen is the host's scanned_at), and open ones
 // absent from the report are resolved at its scan time. prevScanned is the
-// host's previous latest scan (the last time the resolved ones were seen).
-func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, scanned, prevScanned int64) error {
+// host's previous latest scan (the last time the resolved ones were seen),
+// -1 for a new host, which has no stored findings.
+func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, scanned, prevScanned int64) error {
 	hostID := it.Report.Host.HostID
-	existing, err := s.storedFindings(ctx, tx, hostID)
-	if err != nil {
-		return err
+	existing := map[string]storedFinding{}
+	if prevScanned >= 0 {
+		var err error
+		if existing, err = s.storedFindings(ctx, tx, hostID); err != nil {
+			return err
+		}
 	}
 	var changed []*report.Finding
 	var hashes []int64
@@ -38,18 +38,19 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 	for i := range it.Report.Findings {
 		f := &it.Report.Findings[i]
 		present[f.ID] = true
-		h := findingHash(f)
+		h := fp.hashes[i]
 		if e, ok := existing[f.ID]; ok && e.open && e.hash == h {
 			continue
 		}
 		changed = append(changed, f)
 		hashes = append(hashes, h)
 	}
-	for start := 0; start < len(changed); start += findingsPerStatement {
-		end := min(start+findingsPerStatement, len(changed))
-		if err := s.upsertFindings(ctx, tx, it, changed[start:end], hashes[start:end], scanned); err != nil {
+	start := 0
+	for _, n := range chunks(len(changed)) {
+		if err := s.upsertFindings(ctx, tx, it, changed[start:start+n], hashes[start:start+n], scanned); err != nil {
 			return err
 		}
+		start += n
 	}
 	var gone []any
 	for id, e := range existing {
@@ -57,19 +58,23 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 			gone = append(gone, id)
 		}
 	}
-	for start := 0; start < len(gone); start += findingsPerStatement {
-		end := min(start+findingsPerStatement, len(gone))
-		args := append([]any{scanned, prevScanned, hostID}, gone[start:end]...)
-		q := s.rebind(s.q.resolvePrefix + "(" + placeholders(end-start) + ")")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	start = 0
+	for _, n := range chunks(len(gone)) {
+		args := append([]any{scanned, prevScanned, hostID}, gone[start:start+n]...)
+		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
 			return fmt.Errorf("resolve findings: %w", err)
 		}
+		start += n
 	}
 	return nil
 }
 
 func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (map[string]storedFinding, error) {
-	rows, err := tx.QueryContext(ctx, s.q.hostFindings, hostID)
+	st, err := s.stmt(ctx, tx, s.q.hostFindings)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, hostID)
 	if err != nil {
 		return nil, fmt.Errorf("read host findings: %w", err)
 	}
@@ -90,14 +95,8 @@ func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (
 }
 
 func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fs []*report.Finding, hashes []int64, scanned int64) error {
-	var b strings.Builder
-	b.WriteString(s.q.upsertFindingPrefix)
 	args := make([]any, 0, len(fs)*len(findingCols))
 	for i, f := range fs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(s.q.findingRow)
 		ev, err := json.Marshal(nonNil(f.Evidence))
 		if err != nil {
 			return fmt.Errorf("encode evidence: %w", err)
@@ -107,11 +106,30 @@ func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, it *store.Incomi
 			string(f.Severity), f.Severity.Rank(), string(f.Responsible), f.Rule, f.Rationale,
 			f.Remediation, string(ev), f.BlockedBy, hashes[i], scanned, scanned, scanned)
 	}
-	b.WriteString(s.q.upsertFindingTail)
-	if _, err := tx.ExecContext(ctx, s.rebind(b.String()), args...); err != nil {
+	if _, err := s.exec(ctx, tx, s.upsertQuery(len(fs)), args...); err != nil {
 		return fmt.Errorf("upsert findings: %w", err)
 	}
 	return nil
+}
+
+// upsertQuery is the findings upsert of n rows.
+func (s *Store) upsertQuery(n int) string {
+	if q, ok := s.q.upsertN[n]; ok {
+		return q
+	}
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = s.q.findingRow
+	}
+	return s.rebind(s.q.upsertFindingPrefix + strings.Join(rows, ", ") + s.q.upsertFindingTail)
+}
+
+// resolveQuery resolves n findings of a host.
+func (s *Store) resolveQuery(n int) string {
+	if q, ok := s.q.resolveN[n]; ok {
+		return q
+	}
+	return s.rebind(s.q.resolvePrefix + "(" + placeholders(n) + ")")
 }
 
 func nonNil(s []string) []string {
@@ -119,6 +137,24 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// fingerprints are the hashes of a report's findings and their digest
+// (order-independent: the sum of the hashes of id and content).
+type fingerprints struct {
+	hashes []int64
+	digest int64
+}
+
+func fingerprint(fs []report.Finding) fingerprints {
+	fp := fingerprints{hashes: make([]int64, len(fs))}
+	for i := range fs {
+		fp.hashes[i] = findingHash(&fs[i])
+		h := fnv.New64a()
+		h.Write([]byte(fs[i].ID))
+		fp.digest += int64(h.Sum64()) ^ fp.hashes[i]
+	}
+	return fp
 }
 
 // findingHash fingerprints every stored field of a finding (strings cannot

@@ -17,7 +17,7 @@ var hostCols = []string{
 	"kernel_release", "arch", "virt_system", "virt_role", "provider", "tier", "maintenance",
 	"customer_virt", "agent_version", "latest_report_id", "scanned_at", "received_at",
 	"p_critical", "p_high", "p_medium", "p_low", "p_info",
-	"c_critical", "c_high", "c_medium", "c_low", "c_info", "provider_weight",
+	"c_critical", "c_high", "c_medium", "c_low", "c_info", "provider_weight", "findings_digest",
 }
 
 // queries are the fixed statements, rebound for the dialect once.
@@ -28,15 +28,17 @@ type queries struct {
 	upsertFindingPrefix, upsertFindingTail string
 	findingRow                             string
 	resolvePrefix                          string
+	// upsertN and resolveN hold the statements for chunkSizes rows.
+	upsertN, resolveN map[int]string
 }
 
-func buildQueries(rebind func(string) string) queries {
+func buildQueries(rebind func(string) string, forUpdate string) queries {
 	var q queries
 	q.insertReport = rebind(`INSERT INTO reports (report_id, tenant, host_id, scanned_at, received_at, sha256, body, findings, summary)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
 	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE report_id = ?`)
 	q.deleteReport = rebind(`DELETE FROM reports WHERE report_id = ?`)
-	q.hostState = `SELECT tenant, scanned_at, latest_report_id FROM hosts WHERE host_id = ?`
+	q.hostState = rebind(`SELECT tenant, scanned_at, latest_report_id, findings_digest FROM hosts WHERE host_id = ?` + forUpdate)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
 	sets := make([]string, len(hostCols)-1)

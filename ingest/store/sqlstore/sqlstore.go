@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -37,13 +38,24 @@ type Store struct {
 	w, r *sql.DB
 	d    Dialect
 	q    queries
+
+	// stmts caches the writer's prepared statements by query text: with
+	// SQLite, parsing a statement costs more than running it.
+	mu       sync.Mutex
+	stmts    map[string]*sql.Stmt
+	prepared bool
 }
 
 // New wraps open databases: w takes every write (one connection for SQLite),
 // r serves reads (may be the same pool). Close closes both.
 func New(w, r *sql.DB, d Dialect) *Store {
-	s := &Store{w: w, r: r, d: d}
-	s.q = buildQueries(s.rebind)
+	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
+	s.q = buildQueries(s.rebind, d.ForUpdate)
+	up, res := map[int]string{}, map[int]string{}
+	for _, n := range chunkSizes {
+		up[n], res[n] = s.upsertQuery(n), s.resolveQuery(n)
+	}
+	s.q.upsertN, s.q.resolveN = up, res
 	return s
 }
 
@@ -79,8 +91,89 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// chunkSizes are the row counts of the prepared multi-row statements: a
+// list of n rows is written in chunks of these sizes, largest first.
+var chunkSizes = []int{64, 16, 4, 1}
+
+// chunks splits n into chunkSizes.
+func chunks(n int) []int {
+	var out []int
+	for _, c := range chunkSizes {
+		for n >= c {
+			out = append(out, c)
+			n -= c
+		}
+	}
+	return out
+}
+
+// prepare prepares every statement of the write path, once, outside any
+// transaction (SQLite's writer pool has a single connection, busy inside
+// a transaction). With SQLite, parsing a statement costs more than
+// running it.
+func (s *Store) prepare(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prepared {
+		return nil
+	}
+	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
+		s.q.updateHost, s.q.hostFindings}
+	for _, n := range chunkSizes {
+		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
+	}
+	for _, q := range qs {
+		if _, ok := s.stmts[q]; ok {
+			continue
+		}
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	s.prepared = true
+	return nil
+}
+
+// stmt returns the prepared q for use in tx (q already rebound).
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.stmts[q]
+	s.mu.Unlock()
+	if !ok {
+		return tx.PrepareContext(ctx, q)
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+// exec runs a cached statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRow runs a cached single-row query in tx.
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	st, err := s.stmt(ctx, tx, q)
+	if err != nil {
+		return tx.QueryRowContext(ctx, q, args...) // reports the same error on Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // Close closes the pools.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	clear(s.stmts)
+	s.prepared = false
+	s.mu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

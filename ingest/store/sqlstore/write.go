@@ -26,6 +26,9 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 		ra, rb := items[a].Report, items[b].Report
 		return cmp.Or(cmp.Compare(ra.Host.HostID, rb.Host.HostID), cmp.Compare(ra.ReportID, rb.ReportID))
 	})
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin batch: %w", err)
@@ -50,17 +53,19 @@ type hostState struct {
 	tenant    string
 	scannedAt int64
 	latest    string
+	digest    int64
 }
 
 func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
 	r := it.Report
 	sum := report.Summarize(r.Findings)
+	fp := fingerprint(r.Findings)
 	sumJSON, err := json.Marshal(sum)
 	if err != nil {
 		return store.Outcome{}, fmt.Errorf("encode summary: %w", err)
 	}
 	scanned := micros(r.ScannedAt)
-	res, err := tx.ExecContext(ctx, s.q.insertReport, r.ReportID, it.Tenant, r.Host.HostID, scanned,
+	res, err := s.exec(ctx, tx, s.q.insertReport, r.ReportID, it.Tenant, r.Host.HostID, scanned,
 		micros(it.ReceivedAt), it.SHA256[:], it.Gzip, len(r.Findings), string(sumJSON))
 	if err != nil {
 		return store.Outcome{}, fmt.Errorf("insert report: %w", err)
@@ -75,12 +80,12 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		return store.Outcome{}, err
 	}
 	if !found {
-		inserted, err := s.insertHost(ctx, tx, it, sum)
+		inserted, err := s.insertHost(ctx, tx, it, sum, fp.digest)
 		if err != nil {
 			return store.Outcome{}, err
 		}
 		if inserted {
-			err := s.syncFindings(ctx, tx, it, scanned, 0)
+			err := s.syncFindings(ctx, tx, it, fp, scanned, -1)
 			return store.Outcome{Result: store.Created, Latest: true}, err
 		}
 		// Another replica inserted the host first: it is committed now.
@@ -91,7 +96,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		}
 	}
 	if cur.tenant != it.Tenant {
-		if _, err := tx.ExecContext(ctx, s.q.deleteReport, r.ReportID); err != nil {
+		if _, err := s.exec(ctx, tx, s.q.deleteReport, r.ReportID); err != nil {
 			return store.Outcome{}, fmt.Errorf("undo report: %w", err)
 		}
 		return store.Outcome{Result: store.Forbidden}, nil
@@ -100,11 +105,16 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 	if !newer {
 		return store.Outcome{Result: store.Created}, nil
 	}
-	updated, err := s.updateHost(ctx, tx, it, sum, cur)
+	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
-	err = s.syncFindings(ctx, tx, it, scanned, cur.scannedAt)
+	if fp.digest == cur.digest {
+		// The same findings as the latest report: nothing to write (an
+		// open finding's last_seen is its host's scanned_at).
+		return store.Outcome{Result: store.Created, Latest: true}, nil
+	}
+	err = s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt)
 	return store.Outcome{Result: store.Created, Latest: true}, err
 }
 
@@ -113,7 +123,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
 	var tenant string
 	var sum []byte
-	err := tx.QueryRowContext(ctx, s.q.reportByID, it.Report.ReportID).Scan(&tenant, &sum)
+	err := s.queryRow(ctx, tx, s.q.reportByID, it.Report.ReportID).Scan(&tenant, &sum)
 	if err != nil {
 		return store.Outcome{}, fmt.Errorf("read existing report: %w", err)
 	}
@@ -125,7 +135,7 @@ func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incomi
 
 func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
 	var h hostState
-	err := tx.QueryRowContext(ctx, s.rebind(s.q.hostState+s.d.ForUpdate), hostID).Scan(&h.tenant, &h.scannedAt, &h.latest)
+	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.scannedAt, &h.latest, &h.digest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}
@@ -136,7 +146,7 @@ func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostSt
 }
 
 // hostValues are the values of hostCols for a report.
-func hostValues(it *store.Incoming, sum report.Summary) []any {
+func hostValues(it *store.Incoming, sum report.Summary, digest int64) []any {
 	r := it.Report
 	h, p := r.Host, r.Profile
 	return []any{
@@ -146,7 +156,7 @@ func hostValues(it *store.Incoming, sum report.Summary) []any {
 		r.ReportID, micros(r.ScannedAt), micros(it.ReceivedAt),
 		sum.Provider.Critical, sum.Provider.High, sum.Provider.Medium, sum.Provider.Low, sum.Provider.Info,
 		sum.Customer.Critical, sum.Customer.High, sum.Customer.Medium, sum.Customer.Low, sum.Customer.Info,
-		weight(sum.Provider),
+		weight(sum.Provider), digest,
 	}
 }
 
@@ -159,9 +169,9 @@ func weight(c report.Counts) int64 {
 	return w
 }
 
-func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary) (bool, error) {
-	args := append([]any{it.Report.Host.HostID, micros(it.Report.ScannedAt)}, hostValues(it, sum)...)
-	res, err := tx.ExecContext(ctx, s.q.insertHost, args...)
+func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, digest int64) (bool, error) {
+	args := append([]any{it.Report.Host.HostID, micros(it.Report.ScannedAt)}, hostValues(it, sum, digest)...)
+	res, err := s.exec(ctx, tx, s.q.insertHost, args...)
 	if err != nil {
 		return false, fmt.Errorf("insert host: %w", err)
 	}
@@ -172,11 +182,11 @@ func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, 
 	return n == 1, nil
 }
 
-func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, cur hostState) (bool, error) {
+func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, digest int64) (bool, error) {
 	r := it.Report
 	scanned := micros(r.ScannedAt)
-	args := append(hostValues(it, sum)[1:], r.Host.HostID, it.Tenant, scanned, scanned, r.ReportID)
-	res, err := tx.ExecContext(ctx, s.q.updateHost, args...)
+	args := append(hostValues(it, sum, digest)[1:], r.Host.HostID, it.Tenant, scanned, scanned, r.ReportID)
+	res, err := s.exec(ctx, tx, s.q.updateHost, args...)
 	if err != nil {
 		return false, fmt.Errorf("update host: %w", err)
 	}

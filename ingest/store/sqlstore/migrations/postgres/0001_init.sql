@@ -49,7 +49,10 @@ CREATE TABLE hosts (
     p_low BIGINT NOT NULL, p_info BIGINT NOT NULL,
     c_critical BIGINT NOT NULL, c_high BIGINT NOT NULL, c_medium BIGINT NOT NULL,
     c_low BIGINT NOT NULL, c_info BIGINT NOT NULL,
-    provider_weight  BIGINT NOT NULL
+    provider_weight  BIGINT NOT NULL,
+    -- findings_digest fingerprints the latest report's findings: when a
+    -- new report's digest matches, its findings need no read and no write.
+    findings_digest  BIGINT NOT NULL
 );
 CREATE INDEX hosts_tenant_hostname ON hosts (tenant, hostname, host_id);
 CREATE INDEX hosts_hostname ON hosts (hostname, host_id);

@@ -49,7 +49,10 @@ CREATE TABLE hosts (
     p_low INTEGER NOT NULL, p_info INTEGER NOT NULL,
     c_critical INTEGER NOT NULL, c_high INTEGER NOT NULL, c_medium INTEGER NOT NULL,
     c_low INTEGER NOT NULL, c_info INTEGER NOT NULL,
-    provider_weight  INTEGER NOT NULL
+    provider_weight  INTEGER NOT NULL,
+    -- findings_digest fingerprints the latest report's findings: when a
+    -- new report's digest matches, its findings need no read and no write.
+    findings_digest  INTEGER NOT NULL
 );
 CREATE INDEX hosts_tenant_hostname ON hosts (tenant, hostname, host_id);
 CREATE INDEX hosts_hostname ON hosts (hostname, host_id);
