@@ -164,7 +164,7 @@ func (a *Agent) Run(ctx context.Context, reload <-chan struct{}) error {
 	if err != nil {
 		return err
 	}
-	a.prepare(st, "agent started")
+	a.prepare(st, "agent started", true)
 	var wg sync.WaitGroup
 	l := newLoop(a, st)
 	defer l.stop()
@@ -192,8 +192,10 @@ func (a *Agent) Run(ctx context.Context, reload <-chan struct{}) error {
 	}
 }
 
-// prepare readies a new Setup: logs its warnings and recovers its spool.
-func (a *Agent) prepare(st *Setup, msg string) {
+// prepare readies a new Setup: logs its warnings and, when recover is
+// set, recovers its spool (only for a directory no run of this agent may
+// be writing to: a temporary file there would be taken for a crash's).
+func (a *Agent) prepare(st *Setup, msg string, recover bool) {
 	for _, w := range st.Warnings {
 		a.log.Warn().Err(w).Msg("configuration warning")
 	}
@@ -202,7 +204,7 @@ func (a *Agent) prepare(st *Setup, msg string) {
 		ev = ev.Str("spool", st.Spool.Dir()).Int("max_reports", st.MaxReports)
 	}
 	ev.Str("textfile_dir", st.TextfileDir).Msg(msg)
-	if st.Spool == nil {
+	if st.Spool == nil || !recover {
 		return
 	}
 	removed, err := st.Spool.Recover()

@@ -176,7 +176,7 @@ func newAgent(t *testing.T, st *Setup) (*Agent, *syncBuffer) {
 	buf := &syncBuffer{}
 	a := New(Options{Log: zerolog.New(buf), Rand: func(time.Duration) time.Duration { return 0 },
 		BackoffInitial: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
-	a.prepare(st, "test")
+	a.prepare(st, "test", true)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("agent log:\n%s", buf.String())

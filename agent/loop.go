@@ -122,7 +122,8 @@ func (l *loop) reload() {
 		a.log.Error().Err(err).Msg("configuration reload rejected: keeping the running configuration")
 		return
 	}
-	a.prepare(st, "configuration reloaded")
+	sameSpool := l.st.Spool != nil && st.Spool != nil && l.st.Spool.Dir() == st.Spool.Dir()
+	a.prepare(st, "configuration reloaded", !sameSpool)
 	l.st = st
 	l.schedule(a.o.Now())
 	l.drainIfPending()

@@ -117,15 +117,20 @@ func (s *Spool) Recover() (removed []string, err error) {
 }
 
 // Put writes data as the newest report, atomically: a temporary file,
-// fsync, rename, fsync of the directory. A report whose id is already
-// pending is not written twice. When the spool then holds more than its
-// maximum, the oldest reports are removed and returned.
+// fsync, rename, fsync of the directory (made first if missing). A report
+// whose id is already pending is not written twice. When the spool then
+// holds more than its maximum, the oldest reports are removed and
+// returned.
 func (s *Spool) Put(id string, data []byte) (dropped []Entry, err error) {
 	if !validID(id) {
 		return nil, fmt.Errorf("%w: %q", ErrBadID, id)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The directory may have been removed, or fixed, since Recover.
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
 	entries, err := s.List()
 	if err != nil {
 		return nil, err
