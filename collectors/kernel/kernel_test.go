@@ -26,25 +26,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // rootPlaceholder stands for the fixture root's absolute path in cmd/*.yaml
 // argv and in golden files, which must not hold this machine's paths.
-const rootPlaceholder = "/ROOT"
-
-// rootRunner rewrites the fixture root's path to rootPlaceholder before
-// asking the Fake, so that `rpm --root <dir>` fixtures are portable.
-type rootRunner struct {
-	dir string
-	*execx.Fake
-}
-
-func (r rootRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
-	argv := slices.Clone(c.Argv)
-	for i, a := range argv {
-		if a == r.dir {
-			argv[i] = rootPlaceholder
-		}
-	}
-	c.Argv = argv
-	return r.Fake.Run(ctx, c)
-}
+const rootPlaceholder = "${ROOT}"
 
 // snapshot is a golden file: the kernel facts, notes, and errors counted
 // (their text is not a contract).
@@ -65,7 +47,7 @@ func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := execx.LoadFakeDir(filepath.Join(dir, "cmd"))
+	fake, err := execx.LoadFakeDirVars(filepath.Join(dir, "cmd"), map[string]string{"ROOT": root.Dir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +59,7 @@ func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) 
 		}
 		opts = append(opts, WithUname(func() (Uname, error) { return Uname(u), nil }))
 	}
-	deps := collectors.Deps{Root: root, Run: rootRunner{root.Dir(), fake}, Log: zerolog.Nop(), Now: time.Now}
+	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: time.Now}
 	res, err := New(deps, opts...).Collect(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -174,11 +156,11 @@ func TestNotLiveRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, _ := hostfs.New(dir)
-	fake, err := execx.LoadFakeDir("testdata/rhel9-kernel-core/cmd")
+	fake, err := execx.LoadFakeDirVars("testdata/rhel9-kernel-core/cmd", map[string]string{"ROOT": root.Dir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := collectors.Deps{Root: root, Run: rootRunner{root.Dir(), fake}, Log: zerolog.Nop()}
+	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop()}
 	res, err := New(deps).Collect(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -204,14 +186,16 @@ func TestPartialFailures(t *testing.T) {
 	}
 	running := WithUname(func() (Uname, error) { return Uname{Release: "5.14.0-427.13.1.el9_4.x86_64", Machine: "x86_64"}, nil })
 	rpmOut := "kernel-core\t(none):5.14.0-427.13.1.el9_4\tx86_64\n"
-	rpmArgv := []string{"rpm", "--root", rootPlaceholder, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
+	rpmArgv := func(dir string) []string {
+		return []string{"rpm", "--root", dir, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
+	}
 
 	// needs-restarting hangs: a timeout error entry, the rest intact.
 	root, dir := rpmDir(t)
-	fake := execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
+	fake := execx.NewFake(execx.Response{Argv: rpmArgv(dir), Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	res, err := New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(ctx)
+	res, err := New(collectors.Deps{Root: root, Run: fake}, running).Collect(ctx)
 	if err != nil || len(res.Errors) != 1 || !errors.Is(res.Errors[0], context.DeadlineExceeded) && !errors.Is(res.Errors[0], execx.ErrTimeout) {
 		t.Fatalf("hang: %v %v", res.Errors, err)
 	}
@@ -220,8 +204,8 @@ func TestPartialFailures(t *testing.T) {
 	}
 
 	// needs-restarting exits 2: an ExitError entry.
-	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
-	res, _ = New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(context.Background())
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv(dir), Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
+	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
 	var exitErr *ExitError
 	if len(res.Errors) != 1 || !errors.As(res.Errors[0], &exitErr) || exitErr.Code != 2 || res.Host.Kernel.RebootFlag {
 		t.Fatalf("exit 2: %v %+v", res.Errors, res.Host.Kernel)
@@ -234,8 +218,8 @@ func TestPartialFailures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "run/reboot-needed"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Exit: 1, Stderr: "error: rpmdb open failed"})
-	res, _ = New(collectors.Deps{Root: root, Run: rootRunner{dir, fake}}, running).Collect(context.Background())
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv(dir), Exit: 1, Stderr: "error: rpmdb open failed"})
+	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
 	if len(res.Errors) != 1 || !res.Host.Kernel.RebootFlag || res.Host.Kernel.Release == "" {
 		t.Fatalf("rpm failure: %v %+v", res.Errors, res.Host.Kernel)
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +106,10 @@ func runCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := loadFake(t, filepath.Join(dir, "cmd"), root.Dir())
+	fake, err := execx.LoadFakeDirVars(filepath.Join(dir, "cmd"), map[string]string{"ROOT": root.Dir()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "rpm-qa.out")); err == nil {
 		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root.Dir(), "-qa", "--qf", rpmQueryFormat}, Stdout: string(b)})
 	}
@@ -184,30 +186,3 @@ func setMtimes(t *testing.T, dir string) {
 	}
 }
 
-// loadFake copies a case's cmd directory with ${ROOT} replaced by the
-// root's directory and loads it.
-func loadFake(t *testing.T, cmdDir, rootDir string) *execx.Fake {
-	t.Helper()
-	tmp := t.TempDir()
-	entries, err := os.ReadDir(cmdDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(cmdDir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(e.Name(), ".yaml") {
-			b = bytes.ReplaceAll(b, []byte("${ROOT}"), []byte(rootDir))
-		}
-		if err := os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fake, err := execx.LoadFakeDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fake
-}

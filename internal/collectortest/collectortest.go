@@ -84,7 +84,7 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := execx.LoadFakeDir(filepath.Join(caseDir, "cmd"))
+	fake, err := execx.LoadFakeDirVars(filepath.Join(caseDir, "cmd"), map[string]string{"ROOT": root.Dir()})
 	if err != nil {
 		t.Fatal(err)
 	}
