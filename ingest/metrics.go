@@ -50,10 +50,23 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	m.commitErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "demarc_store_commit_errors_total", Help: "Reports whose commit failed.",
 	})
+	// Export every series from the start, so that rates work from zero.
+	for _, r := range []string{"created", "duplicate"} {
+		m.reports.WithLabelValues(r)
+	}
+	for _, r := range rejectReasons {
+		m.rejects.WithLabelValues(r)
+	}
 	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&fleetCollector{store: s, ttl: gaugeTTL})
 	return m
+}
+
+// rejectReasons are the reasons label values of demarc_ingest_rejects_total.
+var rejectReasons = []string{
+	"content_type", "too_large", "busy", "invalid", "encoding", "bad_gzip", "malformed", "read_error",
+	"tenant", "stopping", "store", "conflict", "foreign_host",
 }
 
 // fleetCollector exports open findings by party and severity, read from
