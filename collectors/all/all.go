@@ -51,6 +51,7 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig, opts ...Option) []co
 		hvOpts  []hypervisor.Option
 		fwOpts  []firmware.Option
 		appOpts []applications.Option
+		cpOpts  []controlpanel.Option
 	)
 	if s := o.sim; s != nil {
 		osOpts = append(osOpts, osinfo.WithLive(simLive{s}))
@@ -58,12 +59,13 @@ func New(deps collectors.Deps, cfg config.CollectorsConfig, opts ...Option) []co
 		hvOpts = append(hvOpts, hypervisor.WithLiveFS(), hypervisor.WithCommands())
 		fwOpts = append(fwOpts, firmware.WithLiveFS())
 		appOpts = append(appOpts, applications.WithCommands())
+		cpOpts = append(cpOpts, controlpanel.WithCommands())
 	}
 	return []collectors.Collector{
 		osinfo.New(with("osinfo"), osOpts...),
 		kernel.New(with("kernel"), kOpts...),
 		packages.New(with("packages")),
-		controlpanel.New(with("controlpanel")),
+		controlpanel.New(with("controlpanel"), cpOpts...),
 		webapps.New(with("webapps"), cfg.Webapps),
 		hypervisor.New(with("hypervisor"), hvOpts...),
 		firmware.New(with("firmware"), fwOpts...),

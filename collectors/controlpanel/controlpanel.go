@@ -50,14 +50,27 @@ type Collector struct {
 	cmdTimeout time.Duration
 }
 
+// Option changes how New builds the collector.
+type Option func(*Collector)
+
+// WithCommands makes the collector run its live-only commands (DirectAdmin's
+// version) whatever the root: for a simulated live host, whose commands
+// answer through the injected runner. By default they run only when the
+// root is "/".
+func WithCommands() Option { return func(c *Collector) { c.live = true } }
+
 // New returns the control panel collector.
-func New(deps collectors.Deps) *Collector {
-	return &Collector{
+func New(deps collectors.Deps, opts ...Option) *Collector {
+	c := &Collector{
 		deps:       deps,
 		fsys:       deps.Root,
 		live:       deps.Root.IsLive(),
 		cmdTimeout: DefaultCommandTimeout,
 	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Name implements collectors.Collector.

@@ -103,11 +103,12 @@ func newCase(t *testing.T, dir string) (*Collector, *execx.Fake) {
 		t.Fatal(err)
 	}
 	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return fixedMtime }}
-	c := New(deps)
-	c.cmdTimeout = 200 * time.Millisecond
+	var opts []Option
 	if _, err := os.Stat(filepath.Join(dir, "cmd")); err == nil {
-		c.live = true
+		opts = append(opts, WithCommands())
 	}
+	c := New(deps, opts...)
+	c.cmdTimeout = 200 * time.Millisecond
 	if b, err := os.ReadFile(filepath.Join(dir, "deny")); err == nil {
 		d := denyFS{Root: root, deny: map[string]bool{}}
 		sc := bufio.NewScanner(bytes.NewReader(b))
@@ -247,5 +248,35 @@ func TestSources(t *testing.T) {
 	s := c.Sources()
 	if c.Name() != Name || s.Detects == "" || len(s.Files) == 0 || s.Privileges == "" || s.NotDetected == "" {
 		t.Fatalf("incomplete sources: %+v", s)
+	}
+}
+
+// TestWithCommands: under a root other than "/" DirectAdmin's binary is not
+// run unless the host is simulated as live (a golden fixture host, the
+// fleet simulation), which WithCommands says.
+func TestWithCommands(t *testing.T) {
+	t.Parallel()
+	dir := "testdata/directadmin-debian12"
+	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := execx.LoadFakeDir(filepath.Join(dir, "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return fixedMtime }}
+	version := func(c *Collector) string {
+		res, err := c.Collect(context.Background())
+		if err != nil || len(res.Components) != 1 {
+			t.Fatalf("collect: %v, %+v", err, res.Components)
+		}
+		return res.Components[0].Version
+	}
+	if v := version(New(deps)); v != "" || len(fake.Calls()) != 0 {
+		t.Fatalf("mounted root: version %q, calls %v", v, fake.Calls())
+	}
+	if v := version(New(deps, WithCommands())); v != "1.703" {
+		t.Fatalf("WithCommands: version %q, calls %v", v, fake.Calls())
 	}
 }
