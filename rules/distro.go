@@ -16,9 +16,17 @@ var thirdPartyRepo = regexp.MustCompile(`(?i)sury|\+0~\d|\.gbp|remi|\bius\b|\.iu
 
 // distroRevision matches a distribution's own build revision: Debian
 // ("-1", "+deb12u1", "~deb12u1"), Ubuntu ("ubuntu0.22.04.1"), RHEL-likes
-// (".el9", ".el8_10", "module+el8"), SUSE ("150500.3.12.1"), Alpine
-// ("-r2").
-var distroRevision = regexp.MustCompile(`(?i)[+~]deb\d+u\d+|ubuntu\d*\.|\d+ubuntu\d+$|\.el\d+|module\+el|-\d+(\.\d+)*$|-r\d+$|\.\d{6}\.`)
+// (".el9", ".el8_10", "module+el8"; AlmaLinux and CloudLinux spell module
+// builds "module_el8"), Amazon Linux (".amzn2", ".amzn2023"), SUSE
+// ("150500.3.12.1"), Alpine ("-r2").
+var distroRevision = regexp.MustCompile(`(?i)[+~]deb\d+u\d+|ubuntu\d*\.|\d+ubuntu\d+$|\.el\d+|module[+_]el|\.amzn\d|-\d+(\.\d+)*$|-r\d+$|\.\d{6}\.`)
+
+// vendorPackage matches package names of software vendors' own builds,
+// whatever their revision looks like: MariaDB's repositories
+// ("MariaDB-server", "-1.el9"), MySQL's ("mysql-community-server"), Plesk's
+// ("sw-nginx", "-ubuntu.22.04.240829"), cPanel's EasyApache ("ea-apache24")
+// and Percona's.
+var vendorPackage = regexp.MustCompile(`^(MariaDB-|mysql-community|percona-|sw-|ea-)`)
 
 // distroPackaged reports whether an application came from the OS's own
 // repositories: reported from the package database (a package version),
@@ -33,7 +41,7 @@ func (x *evaluation) distroPackaged(c report.Component) bool {
 	if c.Product == "php" && !strings.HasPrefix(detail(c, "instance"), "system") {
 		return false
 	}
-	if strings.HasPrefix(detail(c, "package"), "mysql-community") {
+	if vendorPackage.MatchString(detail(c, "package")) {
 		return false
 	}
 	if thirdPartyRepo.MatchString(pv) {

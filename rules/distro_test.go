@@ -33,6 +33,17 @@ func TestDistroPackaged(t *testing.T) {
 		{"nginx", "", "nginx", "1.26.2-1.el9.ngx", false},
 		{"nginx", "", "nginx", "1.22.1-9", true},
 		{"apache-http-server", "", "httpd", "2.4.62-1.el9_5.2", true},
+		// AlmaLinux and CloudLinux module builds, Amazon Linux revisions.
+		{"mariadb", "", "mariadb-server", "3:10.11.10-1.module_el8.10.0+3938+4d4a4c5e", true},
+		{"apache-http-server", "", "httpd", "2.4.37-65.module_el8.10.0+3874+8ba7e8e4.1", true},
+		{"apache-http-server", "", "httpd", "2.4.62-1.amzn2.0.2", true},
+		{"php", "system", "php8.4-cli", "8.4.13-1.amzn2023.0.1", true},
+		// Vendors' builds with distribution-like revisions.
+		{"mariadb", "", "MariaDB-server", "10.6.20-1.el8", false},
+		{"mariadb", "", "MariaDB-server", "10.6.20-1.el7.centos", false},
+		{"nginx", "", "sw-nginx", "1.26.2-ubuntu.22.04.240829.1449", false},
+		{"apache-http-server", "", "ea-apache24", "2.4.62-1.1.1.cpanel", false},
+		{"mysql", "", "percona-server-server", "8.0.39-30-1.el9", false},
 	}
 	x := &evaluation{}
 	for _, tt := range tests {
