@@ -88,7 +88,7 @@ func (x *evaluation) application(c report.Component) {
 func (x *evaluation) distroApplication(s subject, st lifecycle.Status, o owner) {
 	osc := x.os.status.Cycle
 	upstreamOver := st.State == lifecycle.StateEOL || st.State == lifecycle.StateExtended
-	osName := x.os.name + " " + x.os.version
+	osName := x.osRelease()
 	switch {
 	case st.State == lifecycle.StateUnknown:
 		x.finish(x.unknownGap(s, st), o)
@@ -97,7 +97,7 @@ func (x *evaluation) distroApplication(s subject, st lifecycle.Status, o owner) 
 		// business, covered by pending updates.
 	case osc != nil && (x.os.status.State == lifecycle.StateCurrent || x.os.status.State == lifecycle.StateEOLSoon):
 		g := x.backportGap(s, st, report.SeverityLow, osc.EOL.Date)
-		g.what += " until " + osName + " leaves regular support on " + dayOf(osc.EOL.Date)
+		g.what += " until " + osName + " leaves regular support " + onDay(osc.EOL.Date)
 		x.finish(g, o)
 	case osc != nil && x.os.status.State == lifecycle.StateExtended:
 		end := osc.Extended()
@@ -119,8 +119,8 @@ func (x *evaluation) distroApplication(s subject, st lifecycle.Status, o owner) 
 func (x *evaluation) backportGap(s subject, st lifecycle.Status, sev report.Severity, until lifecycle.Date) gap {
 	g := x.baseGap(s, st)
 	g.kind, g.severity, g.latest, g.eolDate = report.KindExtendedSupport, sev, "", until.String()
-	g.what = fmt.Sprintf("%s %s is past its upstream end of life, but this copy comes from %s %s's own repositories, which backport security fixes to it",
-		s.display, g.cycle, x.os.name, x.os.version)
+	g.what = fmt.Sprintf("%s %s is past its upstream end of life, but this copy comes from %s's own repositories, which backport security fixes to it",
+		s.display, g.cycle, x.osRelease())
 	g.remediation = fmt.Sprintf("Keep installing the OS's updates, and move sites to a newer %s before %s", s.display, dayOf(until))
 	return g
 }

@@ -63,6 +63,12 @@ func TestUpdatesPending(t *testing.T) {
 		{"plain", report.Updates{Manager: "apt", Count: 2, SecurityDataAvailable: true}, report.SeverityLow, "none marked"},
 		{"stale lists", report.Updates{Manager: "apt", Count: 2, SecurityDataAvailable: true, MetadataAgeSeconds: 30 * 86400}, report.SeverityLow, "30 days old"},
 		{"nothing", report.Updates{Manager: "apt", SecurityDataAvailable: true}, "", ""},
+		// One update, or one security fix, in grammatical English.
+		{"one security", report.Updates{Manager: "dnf", Count: 1, SecurityCount: 1, SecurityDataAvailable: true}, report.SeverityHigh, "1 dnf update is pending, a security fix;"},
+		{"one of several", report.Updates{Manager: "dnf", Count: 4, SecurityCount: 1, SecurityDataAvailable: true}, report.SeverityHigh, "4 dnf updates are pending, 1 of them a security fix;"},
+		{"all security", report.Updates{Manager: "apt", Count: 2, SecurityCount: 2, SecurityDataAvailable: true}, report.SeverityHigh, "2 apt updates are pending, all of them security fixes;"},
+		{"one plain", report.Updates{Manager: "dnf", Count: 1, SecurityDataAvailable: true}, report.SeverityLow, "1 dnf update is pending, not marked as a security fix;"},
+		{"one, no data", report.Updates{Manager: "apk", Count: 1}, report.SeverityMedium, "so it may be a security fix;"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

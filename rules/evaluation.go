@@ -80,6 +80,26 @@ func dayOf(d lifecycle.Date) string {
 	return d.Human()
 }
 
+// onDay is "on 2026-07-11", or "at the end of 2025-12" for a date known
+// to the month.
+func onDay(d lifecycle.Date) string {
+	h := dayOf(d)
+	if strings.HasPrefix(h, "the end of ") {
+		return "at " + h
+	}
+	return "on " + h
+}
+
+// osRelease names the OS release a backport comes from by its cycle
+// ("Rocky Linux 8"), not its point release ("8.4"): support belongs to the
+// cycle.
+func (x *evaluation) osRelease() string {
+	if c := x.os.status.Cycle; c != nil {
+		return x.os.name + " " + c.Name
+	}
+	return x.os.name + " " + x.os.version
+}
+
 // detail returns a component detail.
 func detail(c report.Component, key string) string {
 	if c.Details == nil {

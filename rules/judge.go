@@ -83,7 +83,7 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 	case lifecycle.StateEOL:
 		g.kind = report.KindEOL
 		if c != nil && !c.End().IsZero() {
-			g.what = fmt.Sprintf("%s reached the end of all support on %s, so it no longer gets security fixes", name, dayOf(c.End()))
+			g.what = fmt.Sprintf("%s reached the end of all support %s, so it no longer gets security fixes", name, onDay(c.End()))
 		} else {
 			g.what = fmt.Sprintf("%s is past its end of life (%s), so it no longer gets security fixes", name, st.Why)
 		}
@@ -94,8 +94,8 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 		}
 	case lifecycle.StateExtended:
 		g.kind = report.KindExtendedSupport
-		g.what = fmt.Sprintf("%s left regular support on %s and gets security fixes only through %s%s",
-			name, dayOf(c.EOL.Date), extendedLabel(p), untilText(c.Extended(), st.DaysLeft))
+		g.what = fmt.Sprintf("%s left regular support %s and gets security fixes only through %s%s",
+			name, onDay(c.EOL.Date), extendedLabel(p), untilText(c.Extended(), st.DaysLeft))
 		if p.ExtendedPaid && !strings.Contains(extendedLabel(p), "paid") {
 			g.what += " (a subscription)"
 		}
@@ -103,9 +103,12 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 			fmt.Sprintf(" before %s; until then make sure %s is active", endText(c.Extended()), extendedLabel(p))
 	case lifecycle.StateEOLSoon:
 		g.kind = report.KindEOLSoon
-		g.what = fmt.Sprintf("%s leaves regular support on %s, in %d days", name, dayOf(c.EOL.Date), st.DaysLeft)
 		if ext := c.Extended(); ext.Set {
-			g.what += fmt.Sprintf(", after which only %s covers it%s", extendedLabel(p), untilText(ext, -1))
+			g.what = fmt.Sprintf("%s leaves regular support %s, in %d days, after which only %s covers it%s",
+				name, onDay(c.EOL.Date), st.DaysLeft, extendedLabel(p), untilText(ext, -1))
+		} else {
+			g.what = fmt.Sprintf("%s reaches the end of all support %s, in %d days, after which it gets no security fixes",
+				name, onDay(c.EOL.Date), st.DaysLeft)
 		}
 		g.remediation = upgradeTo(s, st, "Plan the upgrade to a supported release") + " before " + dayOf(c.EOL.Date)
 	default:

@@ -119,24 +119,41 @@ func (x *evaluation) updates() {
 	}
 	g := x.osGap(report.KindUpdatesPending)
 	g.installed = fmt.Sprintf("%d pending (%d security)", u.Count, u.SecurityCount)
-	switch {
-	case u.SecurityCount > 0:
-		g.severity = report.SeverityHigh
-		g.what = fmt.Sprintf("%d %s updates are pending, %d of them security fixes%s", u.Count, u.Manager, u.SecurityCount, stale)
-	case !u.SecurityDataAvailable:
-		g.severity = report.SeverityMedium
-		g.what = fmt.Sprintf("%d %s updates are pending and the repositories publish no security data, so some may be security fixes%s",
-			u.Count, u.Manager, stale)
-	default:
-		g.severity = report.SeverityLow
-		g.what = fmt.Sprintf("%d %s updates are pending, none marked as a security fix%s", u.Count, u.Manager, stale)
-	}
+	g.severity, g.what = pendingText(u)
+	g.what += stale
 	g.remediation = upgradeCommand(u.Manager)
 	if stale != "" {
 		g.remediation = "Refresh the package lists (" + refreshCommand(u.Manager) + "), then " + lowerFirst(g.remediation)
 	}
 	g.evidence = updateEvidence(u)
 	x.os.updatesID = x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+}
+
+// pendingText is the severity and the fact of pending updates, in
+// grammatical English for one update or many.
+func pendingText(u *report.Updates) (report.Severity, string) {
+	n, sec := u.Count, u.SecurityCount
+	pending := fmt.Sprintf("%d %s updates are pending", n, u.Manager)
+	if n == 1 {
+		pending = fmt.Sprintf("1 %s update is pending", u.Manager)
+	}
+	switch {
+	case sec > 0 && n == 1:
+		return report.SeverityHigh, pending + ", a security fix"
+	case sec > 0 && sec == n:
+		return report.SeverityHigh, pending + ", all of them security fixes"
+	case sec == 1:
+		return report.SeverityHigh, pending + ", 1 of them a security fix"
+	case sec > 0:
+		return report.SeverityHigh, fmt.Sprintf("%s, %d of them security fixes", pending, sec)
+	case !u.SecurityDataAvailable && n == 1:
+		return report.SeverityMedium, pending + " and the repositories publish no security data, so it may be a security fix"
+	case !u.SecurityDataAvailable:
+		return report.SeverityMedium, pending + " and the repositories publish no security data, so some may be security fixes"
+	case n == 1:
+		return report.SeverityLow, pending + ", not marked as a security fix"
+	}
+	return report.SeverityLow, pending + ", none marked as a security fix"
 }
 
 // staleMetadataSeconds is the repository metadata age past which pending

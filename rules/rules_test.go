@@ -405,3 +405,33 @@ func TestScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestWording: rationales say what is true in grammatical English: the end
+// of all support where no extended window follows, a month-precision date
+// "at the end of" its month, and a backporting OS by its release cycle,
+// not its point release.
+func TestWording(t *testing.T) {
+	e := engine(t)
+	at := date(t, "2026-11-28")
+	eval := func(in Input) Output { in.At = at; return e.Evaluate(in) }
+
+	php := comp(report.LayerApplications, "php", "8.2.29", "instance", "ea-php82", "branch", "8.2")
+	f := one(t, eval(host("almalinux", "9.6", php)), report.KindEOLSoon, report.LayerApplications, "PHP")
+	if !strings.Contains(f.Rationale, "PHP 8.2 reaches the end of all support on 2026-12-31, in 33 days, after which it gets no security fixes") {
+		t.Errorf("eol soon without an extended window: %s", f.Rationale)
+	}
+
+	cp := comp(report.LayerControlPanel, "cpanel", "11.130.0.19", "major", "130", "tier", "release")
+	f = one(t, eval(host("almalinux", "8.10", cp)), report.KindEOL, report.LayerControlPanel, "cPanel")
+	if !strings.Contains(f.Rationale, "end of all support at the end of 2025-12,") {
+		t.Errorf("month-precision date: %s", f.Rationale)
+	}
+
+	pg := comp(report.LayerApplications, "postgresql", "12.7", "package", "postgresql-server",
+		"package_version", "12.7-1.module+el8.4.0+587+d46efd10", "instance", "postgresql-server")
+	f = one(t, eval(host("rocky", "8.4", pg)), report.KindExtendedSupport, report.LayerApplications, "PostgreSQL")
+	if strings.Contains(f.Rationale, "8.4") || !strings.Contains(f.Rationale, "from Rocky Linux 8's own repositories") ||
+		!strings.Contains(f.Rationale, "until Rocky Linux 8 leaves regular support on 2029-05-31") {
+		t.Errorf("backporting OS named by its point release: %s", f.Rationale)
+	}
+}
