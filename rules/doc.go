@@ -19,7 +19,10 @@
 //   - control_panel, virtualisation, applications, third_party_apps:
 //     the cycle's state, else major_behind; plus patch_behind while the
 //     cycle is supported. Products with no lifecycle data (QEMU, libvirt,
-//     OpenSSH...) are listed in one note.
+//     OpenSSH...) are listed in one note. A cycle past its end that still
+//     had a release more than three months later (WordPress's courtesy
+//     security releases) stays eol, but its rationale names that release
+//     and whether this copy lacks it (late.go).
 //   - physical_host: a BIOS older than Options.FirmwareMaxAge (default 3
 //     years, by its BIOS date) is a low patch_behind; firmware marked
 //     virtual=true is skipped; microcode and BMC are not judged (no data).

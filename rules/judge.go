@@ -92,6 +92,7 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 			g.latest = n
 			g.remediation = fmt.Sprintf("Upgrade to the newest %s, %s or later", s.display, n)
 		}
+		x.lateRelease(&g, s, st)
 	case lifecycle.StateExtended:
 		g.kind = report.KindExtendedSupport
 		g.what = fmt.Sprintf("%s left regular support %s and gets security fixes only through %s%s",

@@ -435,3 +435,36 @@ func TestWording(t *testing.T) {
 		t.Errorf("backporting OS named by its point release: %s", f.Rationale)
 	}
 }
+
+// TestLateRelease: WordPress ships courtesy security releases to branches
+// long past their end (6.6.7 in August 2026), so "no longer gets security
+// fixes" would be untrue there; a final release days after the end (PHP
+// 5.6.40) changes nothing.
+func TestLateRelease(t *testing.T) {
+	e := engine(t)
+	eval := func(c report.Component) report.Finding {
+		in := host("almalinux", "8.10", c)
+		in.At = date(t, "2026-11-28")
+		return one(t, e.Evaluate(in), report.KindEOL, c.Layer, "")
+	}
+	wp := func(v string) report.Component {
+		return comp(report.LayerThirdPartyApps, "wordpress", v, "path", "/home/bob/public_html")
+	}
+	f := eval(wp("6.6.2"))
+	for _, want := range []string{"past its end of support since 2024-11-12", "6.6.7 came out on 2026-08-12 as a courtesy security release", "WordPress 6.6.2 lacks even that"} {
+		if !strings.Contains(f.Rationale, want) {
+			t.Errorf("rationale lacks %q: %s", want, f.Rationale)
+		}
+	}
+	if strings.Contains(f.Rationale, "no longer gets security fixes") || !strings.Contains(f.Remediation, "6.6.7") ||
+		f.Severity != report.SeverityHigh || f.Responsible != report.ResponsibleCustomer {
+		t.Errorf("%+v", f)
+	}
+	if f := eval(wp("6.6.7")); strings.Contains(f.Rationale, "lacks") || strings.Contains(f.Remediation, "until then") {
+		t.Errorf("up to date on its branch: %s / %s", f.Rationale, f.Remediation)
+	}
+	php := comp(report.LayerApplications, "php", "5.6.40", "instance", "alt-php56", "branch", "5.6")
+	if f := eval(php); !strings.Contains(f.Rationale, "no longer gets security fixes") {
+		t.Errorf("a final release days after the end is not a courtesy: %s", f.Rationale)
+	}
+}
