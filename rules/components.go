@@ -32,13 +32,56 @@ func (x *evaluation) judgeWith(c report.Component, o owner) {
 // virtualisation is the provider's platform unless the customer manages
 // their own virtualisation layer (or on colocation, per the matrix).
 func (x *evaluation) virtualisation(c report.Component) {
-	o := x.matrixOwner(report.LayerVirtualisation)
+	x.judgeWith(c, x.virtualisationOwner())
+}
+
+// virtualisationOwner owns the virtualisation layer: the matrix cell, or
+// the customer when they manage it.
+func (x *evaluation) virtualisationOwner() owner {
 	cell := x.e.matrix.Layers[report.LayerVirtualisation].Cells[x.profile.Tier]
 	if cell.Cond == matrix.UnlessCustomerVirtualisation && x.profile.CustomerManagedVirtualisation {
-		o = x.refinementOwner(report.ResponsibleCustomer, matrix.RefCustomerManagedVirtualised,
+		return x.refinementOwner(report.ResponsibleCustomer, matrix.RefCustomerManagedVirtualised,
 			"with the customer managing the virtualisation layer")
 	}
-	x.judgeWith(c, o)
+	return x.matrixOwner(report.LayerVirtualisation)
+}
+
+// platformProducts are hypervisor distributions whose host operating
+// system is part of the product: Proxmox VE's Debian, XCP-ng's and
+// XenServer's CentOS-based dom0, ESXi. Upgrading one upgrades the other.
+var platformProducts = map[string]bool{"proxmox-ve": true, "xcp-ng": true, "xenserver": true, "esxi": true}
+
+// platform returns the title of the hypervisor distribution this host
+// runs, "" when it runs none (or is a guest).
+func (x *evaluation) platform() string {
+	if x.in.Host.Virtualization.Role == "guest" {
+		return ""
+	}
+	for _, c := range x.in.Components {
+		if c.Layer == report.LayerVirtualisation && platformProducts[c.Product] {
+			if p := x.e.data.Product(c.Product); p != nil {
+				return p.Title
+			}
+			return c.Product
+		}
+	}
+	return ""
+}
+
+// osOwner owns the OS release, its updates and reboots: the matrix's OS
+// row, except on a hypervisor distribution's host, where the OS is part of
+// the virtualisation platform and follows its owner (the model puts the
+// platform "along with any software or applications running on" it with
+// whoever manages it), so that the hypervisor and the OS it is upgraded
+// with never land on different parties.
+func (x *evaluation) osOwner() owner {
+	name := x.platform()
+	if name == "" {
+		return x.matrixOwner(report.LayerOperatingSystem)
+	}
+	o := x.virtualisationOwner()
+	o.why = fmt.Sprintf("the operating system of a %s host is part of its virtualisation platform, so %s", name, o.why)
+	return o
 }
 
 // thirdPartyApp is the customer's, always, even on managed: the model

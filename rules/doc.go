@@ -73,6 +73,10 @@
 //   - customer-managed-virtualisation: the virtualisation layer is the
 //     customer's when they manage it (on colocation the matrix already
 //     says so).
+//   - on the host of a hypervisor distribution (Proxmox VE, XCP-ng,
+//     XenServer, ESXi) the operating system is part of the platform and
+//     is upgraded with it: its findings (release, updates, reboot) follow
+//     the virtualisation layer's owner, not the OS row.
 //
 // # OS-packaged runtimes
 //

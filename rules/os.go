@@ -41,7 +41,7 @@ func (x *evaluation) operatingSystem() {
 	if x.os.status.State == lifecycle.StateUnknown && x.os.version == "" {
 		x.os.status.Why = "the release has no VERSION_ID (a testing or unstable branch has no release cycle)"
 	}
-	o := x.matrixOwner(report.LayerOperatingSystem)
+	o := x.osOwner()
 	var g gap
 	if x.os.status.State == lifecycle.StateUnknown {
 		g = x.unknownGap(s, x.os.status)
@@ -126,7 +126,7 @@ func (x *evaluation) updates() {
 		g.remediation = "Refresh the package lists (" + refreshCommand(u.Manager) + "), then " + lowerFirst(g.remediation)
 	}
 	g.evidence = updateEvidence(u)
-	x.os.updatesID = x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+	x.os.updatesID = x.finish(g, x.osOwner())
 }
 
 // pendingText is the severity and the fact of pending updates, in
@@ -244,5 +244,5 @@ func (x *evaluation) reboot() {
 		ev = append(ev, "reboot requested by: "+strings.Join(k.RebootPackages, ", "))
 	}
 	g.evidence = ev
-	x.finish(g, x.matrixOwner(report.LayerOperatingSystem))
+	x.finish(g, x.osOwner())
 }

@@ -468,3 +468,46 @@ func TestLateRelease(t *testing.T) {
 		t.Errorf("a final release days after the end is not a courtesy: %s", f.Rationale)
 	}
 }
+
+// TestPlatformHostOS: on a Proxmox VE host the Debian underneath is part of
+// the virtualisation platform: the hypervisor and the OS it is upgraded
+// with go to the same party, whatever the OS row says; a plain KVM host
+// and a guest keep the OS row.
+func TestPlatformHostOS(t *testing.T) {
+	e := engine(t)
+	pve := comp(report.LayerVirtualisation, "proxmox-ve", "8.3.5")
+	qemu := comp(report.LayerVirtualisation, "qemu", "9.0.2")
+	eval := func(p report.Profile, role string, c report.Component) Output {
+		in := host("debian", "12", c)
+		in.Host.Virtualization = report.Virtualization{System: "kvm", Role: role}
+		in.Updates = &report.Updates{Manager: "apt", Count: 2, SecurityCount: 1, SecurityDataAvailable: true}
+		in.Profile, in.At = p, date(t, "2026-11-28")
+		return e.Evaluate(in)
+	}
+	customerManaged := managed()
+	customerManaged.CustomerManagedVirtualisation = true
+	tests := []struct {
+		name      string
+		p         report.Profile
+		role      string
+		c         report.Component
+		who, rule string
+	}{
+		{"provider's PVE host on IaaS", iaas(), "host", pve, "provider", "matrix/virtualisation/iaas"},
+		{"customer-managed PVE host on managed", customerManaged, "host", pve, "customer", "refinement/customer-managed-virtualisation"},
+		{"PVE host on colocation", colocation(), "host", pve, "customer", "matrix/virtualisation/colocation"},
+		{"plain KVM host on IaaS keeps the OS row", iaas(), "host", qemu, "customer", "matrix/operating_system/iaas"},
+		{"PVE seen from a guest keeps the OS row", managed(), "guest", pve, "provider", "matrix/operating_system/managed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := eval(tt.p, tt.role, tt.c)
+			for _, k := range []report.Kind{report.KindExtendedSupport, report.KindUpdatesPending} {
+				f := one(t, out, k, report.LayerOperatingSystem, "Debian")
+				if string(f.Responsible) != tt.who || f.Rule != tt.rule {
+					t.Errorf("%s: %s %s: %s", k, f.Responsible, f.Rule, f.Rationale)
+				}
+			}
+		})
+	}
+}
