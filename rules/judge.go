@@ -150,7 +150,8 @@ func (x *evaluation) patchGap(s subject, st lifecycle.Status) (gap, bool) {
 		g.what = fmt.Sprintf("%s %s is behind %s, the newest release of %s %s, and misses its fixes",
 			s.display, s.installed, st.Latest, s.display, g.cycle)
 	} else {
-		g.what = fmt.Sprintf("%s %s is behind %s, the current build (%s)", s.display, s.installed, st.Latest, st.Product.Policy)
+		g.what = fmt.Sprintf("%s %s is behind %s, its newest release, and %s ships fixes only in new releases, never to older ones",
+			s.display, s.installed, st.Latest, s.display)
 	}
 	g.remediation = fmt.Sprintf("Update %s to %s", s.display, st.Latest)
 	g.severity = severityOf(g.kind, s.layer)

@@ -434,6 +434,13 @@ func TestWording(t *testing.T) {
 		!strings.Contains(f.Rationale, "until Rocky Linux 8 leaves regular support on 2029-05-31") {
 		t.Errorf("backporting OS named by its point release: %s", f.Rationale)
 	}
+
+	da := comp(report.LayerControlPanel, "directadmin", "1.681", "channel", "stable")
+	f = one(t, eval(host("debian", "12", da)), report.KindPatchBehind, report.LayerControlPanel, "DirectAdmin")
+	if !strings.Contains(f.Rationale, "DirectAdmin 1.681 is behind 1.703, its newest release, and DirectAdmin ships fixes only in new releases") ||
+		strings.Contains(f.Rationale, ".)") {
+		t.Errorf("channel product: %s", f.Rationale)
+	}
 }
 
 // TestLateRelease: WordPress ships courtesy security releases to branches
