@@ -134,7 +134,8 @@ func (s *state) phpFamily(f phpFamily) []phpInstance {
 var debPHP = regexp.MustCompile(`^(?:php|libapache2-mod-php)([5-9])\.([0-9]{1,2})(?:-(?:cli|common|fpm|cgi))?$`)
 
 // systemPHP finds the distribution's PHP: Debian-style phpX.Y-* packages
-// (several branches can sit side by side), or the RPM php-cli/php. When
+// (several branches can sit side by side), or the RPM php-cli/php (SUSE:
+// php8-cli/php8, php7-cli/php7). When
 // no PHP was found at all and commands may run, `php -v` answers.
 func (s *state) systemPHP(nothingElse bool) []phpInstance {
 	var out []phpInstance
@@ -151,7 +152,8 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 			}
 		}
 		if len(out) == 0 {
-			for _, name := range []string{"php-cli", "php-common", "php"} {
+			// RPM: php-cli (RHEL family), php8-cli / php7-cli (SUSE).
+			for _, name := range []string{"php-cli", "php-common", "php", "php8-cli", "php8", "php7-cli", "php7"} {
 				if p, ok := s.pkg(name); ok {
 					out = append(out, phpInstance{pkg: p, path: s.existing("/usr/bin/php")})
 					break

@@ -90,6 +90,9 @@ func (s *state) databases() {
 	found := false
 	for _, svc := range []service{mariadb, mysql} {
 		comp, ok, listed := s.find(svc)
+		if !listed && svc.product == "mariadb" {
+			comp, ok, listed = s.suseMariaDB()
+		}
 		found = found || listed
 		if ok {
 			s.add(comp)
@@ -104,6 +107,19 @@ func (s *state) databases() {
 			return
 		}
 	}
+}
+
+// suseMariaDB finds SUSE's MariaDB server, which SUSE names "mariadb"
+// with its client in "mariadb-client"; on the RHEL family "mariadb" is the
+// client itself (no "mariadb-client" exists there), so it only counts
+// beside one.
+func (s *state) suseMariaDB() (report.Component, bool, bool) {
+	p, ok := s.pkg("mariadb")
+	if _, client := s.pkg("mariadb-client"); !ok || !client {
+		return report.Component{}, false, false
+	}
+	comp, ok := s.fromPackage("mariadb", p)
+	return comp, ok, true
 }
 
 var (
