@@ -57,7 +57,14 @@ func startServer(t *testing.T, bin, db string) *server {
 	if err := os.WriteFile(cfg, []byte("rate_limit:\n  per_second: 100000\n  burst: 100000\ntoken_cache_ttl: 1s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--db", db, "--log-level", "warn")
+	return startServerArgs(t, bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--db", db, "--log-level", "warn")
+}
+
+// startServerArgs starts the binary with args and waits until it says
+// where it listens.
+func startServerArgs(t *testing.T, bin string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
