@@ -120,6 +120,9 @@ func (x *evaluation) application(c report.Component) {
 		return
 	}
 	for _, g := range x.lifecycleGaps(s, st) {
+		if g.kind == report.KindEOL && x.hardenedPHP(c) {
+			x.hardenedGap(&g, st)
+		}
 		x.finish(g, o)
 	}
 }

@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules/lifecycle"
 )
 
 // thirdPartyRepo matches package versions built by a repository other
@@ -48,4 +50,25 @@ func (x *evaluation) distroPackaged(c report.Component) bool {
 		return false
 	}
 	return distroRevision.MatchString(pv)
+}
+
+// hardenedPHP reports whether c is CloudLinux's hardened PHP: an alt-php
+// branch on CloudLinux OS, to which CloudLinux keeps backporting security
+// fixes after PHP's own end of life. Elsewhere alt-php comes from TuxCare's
+// paid PHP ELS, which demarc cannot see.
+func (x *evaluation) hardenedPHP(c report.Component) bool {
+	return c.Product == "php" && x.os.id == "cloudlinux" && strings.HasPrefix(detail(c, "instance"), "alt-php")
+}
+
+// hardenedGap words an upstream end of life of CloudLinux's hardened PHP
+// truthfully: the branch stays a high-severity end of life (nothing but
+// backported security fixes, only while the OS is supported, and the sites
+// on it run a PHP nobody else maintains), but "no security fixes" would be
+// untrue.
+func (x *evaluation) hardenedGap(g *gap, st lifecycle.Status) {
+	if st.Cycle == nil {
+		return
+	}
+	g.what = fmt.Sprintf("PHP %s reached the end of upstream support %s; CloudLinux backports security fixes to its hardened build (%s) while %s is supported, but the branch gets nothing else",
+		st.Cycle.Name, onDay(st.Cycle.End()), g.instance, x.osRelease())
 }

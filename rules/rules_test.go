@@ -218,6 +218,11 @@ func TestScenarios(t *testing.T) {
 				if f.Severity != report.SeverityHigh || f.Responsible != prov {
 					t.Errorf("%+v", f)
 				}
+				// CloudLinux's hardened alt-php still gets backports.
+				if strings.Contains(f.Rationale, "no longer gets security fixes") ||
+					!strings.Contains(f.Rationale, "CloudLinux backports security fixes to its hardened build (alt-php") {
+					t.Errorf("hardened PHP: %s", f.Rationale)
+				}
 			}
 			if f := one(t, out, report.KindPatchBehind, Apps, "PHP"); f.Cycle != "8.3" {
 				t.Errorf("%+v", f)
@@ -516,5 +521,16 @@ func TestPlatformHostOS(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAltPHPOffCloudLinux: alt-php on another OS is TuxCare's paid ELS,
+// which demarc cannot see: upstream's verdict stands.
+func TestAltPHPOffCloudLinux(t *testing.T) {
+	in := host("almalinux", "8.10", comp(report.LayerApplications, "php", "5.6.40", "instance", "alt-php56"))
+	in.At = date(t, "2026-11-28")
+	f := one(t, engine(t).Evaluate(in), report.KindEOL, report.LayerApplications, "PHP")
+	if !strings.Contains(f.Rationale, "no longer gets security fixes") || f.Severity != report.SeverityHigh {
+		t.Errorf("%+v", f)
 	}
 }
