@@ -50,6 +50,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			return err
 		},
 	})
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -59,6 +62,10 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// extraCommands lets files built with a tag add hidden subcommands (the
+// packaging's gendocs) without editing the command tree above.
+var extraCommands []func(*globals) *cobra.Command
 
 // load reads the config file, then lets flags override it.
 func (g *globals) load(cmd *cobra.Command) error {
