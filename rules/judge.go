@@ -88,9 +88,12 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 			g.what = fmt.Sprintf("%s is past its end of life (%s), so it no longer gets security fixes", name, st.Why)
 		}
 		g.remediation = upgradeTo(s, st, firstNonEmpty(successors[s.id], "Upgrade to a supported release"))
-		if n := x.newestKnown(st); st.Newer == nil && successors[s.id] == "" && n != "" {
-			g.latest = n
-			g.remediation = fmt.Sprintf("Upgrade to the newest %s, %s or later", s.display, n)
+		if st.Newer == nil && successors[s.id] == "" {
+			// Only now: newestKnown parses every release in the data.
+			if n := x.newestKnown(st); n != "" {
+				g.latest = n
+				g.remediation = fmt.Sprintf("Upgrade to the newest %s, %s or later", s.display, n)
+			}
 		}
 		x.lateRelease(&g, s, st)
 	case lifecycle.StateExtended:
