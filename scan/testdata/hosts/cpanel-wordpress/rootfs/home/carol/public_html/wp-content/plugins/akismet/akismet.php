@@ -1,0 +1,5 @@
+<?php
+/*
+Plugin Name: Akismet Anti-spam
+Version: 5.3
+*/
