@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/demarc/demarc/report"
@@ -27,8 +28,13 @@ func (x *evaluation) firmware(c report.Component) {
 	}
 	years := float64(age.Hours()) / 24 / 365
 	limit := float64(x.e.opts.FirmwareMaxAge.Hours()) / 24 / 365
-	vendor := firstNonEmpty(detail(c, "vendor"), "the vendor")
+	// Firmware updates come from the system's maker (Supermicro, Dell),
+	// not from the BIOS core's (American Megatrends, Phoenix, Insyde).
+	vendor := firstNonEmpty(detail(c, "sys_vendor"), detail(c, "vendor"), "the vendor")
 	model := firstNonEmpty(detail(c, "product_name"), "this server")
+	if sv := detail(c, "sys_vendor"); sv != "" && model != "this server" && !strings.HasPrefix(model, sv) {
+		model = sv + " " + model
+	}
 	g := gap{
 		kind: report.KindPatchBehind, layer: report.LayerPhysicalHost, product: "bios", display: "BIOS",
 		installed: firstNonEmpty(c.Version, "unknown") + " (" + date + ")", severity: severityOf(report.KindPatchBehind, report.LayerPhysicalHost),

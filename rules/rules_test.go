@@ -341,6 +341,16 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("%+v", f)
 			}
 		}},
+		{"an old BIOS's updates come from the system's maker, not the BIOS core's", func() Input {
+			return host("debian", "12", comp(Metal, "bios", "2.6", "date", "2023-03-24",
+				"vendor", "American Megatrends International, LLC.", "sys_vendor", "Supermicro", "product_name", "Super Server"))
+		}, late26, func(t *testing.T, out Output) {
+			f := one(t, out, report.KindPatchBehind, Metal, "BIOS")
+			if strings.Contains(f.Rationale+f.Remediation, "American Megatrends") ||
+				!strings.Contains(f.Remediation, "Check Supermicro's support site for Supermicro Super Server firmware") {
+				t.Errorf("%s / %s", f.Rationale, f.Remediation)
+			}
+		}},
 		{"old BIOS on colocation is the customer's", func() Input {
 			in := host("debian", "12", comp(Metal, "bios", "2.1.7", "date", "2019-05-01"))
 			in.Profile = colocation()
