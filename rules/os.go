@@ -221,7 +221,7 @@ func (x *evaluation) reboot() {
 	}
 	g := x.osGap(report.KindRebootRequired)
 	g.product = firstNonEmpty(x.os.id, "os") + "/kernel"
-	g.display = firstNonEmpty(x.os.name, "Operating system") + " kernel"
+	g.display = firstNonEmpty(x.platform(), x.os.name, "Operating system") + " kernel" // Proxmox VE ships its own
 	g.installed = k.Release
 	if k.NewerInstalled {
 		g.latest = k.NewestInstalled

@@ -544,3 +544,15 @@ func TestAltPHPOffCloudLinux(t *testing.T) {
 		t.Errorf("%+v", f)
 	}
 }
+
+// TestPlatformKernel: a Proxmox VE host's pending reboot is for Proxmox's
+// kernel, not Debian's.
+func TestPlatformKernel(t *testing.T) {
+	in := host("debian", "12", comp(report.LayerVirtualisation, "proxmox-ve", "8.3.5"))
+	in.Host.Virtualization = report.Virtualization{System: "kvm", Role: "host"}
+	in.Host.Kernel = report.Kernel{Release: "6.8.12-4-pve", NewestInstalled: "6.8.12-5-pve", NewerInstalled: true}
+	in.At = date(t, "2026-11-28")
+	if f := one(t, engine(t).Evaluate(in), report.KindRebootRequired, report.LayerOperatingSystem, ""); f.Product != "Proxmox VE kernel" {
+		t.Errorf("%+v", f)
+	}
+}
