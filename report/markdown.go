@@ -24,7 +24,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 	}
 	row("Host", h.Hostname)
 	row("Host ID", h.HostID)
-	row("Operating system", firstNonEmpty(h.OS.PrettyName, strings.TrimSpace(h.OS.ID+" "+h.OS.VersionID)))
+	row("Operating system", osDisplayName(h.OS))
 	row("Kernel", h.Kernel.Release)
 	row("Virtualization", strings.TrimSpace(h.Virtualization.System+" "+h.Virtualization.Role))
 	row("Provider", r.Profile.Provider)

@@ -86,10 +86,7 @@ func (p *printer) paint(code, s string) string {
 
 func (p *printer) header(r *Report) {
 	h := r.Host
-	osName := h.OS.PrettyName
-	if osName == "" {
-		osName = strings.TrimSpace(h.OS.ID + " " + h.OS.VersionID)
-	}
+	osName := osDisplayName(h.OS)
 	parts := []string{clean(h.Hostname)}
 	if osName != "" {
 		parts = append(parts, clean(osName))
@@ -298,4 +295,10 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// osDisplayName names the OS for people: PRETTY_NAME, else NAME and
+// VERSION_ID, else the ID.
+func osDisplayName(o OS) string {
+	return firstNonEmpty(o.PrettyName, strings.TrimSpace(firstNonEmpty(o.Name, o.ID)+" "+o.VersionID))
 }
