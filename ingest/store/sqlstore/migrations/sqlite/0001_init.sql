@@ -83,8 +83,10 @@ CREATE TABLE findings (
     opened_at    INTEGER NOT NULL,
     last_seen    INTEGER NOT NULL,
     resolved_at  INTEGER,
+    -- A rowid table: rows are appended (a host's findings stay together)
+    -- and only the small primary-key index takes random inserts.
     PRIMARY KEY (host_id, finding_id)
-) WITHOUT ROWID;
+);
 CREATE INDEX findings_open ON findings (tenant, opened_at, host_id, finding_id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_all ON findings (opened_at, host_id, finding_id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_resolved ON findings (resolved_at) WHERE resolved_at IS NOT NULL;
