@@ -63,13 +63,18 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
 		return
 	}
+	s.answer(w, r, out, d.Report.ReportID, reject)
+}
+
+// answer writes the response for a stored (or refused) report.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, out store.Outcome, id string, reject func(int, string, string)) {
 	switch out.Result {
 	case store.Created:
 		s.m.reports.WithLabelValues("created").Inc()
-		writeJSON(w, http.StatusAccepted, ingestResponse{ReportID: d.Report.ReportID, Status: "created"})
+		writeJSON(w, http.StatusAccepted, ingestResponse{ReportID: id, Status: "created"})
 	case store.Duplicate:
 		s.m.reports.WithLabelValues("duplicate").Inc()
-		writeJSON(w, http.StatusOK, ingestResponse{ReportID: d.Report.ReportID, Status: "duplicate"})
+		writeJSON(w, http.StatusOK, ingestResponse{ReportID: id, Status: "duplicate"})
 	case store.Conflict:
 		reject(http.StatusConflict, "conflict", "report_id already stored with a different body")
 	case store.Forbidden:

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/demarc/demarc/ingest"
@@ -81,16 +82,23 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		srv.Close()
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	hs := &http.Server{
-		Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-	}
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(g.stdout, "demarc-server listening on %s://%s (database %s)\n", scheme, ln.Addr(), dbopen.Redact(cfg.DB))
 	log.Info().Str("addr", ln.Addr().String()).Str("db", dbopen.Redact(cfg.DB)).Msg("serving")
+	return serveUntilSignal(ln, srv, cfg, log)
+}
+
+// serveUntilSignal serves until SIGINT/SIGTERM, then shuts down: readiness
+// off, listener closed, requests in flight answered, queued reports
+// committed.
+func serveUntilSignal(ln net.Listener, srv *ingest.Server, cfg Config, log zerolog.Logger) error {
+	hs := &http.Server{
+		Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
@@ -103,16 +111,16 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	select {
-	case err = <-errc:
+	case err := <-errc:
 		srv.Close()
 		return fmt.Errorf("serve: %w", err)
 	case s := <-sig:
 		log.Info().Str("signal", s.String()).Msg("shutting down: finishing in-flight requests and commits")
 	}
 	srv.BeginShutdown()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = hs.Shutdown(sctx)
+	err := hs.Shutdown(ctx)
 	srv.Close() // every queued report is committed before this returns
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

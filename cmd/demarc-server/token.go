@@ -13,6 +13,11 @@ import (
 
 func newTokenCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
+	cmd.AddCommand(newTokenCreateCmd(g), newTokenListCmd(g), newTokenRevokeCmd(g))
+	return cmd
+}
+
+func newTokenCreateCmd(g *globals) *cobra.Command {
 	var tenant, role, name string
 	create := &cobra.Command{
 		Use:   "create --tenant NAME --role agent|viewer|admin",
@@ -40,8 +45,11 @@ func newTokenCmd(g *globals) *cobra.Command {
 	create.Flags().StringVar(&name, "name", "", "a note saying what the token is for")
 	_ = create.MarkFlagRequired("tenant")
 	_ = create.MarkFlagRequired("role")
+	return create
+}
 
-	list := &cobra.Command{
+func newTokenListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use: "list", Short: "List tokens (never their secrets)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := g.openStore(cmd.Context(), true)
@@ -65,7 +73,10 @@ func newTokenCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	revoke := &cobra.Command{
+}
+
+func newTokenRevokeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use: "revoke ID", Short: "Revoke a token (servers stop accepting it within token_cache_ttl)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := g.openStore(cmd.Context(), true)
@@ -80,6 +91,4 @@ func newTokenCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.AddCommand(create, list, revoke)
-	return cmd
 }

@@ -48,32 +48,9 @@ func (s *Store) Hosts(ctx context.Context, sc store.Scope, f store.HostFilter, p
 	if !ok {
 		return store.HostPage{}, fmt.Errorf("host sort %q: %w", f.Sort, store.ErrInvalid)
 	}
-	var w where
-	cond, args := scopeWhere(sc, "tenant")
-	w.add(cond, args...)
-	if f.Tenant != "" {
-		w.add("tenant = ?", f.Tenant)
-	}
-	if f.Tier != "" {
-		w.add("tier = ?", string(f.Tier))
-	}
-	if f.OS != "" {
-		id, ver, hasVer := strings.Cut(f.OS, ":")
-		w.add("os_id = ?", id)
-		if hasVer {
-			w.add("os_version_id = ?", ver)
-		}
-	}
-	if f.Responsible != "" || f.Severity != "" {
-		cols := sevCols(f.Responsible, f.Severity)
-		if len(cols) == 0 {
-			return store.HostPage{}, fmt.Errorf("host filter: %w", store.ErrInvalid)
-		}
-		w.add("(" + strings.Join(cols, " + ") + ") > 0")
-	}
-	if f.Search != "" {
-		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
-		w.add(`(LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(host_id) LIKE ? ESCAPE '\')`, pat, pat)
+	w, err := hostWhere(sc, f)
+	if err != nil {
+		return store.HostPage{}, err
 	}
 	cond, args, err := order.after(p.Cursor)
 	if err != nil {
@@ -114,6 +91,38 @@ func (s *Store) Hosts(ctx context.Context, sc store.Scope, f store.HostFilter, p
 		}
 	}
 	return page, nil
+}
+
+// hostWhere is the condition of a host filter within a scope.
+func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
+	w := &where{}
+	cond, args := scopeWhere(sc, "tenant")
+	w.add(cond, args...)
+	if f.Tenant != "" {
+		w.add("tenant = ?", f.Tenant)
+	}
+	if f.Tier != "" {
+		w.add("tier = ?", string(f.Tier))
+	}
+	if f.OS != "" {
+		id, ver, hasVer := strings.Cut(f.OS, ":")
+		w.add("os_id = ?", id)
+		if hasVer {
+			w.add("os_version_id = ?", ver)
+		}
+	}
+	if f.Responsible != "" || f.Severity != "" {
+		cols := sevCols(f.Responsible, f.Severity)
+		if len(cols) == 0 {
+			return nil, fmt.Errorf("host filter: %w", store.ErrInvalid)
+		}
+		w.add("(" + strings.Join(cols, " + ") + ") > 0")
+	}
+	if f.Search != "" {
+		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
+		w.add(`(LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(host_id) LIKE ? ESCAPE '\')`, pat, pat)
+	}
+	return w, nil
 }
 
 // Host returns one host in scope.
