@@ -96,7 +96,7 @@ done
 nfpm=$DIST/tools/nfpm-$NFPM_VERSION/nfpm
 if [ ! -x "$nfpm" ]; then
 	log "go install nfpm $NFPM_VERSION"
-	GOBIN=$PWD/$(dirname "$nfpm") GOFLAGS= CGO_ENABLED=0 go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
+	GOBIN=$PWD/$(dirname "$nfpm") GOFLAGS='' CGO_ENABLED=0 go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 fi
 for arch in $ARCHES; do
 	for pkg in $PACKAGES; do

@@ -38,6 +38,9 @@ cleanup() {
 		wait_dpkg_lock
 		"${sd[@]}" dpkg -P demarc demarc-server >/dev/null 2>&1 || true
 		kill -KILL "$init_pid" 2>/dev/null || true
+		# PrivateTmp directories that the killed systemd could not remove.
+		rm -rf /tmp/systemd-private-*-demarc-agent.service-* /tmp/systemd-private-*-demarc-server.service-* \
+			/var/tmp/systemd-private-*-demarc-agent.service-* /var/tmp/systemd-private-*-demarc-server.service-*
 	fi
 	rm -f "$target" "$journald_conf" "${canary:-}"
 	rmdir --ignore-fail-on-non-empty "$(dirname "$journald_conf")" 2>/dev/null || true

@@ -101,7 +101,9 @@ done
 echo "identical: .deb and .rpm of both packages"
 
 step "lintian (no errors; overrides in packaging/lintian/)"
-lintian --fail-on error --info --tag-display-limit 0 "$DIST"/*.deb | tee "$ARTIFACTS/lintian.txt"
+lintian_tmp=$(mktemp -d)
+TMPDIR=$lintian_tmp lintian --fail-on error --info --tag-display-limit 0 "$DIST"/*.deb | tee "$ARTIFACTS/lintian.txt"
+rm -rf "$lintian_tmp"
 
 step "package contents"
 check_list() { # what listing file...
@@ -200,6 +202,7 @@ sed -i "s/^listen: 127.0.0.1:8470$/listen: 127.0.0.1:$PORT/" /etc/demarc/server.
 # The server and the agent run with the users and capabilities of their
 # units (setpriv execs, so $! is the daemon itself).
 as_server=(setpriv --reuid demarc-server --regid demarc-server --init-groups --inh-caps -all --bounding-set -all --)
+# shellcheck disable=SC2054 # the commas belong to --bounding-set
 as_agent=(setpriv --reuid demarc --regid demarc --init-groups --inh-caps +dac_read_search
 	--ambient-caps +dac_read_search --bounding-set -all,+dac_read_search --)
 "${as_server[@]}" /usr/bin/demarc-server --config /etc/demarc/server.yaml serve \
