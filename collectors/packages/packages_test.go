@@ -185,4 +185,3 @@ func setMtimes(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
-
