@@ -93,10 +93,12 @@ for pkg in $PACKAGES; do
 done
 
 # Packages, with nfpm built from the module proxy (cached in dist/tools).
-nfpm=$DIST/tools/nfpm-$NFPM_VERSION/nfpm
+mkdir -p "$DIST/tools/nfpm-$NFPM_VERSION"
+tools=$(cd "$DIST/tools/nfpm-$NFPM_VERSION" && pwd)
+nfpm=$tools/nfpm
 if [ ! -x "$nfpm" ]; then
 	log "go install nfpm $NFPM_VERSION"
-	GOBIN=$PWD/$(dirname "$nfpm") GOFLAGS='' CGO_ENABLED=0 go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
+	GOBIN=$tools GOFLAGS='' CGO_ENABLED=0 go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 fi
 for arch in $ARCHES; do
 	for pkg in $PACKAGES; do

@@ -139,8 +139,8 @@ in_sd systemctl daemon-reload
 # docs/INSTALL.md, the server, a token, the agent pointed at it.
 port=""
 for _ in $(seq 1 50); do
-	p=$(shuf -i 20000-60000 -n 1)
-	[ -z "$(ss -Htln "sport = :$p")" ] && port=$p && break
+	p=$(shuf -i 20000-32000 -n 1) # below the ephemeral range
+	[ -z "$(ss -Htan "sport = :$p")" ] && port=$p && break
 done
 in_sd dpkg -i "$deb_server" >/dev/null
 in_sd sed -i "s/^listen: .*/listen: 127.0.0.1:$port/" /etc/demarc/server.yaml

@@ -38,6 +38,16 @@ wait_dpkg_lock() {
 		sleep 1
 	done
 }
+# free_port prints a loopback TCP port no socket uses, below the ephemeral
+# range (32768-60999) so that no outgoing connection takes it meanwhile.
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$(shuf -i 20000-32000 -n 1)
+		[ -z "$(ss -Htan "sport = :$p")" ] && echo "$p" && return 0
+	done
+	return 1
+}
 dpkg() {
 	wait_dpkg_lock
 	command dpkg "$@"
@@ -192,25 +202,32 @@ grep -q ': ok$' "$ARTIFACTS/config-check-shipped.txt" || fail "the shipped agent
 grep -q '^warning' "$ARTIFACTS/config-check-shipped.txt" && fail "the shipped agent.yaml gives a warning on a fresh install"
 
 step "the admin's path: server token, agent pointed at it, one report delivered"
-PORT=""
-for _ in $(seq 1 50); do # a free loopback port: other servers may run on this machine
-	p=$(shuf -i 20000-60000 -n 1)
-	[ -z "$(ss -Htln "sport = :$p")" ] && PORT=$p && break
-done
-[ -n "$PORT" ] || fail "no free port"
-sed -i "s/^listen: 127.0.0.1:8470$/listen: 127.0.0.1:$PORT/" /etc/demarc/server.yaml
 # The server and the agent run with the users and capabilities of their
 # units (setpriv execs, so $! is the daemon itself).
 as_server=(setpriv --reuid demarc-server --regid demarc-server --init-groups --inh-caps -all --bounding-set -all --)
 # shellcheck disable=SC2054 # the commas belong to --bounding-set
 as_agent=(setpriv --reuid demarc --regid demarc --init-groups --inh-caps +dac_read_search
 	--ambient-caps +dac_read_search --bounding-set -all,+dac_read_search --)
-"${as_server[@]}" /usr/bin/demarc-server --config /etc/demarc/server.yaml serve \
-	>"$ARTIFACTS/server.out" 2>"$ARTIFACTS/server.log" &
-server_pid=$!
-for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-kill -0 "$server_pid" 2>/dev/null && curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null ||
-	fail "demarc-server did not come up (see $ARTIFACTS/server.log)"
+# A free loopback port below the ephemeral range: other servers may run on
+# this machine, so a port taken in between means another try.
+PORT=""
+for _ in $(seq 1 5); do
+	p=$(free_port)
+	sed -i "s/^listen: .*/listen: 127.0.0.1:$p/" /etc/demarc/server.yaml
+	"${as_server[@]}" /usr/bin/demarc-server --config /etc/demarc/server.yaml serve \
+		>"$ARTIFACTS/server.out" 2>"$ARTIFACTS/server.log" &
+	server_pid=$!
+	for _ in $(seq 1 50); do
+		kill -0 "$server_pid" 2>/dev/null || break
+		curl -fsS "http://127.0.0.1:$p/healthz" >/dev/null 2>&1 && PORT=$p && break
+		sleep 0.2
+	done
+	[ -n "$PORT" ] && break
+	kill "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+done
+[ -n "$PORT" ] || fail "demarc-server did not come up (see $ARTIFACTS/server.log)"
 srv() { "${as_server[@]}" demarc-server --config /etc/demarc/server.yaml "$@"; }
 agent_token=$(srv token create --tenant ci --role agent --name "$(hostname)")
 viewer_token=$(srv token create --tenant ci --role viewer --name packaging-test)
