@@ -69,6 +69,10 @@ step "tools"
 missing=""
 command -v lintian >/dev/null || missing="$missing lintian"
 command -v rpm >/dev/null || missing="$missing rpm"
+command -v jq >/dev/null || missing="$missing jq"
+command -v curl >/dev/null || missing="$missing curl"
+command -v ss >/dev/null || missing="$missing iproute2"
+command -v systemd-analyze >/dev/null || missing="$missing systemd"
 if [ -n "$missing" ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
