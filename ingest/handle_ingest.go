@@ -58,6 +58,13 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "5")
 		reject(http.StatusServiceUnavailable, "stopping", "server shutting down, retry later")
 		return
+	case err != nil && r.Context().Err() != nil:
+		// The client hung up (a timeout, a cut network) while its report
+		// waited for the commit: not a storage failure. The report may
+		// still be committed; the client's retry then gets 200.
+		s.logFor(r).Info().Str("report_id", d.Report.ReportID).Msg("client went away before its report's commit")
+		reject(http.StatusServiceUnavailable, "client_gone", "client went away")
+		return
 	case err != nil:
 		s.logFor(r).Error().Err(err).Str("report_id", d.Report.ReportID).Msg("store report")
 		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")

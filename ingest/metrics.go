@@ -66,7 +66,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 // rejectReasons are the reasons label values of demarc_ingest_rejects_total.
 var rejectReasons = []string{
 	"content_type", "too_large", "busy", "invalid", "encoding", "bad_gzip", "malformed", "read_error",
-	"tenant", "stopping", "store", "conflict", "foreign_host",
+	"tenant", "stopping", "store", "client_gone", "conflict", "foreign_host",
 }
 
 // fleetCollector exports open findings by party and severity, read from
