@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,12 @@ type Options struct {
 	Now func() time.Time
 	// Rand returns a random duration in [0, n); nil means math/rand/v2.
 	Rand func(n time.Duration) time.Duration
+	// ReleaseMemory runs after every scan; nil means debug.FreeOSMemory,
+	// which hands a scan's memory back to the OS so that the idle agent
+	// stays small. A process hosting many agents (the fleet simulation)
+	// sets a no-op: a forced collection per agent run would cost it more
+	// than the agents' own work.
+	ReleaseMemory func()
 }
 
 // Agent runs scans on a schedule and delivers their reports.
@@ -132,6 +139,9 @@ func New(o Options) *Agent {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ReleaseMemory == nil {
+		o.ReleaseMemory = debug.FreeOSMemory
 	}
 	if o.Rand == nil {
 		o.Rand = func(n time.Duration) time.Duration {

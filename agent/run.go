@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,7 +19,7 @@ const agentCollector = "agent"
 func (a *Agent) run(ctx context.Context, st *Setup) {
 	// A scan allocates a lot once; give it back to the OS so the idle
 	// agent stays small between scans.
-	defer debug.FreeOSMemory()
+	defer a.o.ReleaseMemory()
 	a.notify("STATUS=scanning")
 	start := a.o.Now()
 	r, err := st.Scan(ctx)
