@@ -199,7 +199,15 @@ func (l *lockedBuffer) logged(level, msg string) bool {
 // assertion.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	waitUntilFor(t, what, 30*time.Second, cond)
+}
+
+// waitUntilFor is waitUntil with a longer bound, for work whose duration
+// depends on the machine's load (draining megabytes of spooled reports).
+// It is a liveness bound, not a speed check.
+func waitUntilFor(t *testing.T, what string, bound time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)

@@ -202,7 +202,7 @@ func e2eKill9(t *testing.T, bin string) {
 	b, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, []byte(strings.Replace(string(b), down, rv.url(), 1)), 0o600)
 	p := startAgent(t, bin, cfg)
-	waitUntil(t, "the spool to drain", func() bool { s, _, _ := rv.snapshot(); return len(s) > len(items) })
+	waitUntilFor(t, "the spool to drain", 5*time.Minute, func() bool { s, _, _ := rv.snapshot(); return len(s) > len(items) })
 	p.stop(t, syscall.SIGTERM)
 	if c, _ := spool.New(sp, 1000).ListCorrupt(); len(c) != 0 {
 		t.Fatalf("moved aside as corrupt: %v", c)

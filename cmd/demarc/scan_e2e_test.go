@@ -34,7 +34,9 @@ func demarcBinary(t *testing.T) string {
 			return
 		}
 		scanBin = filepath.Join(scanBinDir, "demarc")
-		out, err := exec.Command("go", "build", "-o", scanBin, ".").CombinedOutput()
+		// A fixed version keeps the goldens independent of the VCS state.
+		out, err := exec.Command("go", "build", "-ldflags", "-X github.com/demarc/demarc/internal/version.Version=v0.0.0-test",
+			"-o", scanBin, ".").CombinedOutput()
 		if err != nil {
 			scanBinErr = errors.New(string(out))
 		}
