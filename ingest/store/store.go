@@ -45,6 +45,28 @@ type Store interface {
 	// instants (for a chart over time).
 	Trend(ctx context.Context, sc Scope, at []time.Time) ([]TrendPoint, error)
 
+	// CountHosts counts the hosts in scope matching f (f.Sort is ignored).
+	CountHosts(ctx context.Context, sc Scope, f HostFilter) (int64, error)
+	// Facets lists the OS releases and tenants of the hosts in scope.
+	Facets(ctx context.Context, sc Scope) (Facets, error)
+	// FindingGroups counts the findings in scope matching f (f.Sort is
+	// ignored) by party, severity, kind, layer, product and release cycle:
+	// the most severe first, then those on the most hosts, then the oldest;
+	// at most limit groups (clamped like a Page's limit).
+	FindingGroups(ctx context.Context, sc Scope, f FindingFilter, limit int) ([]FindingGroup, error)
+
+	// CreateSession stores a web session; an existing id is ErrConflict.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with this id (the hash of the browser's
+	// secret), expired or not, or ErrNotFound.
+	Session(ctx context.Context, id []byte) (Session, error)
+	// DeleteSession deletes a session (signing out); an unknown id is not
+	// an error.
+	DeleteSession(ctx context.Context, id []byte) error
+	// DeleteExpiredSessions deletes the sessions that expired before now
+	// and returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
 	// CreateToken stores a token (its hash, never the secret).
 	CreateToken(ctx context.Context, t Token) error
 	// Token returns the token with this id, revoked or not, or ErrNotFound.

@@ -225,3 +225,60 @@ type Token struct {
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
+
+// OSCount is one OS release of the fleet and how many hosts run it.
+type OSCount struct {
+	// ID and VersionID are os-release's ("ubuntu", "22.04").
+	ID         string `json:"id"`
+	VersionID  string `json:"version_id"`
+	Name       string `json:"name"`
+	PrettyName string `json:"pretty_name"`
+	Hosts      int64  `json:"hosts"`
+	// EOL counts the hosts among them with an open end-of-life finding on
+	// their operating system.
+	EOL int64 `json:"eol"`
+}
+
+// TenantCount is one tenant and how many hosts it has.
+type TenantCount struct {
+	Tenant string `json:"tenant"`
+	Hosts  int64  `json:"hosts"`
+}
+
+// Facets are the values the fleet's hosts take, for filter menus.
+type Facets struct {
+	// OS lists the OS releases, most hosts first.
+	OS []OSCount `json:"os"`
+	// Tenants lists the tenants in scope by name.
+	Tenants []TenantCount `json:"tenants"`
+}
+
+// FindingGroup counts the findings of one party, severity, kind, layer,
+// product (compared case-insensitively) and release cycle across the fleet:
+// "PHP 8.1 past its end of life, the provider's, critical, on 120 hosts".
+type FindingGroup struct {
+	Responsible report.Responsible `json:"responsible"`
+	Severity    report.Severity    `json:"severity"`
+	Kind        report.Kind        `json:"kind"`
+	Layer       report.Layer       `json:"layer"`
+	// Product is the product's display name as one of the findings spells
+	// it.
+	Product string `json:"product"`
+	// Cycle is the release cycle ("8.1"; empty for findings without one).
+	Cycle string `json:"cycle"`
+	// Hosts counts the hosts with such a finding, Findings the findings.
+	Hosts    int64 `json:"hosts"`
+	Findings int64 `json:"findings"`
+	// OldestOpened is the earliest start of an open stretch among them.
+	OldestOpened time.Time `json:"oldest_opened"`
+}
+
+// Session is a signed-in browser of the web UI. The browser holds a random
+// secret; the store keeps only its SHA-256 (ID) and the token that signed
+// in, whose tenant, role and revocation apply on every request.
+type Session struct {
+	ID        []byte    `json:"-"`
+	TokenID   string    `json:"token_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}

@@ -1,0 +1,85 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// CountHosts counts the hosts in scope matching f.
+func (s *Store) CountHosts(ctx context.Context, sc store.Scope, f store.HostFilter) (int64, error) {
+	w, err := hostWhere(sc, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM hosts`+w.sql()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count hosts: %w", err)
+	}
+	return n, nil
+}
+
+// osEOL is true for a host with an open end-of-life finding on its OS.
+const osEOL = `EXISTS (SELECT 1 FROM findings f WHERE f.host_id = h.host_id AND f.resolved_at IS NULL
+AND f.kind = 'eol' AND f.layer = 'operating_system')`
+
+// Facets lists the OS releases (most hosts first) and tenants in scope.
+func (s *Store) Facets(ctx context.Context, sc store.Scope) (store.Facets, error) {
+	out := store.Facets{OS: []store.OSCount{}, Tenants: []store.TenantCount{}}
+	cond, args := scopeWhere(sc, "h.tenant")
+	err := s.each(ctx, `SELECT h.os_id, h.os_version_id, MAX(h.os_name), MAX(h.os_pretty_name), COUNT(*),
+SUM(CASE WHEN `+osEOL+` THEN 1 ELSE 0 END)
+FROM hosts h WHERE `+cond+` GROUP BY h.os_id, h.os_version_id ORDER BY COUNT(*) DESC, h.os_id, h.os_version_id`, args,
+		func(r *sql.Rows) error {
+			var o store.OSCount
+			err := r.Scan(&o.ID, &o.VersionID, &o.Name, &o.PrettyName, &o.Hosts, &o.EOL)
+			out.OS = append(out.OS, o)
+			return err
+		})
+	if err != nil {
+		return out, fmt.Errorf("os facets: %w", err)
+	}
+	err = s.each(ctx, `SELECT h.tenant, COUNT(*) FROM hosts h WHERE `+cond+` GROUP BY h.tenant ORDER BY h.tenant`, args,
+		func(r *sql.Rows) error {
+			var t store.TenantCount
+			err := r.Scan(&t.Tenant, &t.Hosts)
+			out.Tenants = append(out.Tenants, t)
+			return err
+		})
+	if err != nil {
+		return out, fmt.Errorf("tenant facets: %w", err)
+	}
+	return out, nil
+}
+
+// FindingGroups counts the findings matching f by party, severity, kind,
+// layer, product and release cycle.
+func (s *Store) FindingGroups(ctx context.Context, sc store.Scope, f store.FindingFilter, limit int) ([]store.FindingGroup, error) {
+	limit = store.Page{Limit: limit}.Clamp().Limit
+	w, err := findingWhere(sc, f)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT f.responsible, f.severity, f.kind, f.layer, MIN(f.product), f.cycle, COUNT(DISTINCT f.host_id), COUNT(*), MIN(f.opened_at)
+FROM findings f JOIN hosts h ON h.host_id = f.host_id` + w.sql() + `
+GROUP BY f.responsible, f.sev_rank, f.severity, f.kind, f.layer, f.product_key, f.cycle
+ORDER BY f.sev_rank, COUNT(DISTINCT f.host_id) DESC, MIN(f.opened_at), f.responsible, f.kind, f.layer, f.product_key, f.cycle LIMIT ?`
+	out := []store.FindingGroup{}
+	err = s.each(ctx, q, append(w.args, limit), func(r *sql.Rows) error {
+		var g store.FindingGroup
+		var resp, sev, kind, layer string
+		var oldest int64
+		err := r.Scan(&resp, &sev, &kind, &layer, &g.Product, &g.Cycle, &g.Hosts, &g.Findings, &oldest)
+		g.Responsible, g.Severity, g.Kind, g.Layer = report.Responsible(resp), report.Severity(sev), report.Kind(kind), report.Layer(layer)
+		g.OldestOpened = fromMicros(oldest)
+		out = append(out, g)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding groups: %w", err)
+	}
+	return out, nil
+}
