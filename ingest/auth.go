@@ -160,3 +160,18 @@ func (a *Authenticator) Forget(id string) {
 	delete(a.cache, id)
 	a.mu.Unlock()
 }
+
+// TokenPrincipal returns the principal of the token with this id if it
+// exists and is not revoked, else ErrUnauthorized. It is for web sessions,
+// which keep the id of the token they signed in with, never its secret:
+// revoking the token ends its sessions within the cache TTL.
+func (a *Authenticator) TokenPrincipal(ctx context.Context, tokenID string) (Principal, error) {
+	t, found, err := a.lookup(ctx, tokenID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if !found || t.RevokedAt != nil {
+		return Principal{}, ErrUnauthorized
+	}
+	return Principal{TokenID: t.ID, Tenant: t.Tenant, Role: t.Role}, nil
+}

@@ -46,6 +46,16 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return Principal{}, false
 }
 
+// SetPrincipal records who made a request authenticated other than by a
+// bearer token (a web session), so that PrincipalFrom returns it and the
+// request's log line names its token and tenant. It does nothing on a
+// request the server did not route.
+func SetPrincipal(ctx context.Context, p Principal) {
+	if i := infoFrom(ctx); i != nil {
+		i.principal = &p
+	}
+}
+
 // statusWriter remembers the status code written.
 type statusWriter struct {
 	http.ResponseWriter
