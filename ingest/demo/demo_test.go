@@ -1,0 +1,91 @@
+package demo_test
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/demarc/demarc/ingest/demo"
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/sqlite"
+	"github.com/demarc/demarc/report"
+)
+
+func open(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demo.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestFill fills a small fleet and checks that it has what the web page
+// needs to look alive: every tier, several OSes and panels, end-of-life
+// software, a history with findings opened and resolved, and a chart that
+// moves.
+func TestFill(t *testing.T) {
+	st := open(t)
+	end := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	res, err := demo.Fill(t.Context(), st, demo.Options{Hosts: 50, Days: 10, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hosts != 50 || res.Reports < 50*7 || len(res.HostIDs) < 4 {
+		t.Fatalf("fill: %+v", res)
+	}
+	ctx, all := t.Context(), store.AllTenants()
+	sum, err := st.Summary(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tier := range report.Tiers {
+		if sum.Hosts[tier] == 0 {
+			t.Errorf("no %s host", tier)
+		}
+	}
+	fc, err := st.Facets(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.OS) < 5 {
+		t.Errorf("%d OS releases", len(fc.OS))
+	}
+	panels := map[string]bool{}
+	gs, err := st.FindingGroups(ctx, all, store.FindingFilter{Layer: report.LayerControlPanel, Status: store.StatusAny}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gs {
+		panels[g.Product] = true
+	}
+	for _, p := range []string{"cPanel & WHM", "Plesk Obsidian", "DirectAdmin"} {
+		if !panels[p] {
+			t.Errorf("no %s finding (panels %v)", p, panels)
+		}
+	}
+	resolved, err := st.Findings(ctx, all, store.FindingFilter{Status: store.StatusResolved}, store.Page{Limit: 1})
+	if err != nil || len(resolved.Findings) == 0 {
+		t.Errorf("no resolved finding (err %v)", err)
+	}
+	at := []time.Time{end.Add(-9 * 24 * time.Hour), end.Add(-5 * 24 * time.Hour), end}
+	pts, err := st.Trend(ctx, all, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pts[0].Provider == pts[2].Provider || pts[0].Customer == pts[2].Customer || pts[2].Provider == 0 {
+		t.Errorf("flat trend: %+v", pts)
+	}
+	h, err := st.Hosts(ctx, all, store.HostFilter{Sort: "-scanned_at"}, store.Page{Limit: 1})
+	if err != nil || h.Hosts[0].ScannedAt.After(end) || h.Hosts[0].ScannedAt.Before(end.Add(-24*time.Hour)) {
+		t.Errorf("newest scan %v, want within the day before %v (err %v)", h.Hosts[0].ScannedAt, end, err)
+	}
+	if _, err := demo.Fill(t.Context(), st, demo.Options{Hosts: 1, Days: 1}); !errors.Is(err, demo.ErrNotEmpty) {
+		t.Errorf("second fill: err %v, want ErrNotEmpty", err)
+	}
+}
