@@ -44,6 +44,11 @@ type Config struct {
 		MaxBodyBytes int64 `yaml:"max_body_bytes"`
 		MaxJSONBytes int64 `yaml:"max_json_bytes"`
 	} `yaml:"limits"`
+	// Web configures the web UI's sessions.
+	Web struct {
+		SessionTTL    time.Duration `yaml:"session_ttl"`
+		SecureCookies bool          `yaml:"secure_cookies"`
+	} `yaml:"web"`
 }
 
 // DefaultListen is where serve listens without configuration.

@@ -17,6 +17,7 @@ import (
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/ingest/store/dbopen"
+	"github.com/demarc/demarc/ingest/web"
 )
 
 type serveFlags struct {
@@ -27,7 +28,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the ingestion API, read API and metrics",
+		Short: "Serve the ingestion API, read API, web UI and metrics",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, f) },
 	}
@@ -75,6 +76,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		Limits: limits(cfg),
 	})
 	if err != nil {
+		return err
+	}
+	if _, err := web.Mount(srv, web.Config{SessionTTL: cfg.Web.SessionTTL, SecureCookies: cfg.Web.SecureCookies, Log: log}); err != nil {
+		srv.Close()
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
