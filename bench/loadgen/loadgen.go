@@ -1,8 +1,8 @@
 // Package loadgen drives report posts at a demarc-server: N concurrent
 // agents, each with its own token and its own queue of pre-encoded,
 // gzip-compressed reports, record every answer and its latency. The ingest
-// benchmark uses it; the fleet simulation reuses it (with its own Bodies
-// and a fault-injecting proxy in front of the URL).
+// benchmark uses it. (The fleet simulation does not: its agents must post
+// through the agent's own delivery and spool code.)
 package loadgen
 
 import (

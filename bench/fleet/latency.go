@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ingestRoute is the metrics label of POST /api/v1/reports.
+const ingestRoute = `route="/api/v1/reports"`
+
+// histogram is a Prometheus histogram's cumulative buckets.
+type histogram struct {
+	le    []float64 // upper bounds, ascending, +Inf last
+	count []float64 // cumulative counts per bound
+}
+
+// quantile estimates the q-quantile by linear interpolation inside the
+// bucket that holds it, as Prometheus's histogram_quantile does.
+func (h histogram) quantile(q float64) time.Duration {
+	if len(h.count) == 0 || h.count[len(h.count)-1] == 0 {
+		return 0
+	}
+	rank := q * h.count[len(h.count)-1]
+	lo, below := 0.0, 0.0
+	for i, c := range h.count {
+		if c >= rank {
+			hi := h.le[i]
+			if i == len(h.le)-1 { // +Inf: the last finite bound is all we know
+				hi = lo
+			}
+			frac := 0.0
+			if c > below {
+				frac = (rank - below) / (c - below)
+			}
+			return time.Duration((lo + (hi-lo)*frac) * float64(time.Second))
+		}
+		lo, below = h.le[i], c
+	}
+	return 0
+}
+
+// within returns the share of observations at or under the bound le.
+func (h histogram) within(le float64) float64 {
+	if len(h.count) == 0 || h.count[len(h.count)-1] == 0 {
+		return 0
+	}
+	for i, b := range h.le {
+		if b == le {
+			return h.count[i] / h.count[len(h.count)-1]
+		}
+	}
+	return 0
+}
+
+func (h histogram) total() float64 {
+	if len(h.count) == 0 {
+		return 0
+	}
+	return h.count[len(h.count)-1]
+}
+
+// scraper reads the server's ingest latency histogram every second and
+// adds each second's increase to the clean or the faulty total, by whether
+// the second met a fault window. A restarted server starts from zero: its
+// first scrape counts whole, in the interval since the last good scrape
+// (which meets the restart's fault window).
+type scraper struct {
+	url  func() string
+	wins *windows
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu sync.Mutex
+	// clean is outside fault windows, steady also outside the settle
+	// time after each (the spools' catch-up), fault within them.
+	clean, steady, fault histogram
+	prev                 histogram
+	prevAt               time.Time
+	rows                 []latencyRow
+}
+
+// latencyRow is one scrape interval, for latency.csv.
+type latencyRow struct {
+	at       time.Time
+	requests float64
+	p50, p99 time.Duration
+	class    string
+}
+
+// settle is how long after a fault ends the agents' catch-up (every
+// spool draining at once) counts as the fault's in the steady figure.
+const settle = 15 * time.Second
+
+// start scrapes until stop.
+func (s *scraper) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.run(ctx)
+	}()
+}
+
+// stop ends the scraping and waits for it; it may be called twice.
+func (s *scraper) stop() {
+	if s.cancel != nil {
+		s.cancel()
+		<-s.done
+	}
+}
+
+func (s *scraper) run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	client := &http.Client{Timeout: 900 * time.Millisecond}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			h, ok := scrape(client, s.url())
+			if !ok {
+				// Down or slow to answer: the next scrape's interval
+				// spans this one (a restart shows as counts going down).
+				continue
+			}
+			s.add(h, now)
+		}
+	}
+}
+
+func (s *scraper) add(h histogram, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := h
+	if len(s.prev.count) == len(h.count) && h.total() >= s.prev.total() {
+		d = histogram{le: h.le, count: make([]float64, len(h.count))}
+		for i := range h.count {
+			d.count[i] = h.count[i] - s.prev.count[i]
+		}
+	}
+	class := "clean"
+	switch {
+	case s.prevAt.IsZero() || s.wins.overlaps(s.prevAt, now, 0):
+		class = "fault"
+		addTo(&s.fault, d)
+	case s.wins.overlaps(s.prevAt, now, settle):
+		class = "settling"
+		addTo(&s.clean, d)
+	default:
+		addTo(&s.clean, d)
+		addTo(&s.steady, d)
+	}
+	s.rows = append(s.rows, latencyRow{at: now, requests: d.total(), p50: d.quantile(0.5), p99: d.quantile(0.99), class: class})
+	s.prev, s.prevAt = h, now
+}
+
+func addTo(dst *histogram, d histogram) {
+	if len(dst.count) == 0 {
+		dst.le, dst.count = d.le, make([]float64, len(d.count))
+	}
+	if len(dst.count) == len(d.count) {
+		for i := range d.count {
+			dst.count[i] += d.count[i]
+		}
+	}
+}
+
+func (s *scraper) totals() (clean, steady, fault histogram) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clean, s.steady, s.fault
+}
+
+// writeCSV writes the per-second timeline of ingest latency.
+func (s *scraper) writeCSV(path string, t0 time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("seconds,requests,p50_ms,p99_ms,class\n")
+	for _, r := range s.rows {
+		fmt.Fprintf(&b, "%.1f,%.0f,%.1f,%.1f,%s\n", r.at.Sub(t0).Seconds(), r.requests,
+			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.class)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// scrape reads the ingest route's latency buckets from /metrics.
+func scrape(c *http.Client, url string) (histogram, bool) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return histogram{}, false
+	}
+	defer resp.Body.Close()
+	var h histogram
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "demarc_http_request_duration_seconds_bucket{") || !strings.Contains(line, ingestRoute) {
+			continue
+		}
+		_, rest, _ := strings.Cut(line, `le="`)
+		le, rest, _ := strings.Cut(rest, `"`)
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			continue
+		}
+		v, err1 := strconv.ParseFloat(f[len(f)-1], 64)
+		b, err2 := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		h.le, h.count = append(h.le, b), append(h.count, v)
+	}
+	return h, resp.StatusCode == http.StatusOK && len(h.le) > 0
+}
+
+// sample is one acknowledged delivery as the agent saw it.
+type sample struct {
+	start, end time.Time
+}
+
+// samples are the agents' acknowledged deliveries.
+type samples struct {
+	mu   sync.Mutex
+	list []sample
+}
+
+func (s *samples) add(start, end time.Time) {
+	s.mu.Lock()
+	s.list = append(s.list, sample{start, end})
+	s.mu.Unlock()
+}
+
+// split returns the p50 and p99 of deliveries that met no fault window
+// (clean) and of all of them, and how many were clean.
+func (s *samples) split(w *windows) (clean, all [2]time.Duration, nClean, nAll int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var c, a []time.Duration
+	for _, x := range s.list {
+		d := x.end.Sub(x.start)
+		a = append(a, d)
+		if !w.overlaps(x.start, x.end, 0) {
+			c = append(c, d)
+		}
+	}
+	return pcts(c), pcts(a), len(c), len(a)
+}
+
+func pcts(d []time.Duration) [2]time.Duration {
+	if len(d) == 0 {
+		return [2]time.Duration{}
+	}
+	slices.Sort(d)
+	return [2]time.Duration{d[len(d)*50/100], d[min(len(d)-1, len(d)*99/100)]}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/demarc/demarc/bench/faultproxy"
+)
+
+// Result is what a simulation counted and measured.
+type Result struct {
+	Config      Config
+	dsn         string
+	start       time.Time
+	faultsStart time.Time
+
+	// Counts over every agent.
+	Generated, Delivered, Dup200, Retried int
+	Stored, Lost, DupStored, Unknown      int
+	// Unspooled reports were in a killed process's memory (never
+	// acknowledged, never spooled); NeverStored were spooled and never
+	// reached the server.
+	Unspooled, NeverStored      int
+	SpooledAtStop, StillSpooled int
+	Aside, LatestMismatch       int
+	ServerKills, NetworkFaults  int
+	InprocKills, ProcKills      int
+	Recovery                    time.Duration
+	Recovered                   bool
+	ServerClean, ServerSteady   histogram
+	ServerFault                 histogram
+	AgentClean, AgentAll        [2]time.Duration
+	AgentCleanN, AgentAllN      int
+	Proxy                       faultproxy.Stats
+	Windows                     []window
+	Discrepancies               []string
+}
+
+// OK is true when every report is accounted for.
+func (r *Result) OK() bool { return len(r.Discrepancies) == 0 }
+
+func (r *Result) note(format string, a ...any) {
+	r.Discrepancies = append(r.Discrepancies, fmt.Sprintf(format, a...))
+}
+
+// latencyTarget is the server's p99 ingest latency the fleet must stay
+// under outside fault windows.
+const latencyTarget = 250 * time.Millisecond
+
+func (r *Result) print(w io.Writer) {
+	p := func(name string, v any) { fmt.Fprintf(w, "  %-58s %v\n", name, v) }
+	fmt.Fprintln(w, "faults as they happened (seconds from the end of the warm-up):")
+	for _, x := range r.Windows {
+		fmt.Fprintf(w, "  %6.1fs – %6.1fs  %s\n", x.start.Sub(r.faultsStart).Seconds(), x.end.Sub(r.faultsStart).Seconds(), x.label)
+	}
+	fmt.Fprintf(w, "  %d server SIGKILLs, %d network faults, %d in-process agents stopped abruptly, %d agent processes SIGKILLed\n",
+		r.ServerKills, r.NetworkFaults, r.InprocKills, r.ProcKills)
+	fmt.Fprintf(w, "  proxy: %d connections, %d dropped, %d reset, %d blackholed, %d refused (server down)\n",
+		r.Proxy.Accepted, r.Proxy.Dropped, r.Proxy.Reset, r.Proxy.Blackholed, r.Proxy.DialFailed)
+	fmt.Fprintln(w, "reports:")
+	p("generated (scans done)", r.Generated)
+	p("delivered (acknowledged 2xx, each report once)", r.Delivered)
+	p("retried (sends that failed and were kept)", r.Retried)
+	p("duplicates answered 200 (sent again, stored once)", r.Dup200)
+	p("stored on the server", r.Stored)
+	p("lost (acknowledged, not stored)", r.Lost)
+	p("duplicates stored", r.DupStored)
+	p("stored but never made by an agent", r.Unknown)
+	p("spooled but never stored", r.NeverStored)
+	p("in a killed process's memory (never acknowledged or spooled)", r.Unspooled)
+	p("in spools when the agents stopped (then flushed)", r.SpooledAtStop)
+	p("still spooled after the flush", r.StillSpooled)
+	p("rejected or corrupt (moved aside)", r.Aside)
+	p("hosts whose latest state is not their last report", r.LatestMismatch)
+	rec := fmt.Sprintf("%.1fs", r.Recovery.Seconds())
+	if !r.Recovered {
+		rec += " (not recovered within the limit)"
+	}
+	p("recovery time after the last fault", rec)
+	fmt.Fprintln(w, "ingest latency:")
+	sc := r.ServerClean
+	p("server (its /metrics), outside fault windows: p50 / p99",
+		fmt.Sprintf("%s / %s over %.0f requests; %.2f%% within %s (target p99 < %s: %s)",
+			ms(sc.quantile(0.5)), ms(sc.quantile(0.99)), sc.total(), 100*sc.within(latencyTarget.Seconds()),
+			latencyTarget, latencyTarget, yes(sc.total() > 0 && sc.within(latencyTarget.Seconds()) >= 0.99)))
+	st := r.ServerSteady
+	p(fmt.Sprintf("server, steady state (also not within %s after a fault)", settle),
+		fmt.Sprintf("%s / %s over %.0f requests; %.2f%% within %s", ms(st.quantile(0.5)), ms(st.quantile(0.99)), st.total(),
+			100*st.within(latencyTarget.Seconds()), latencyTarget))
+	p("server, during fault windows: p50 / p99",
+		fmt.Sprintf("%s / %s over %.0f requests", ms(r.ServerFault.quantile(0.5)), ms(r.ServerFault.quantile(0.99)), r.ServerFault.total()))
+	p("in-process agents (through the proxy), outside faults: p50 / p99",
+		fmt.Sprintf("%s / %s over %d deliveries", ms(r.AgentClean[0]), ms(r.AgentClean[1]), r.AgentCleanN))
+	p("in-process agents, all deliveries: p50 / p99",
+		fmt.Sprintf("%s / %s over %d deliveries", ms(r.AgentAll[0]), ms(r.AgentAll[1]), r.AgentAllN))
+	if r.OK() {
+		fmt.Fprintln(w, "PASS: every report accounted for")
+		return
+	}
+	fmt.Fprintf(w, "FAIL: %d discrepancies\n", len(r.Discrepancies))
+	for i, d := range r.Discrepancies {
+		if i == 50 {
+			fmt.Fprintf(w, "  … and %d more\n", len(r.Discrepancies)-50)
+			break
+		}
+		fmt.Fprintln(w, "  - "+d)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func yes(b bool) string {
+	if b {
+		return "met"
+	}
+	return "NOT met"
+}
