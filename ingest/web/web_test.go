@@ -7,11 +7,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/sqlite"
+	"github.com/demarc/demarc/ingest/web"
 )
 
 // TestPagesRender signs in as admin and as a viewer and reads every page
@@ -389,5 +393,42 @@ func TestTLSCookies(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("signed in over TLS: %d", resp.StatusCode)
+	}
+}
+
+// TestEmptyFleet: a new server with no report yet renders every page.
+func TestEmptyFleet(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "empty.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, _ := ingest.NewToken("admin", store.RoleAdmin, "t", time.Now())
+	if err := st.CreateToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ingest.New(ingest.Config{Store: st, Retention: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if _, err := web.Mount(srv, web.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	e := &env{t: t, http: ts}
+	c := e.session(secret)
+	for _, path := range []string{"/", "/hosts", "/findings", "/findings?status=any"} {
+		code, body := e.get(c, path)
+		if code != http.StatusOK {
+			t.Errorf("%s on an empty fleet: %d\n%.400s", path, code, body)
+		}
+	}
+	if _, body := e.get(c, "/"); !strings.Contains(body, "The provider has no open finding") {
+		t.Error("the empty overview does not say there is nothing to patch")
 	}
 }
