@@ -157,14 +157,14 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 
 // wrap breaks text into lines that fit width when printed from column
 // indent, continuing at that column; width 0 means no wrapping. When the
-// column leaves too little room, the text continues on its own lines at a
-// smaller indent.
+// column leaves too little room for a readable paragraph, the text goes on
+// its own lines below, at a small indent.
 func wrap(text string, indent, width int) string {
 	if width <= 0 || indent+runeLen(text) <= width {
 		return text
 	}
 	room := width - indent
-	if room < 30 {
+	if room < 60 {
 		indent = 12
 		room = width - indent
 		if room < 20 {

@@ -106,7 +106,8 @@ func (x *evaluation) application(c report.Component) {
 	o := x.matrixOwner(report.LayerApplications)
 	s := x.newSubject(c, p)
 	version := c.Version
-	if version == "" && detail(c, "branch") != "" {
+	branchOnly := version == "" && detail(c, "branch") != ""
+	if branchOnly {
 		version = detail(c, "branch") // PHP whose exact version could not be read
 		s.installed = version + " (exact version unknown)"
 	}
@@ -120,6 +121,11 @@ func (x *evaluation) application(c report.Component) {
 		return
 	}
 	for _, g := range x.lifecycleGaps(s, st) {
+		if branchOnly && g.kind == report.KindPatchBehind {
+			// Only the branch is known: whether it lacks a patch is not.
+			x.note("%s %s: exact version unknown, patch level not judged", p.Title, version)
+			continue
+		}
 		if g.kind == report.KindEOL && x.hardenedPHP(c) {
 			x.hardenedGap(&g, st)
 		}

@@ -436,6 +436,19 @@ func TestWording(t *testing.T) {
 		t.Errorf("eol soon without an extended window: %s", f.Rationale)
 	}
 
+	// Only the branch known: its end of life is judged, its patch level is
+	// not (nothing says which 8.3 release is installed).
+	branch := comp(report.LayerApplications, "php", "", "instance", "ea-php83", "branch", "8.3")
+	out := eval(host("almalinux", "9.6", branch))
+	for _, f := range out.Findings {
+		if f.Kind == report.KindPatchBehind {
+			t.Errorf("patch level judged without a version: %s", f.Rationale)
+		}
+	}
+	if len(out.Notes) == 0 {
+		t.Error("no note that the patch level was not judged")
+	}
+
 	cp := comp(report.LayerControlPanel, "cpanel", "11.130.0.19", "major", "130", "tier", "release")
 	f = one(t, eval(host("almalinux", "8.10", cp)), report.KindEOL, report.LayerControlPanel, "cPanel")
 	if !strings.Contains(f.Rationale, "end of all support at the end of 2025-12,") {
