@@ -74,6 +74,7 @@ func (h histogram) total() float64 {
 // (which meets the restart's fault window).
 type scraper struct {
 	url  func() string
+	pid  func() int
 	wins *windows
 
 	cancel context.CancelFunc
@@ -85,15 +86,17 @@ type scraper struct {
 	clean, steady, fault histogram
 	prev                 histogram
 	prevAt               time.Time
+	prevCPU              cpuSample
 	rows                 []latencyRow
 }
 
 // latencyRow is one scrape interval, for latency.csv.
 type latencyRow struct {
-	at       time.Time
-	requests float64
-	p50, p99 time.Duration
-	class    string
+	at                    time.Time
+	requests              float64
+	p50, p99              time.Duration
+	class                 string
+	server, fleet, others float64 // CPU, % of one core
 }
 
 // settle is how long after a fault ends the agents' catch-up (every
@@ -127,18 +130,19 @@ func (s *scraper) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			cpu := sampleCPU(s.pid())
 			h, ok := scrape(client, s.url())
 			if !ok {
 				// Down or slow to answer: the next scrape's interval
 				// spans this one (a restart shows as counts going down).
 				continue
 			}
-			s.add(h, now)
+			s.add(h, now, cpu)
 		}
 	}
 }
 
-func (s *scraper) add(h histogram, now time.Time) {
+func (s *scraper) add(h histogram, now time.Time, cpu cpuSample) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := h
@@ -160,8 +164,12 @@ func (s *scraper) add(h histogram, now time.Time) {
 		addTo(&s.clean, d)
 		addTo(&s.steady, d)
 	}
-	s.rows = append(s.rows, latencyRow{at: now, requests: d.total(), p50: d.quantile(0.5), p99: d.quantile(0.99), class: class})
-	s.prev, s.prevAt = h, now
+	row := latencyRow{at: now, requests: d.total(), p50: d.quantile(0.5), p99: d.quantile(0.99), class: class}
+	if !s.prevAt.IsZero() {
+		row.server, row.fleet, row.others = usage(s.prevCPU, cpu, now.Sub(s.prevAt).Seconds())
+	}
+	s.rows = append(s.rows, row)
+	s.prev, s.prevAt, s.prevCPU = h, now, cpu
 }
 
 func addTo(dst *histogram, d histogram) {
@@ -186,10 +194,10 @@ func (s *scraper) writeCSV(path string, t0 time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
-	b.WriteString("seconds,requests,p50_ms,p99_ms,class\n")
+	b.WriteString("seconds,requests,p50_ms,p99_ms,class,cpu_server_pct,cpu_simulation_pct,cpu_others_pct\n")
 	for _, r := range s.rows {
-		fmt.Fprintf(&b, "%.1f,%.0f,%.1f,%.1f,%s\n", r.at.Sub(t0).Seconds(), r.requests,
-			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.class)
+		fmt.Fprintf(&b, "%.1f,%.0f,%.1f,%.1f,%s,%.0f,%.0f,%.0f\n", r.at.Sub(t0).Seconds(), r.requests,
+			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.class, r.server, r.fleet, r.others)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
@@ -264,4 +272,23 @@ func pcts(d []time.Duration) [2]time.Duration {
 	}
 	slices.Sort(d)
 	return [2]time.Duration{d[len(d)*50/100], d[min(len(d)-1, len(d)*99/100)]}
+}
+
+// othersCPU is the mean CPU (% of one core) that processes other than the
+// server and the simulation used in the seconds of class.
+func (s *scraper) othersCPU(class string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var sum float64
+	n := 0
+	for _, r := range s.rows {
+		if r.class == class && !r.at.IsZero() {
+			sum += r.others
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }

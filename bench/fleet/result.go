@@ -30,6 +30,7 @@ type Result struct {
 	Recovered                   bool
 	ServerClean, ServerSteady   histogram
 	ServerFault                 histogram
+	OthersCPU                   float64 // mean, % of one core, in the steady seconds
 	AgentClean, AgentAll        [2]time.Duration
 	AgentCleanN, AgentAllN      int
 	Proxy                       faultproxy.Stats
@@ -88,6 +89,7 @@ func (r *Result) print(w io.Writer) {
 	p(fmt.Sprintf("server, steady state (also not within %s after a fault)", settle),
 		fmt.Sprintf("%s / %s over %.0f requests; %.2f%% within %s", ms(st.quantile(0.5)), ms(st.quantile(0.99)), st.total(),
 			100*st.within(latencyTarget.Seconds()), latencyTarget))
+	p("CPU of other processes in the steady seconds (mean; 200% = both cores)", fmt.Sprintf("%.0f%%", r.OthersCPU))
 	p("server, during fault windows: p50 / p99",
 		fmt.Sprintf("%s / %s over %.0f requests", ms(r.ServerFault.quantile(0.5)), ms(r.ServerFault.quantile(0.99)), r.ServerFault.total()))
 	p("in-process agents (through the proxy), outside faults: p50 / p99",

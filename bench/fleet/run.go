@@ -175,7 +175,7 @@ func (f *fleet) simulate(ctx context.Context) error {
 	faults := plan(c.Cycles, c.Cycle)
 	printPlan(f.out, faults)
 	fmt.Fprintf(f.out, "load average at the start (the machine may be shared): %s", loadavg())
-	f.scr = &scraper{url: f.srv.metricsURL, wins: &f.wins}
+	f.scr = &scraper{url: f.srv.metricsURL, pid: f.srv.pid, wins: &f.wins}
 	f.scr.start()
 	if c.CPUProfile != "" {
 		pf, err := os.Create(c.CPUProfile)
@@ -253,6 +253,7 @@ func (f *fleet) finish(ctx context.Context) error {
 	f.srv.signal(syscall.SIGTERM)
 	f.res.Proxy = f.proxy.Stats()
 	f.res.ServerClean, f.res.ServerSteady, f.res.ServerFault = f.scr.totals()
+	f.res.OthersCPU = f.scr.othersCPU("clean")
 	if err := f.scr.writeCSV(filepath.Join(f.dir, "latency.csv"), f.res.faultsStart); err != nil {
 		return err
 	}

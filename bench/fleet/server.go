@@ -36,8 +36,9 @@ type server struct {
 	cmd                      *exec.Cmd
 	exited                   chan struct{}
 
-	mu   sync.Mutex // the metrics scraper reads addr while a restart sets it
-	addr string     // host:port once started
+	mu     sync.Mutex // the metrics scraper reads addr while a restart sets it
+	addr   string     // host:port once started
+	curPID int
 }
 
 // address is where the server listens.
@@ -45,6 +46,13 @@ func (s *server) address() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addr
+}
+
+// pid is the running server's process id, or 0.
+func (s *server) pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.curPID
 }
 
 // dbKind names the database for the figures.
@@ -116,7 +124,7 @@ func (s *server) startOn(listen string) error {
 	select {
 	case a := <-addr:
 		s.mu.Lock()
-		s.addr = a
+		s.addr, s.curPID = a, cmd.Process.Pid
 		s.mu.Unlock()
 		s.cmd, s.exited = cmd, exited
 		if s.nice {
