@@ -68,10 +68,10 @@ func (h histogram) total() float64 {
 }
 
 // scraper reads the server's ingest latency histogram every second and
-// adds each second's increase to the clean or the faulty total, by whether
-// the second met a fault window. A restarted server starts from zero: its
-// first scrape counts whole, in the interval since the last good scrape
-// (which meets the restart's fault window).
+// keeps each interval's increase; classify then sorts the intervals by
+// whether they met a fault window (known once the faults are over). A
+// restarted server starts from zero: its first scrape counts whole, in the
+// interval since the last good scrape (which meets the restart's window).
 type scraper struct {
 	url  func() string
 	pid  func() int
@@ -80,23 +80,19 @@ type scraper struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu sync.Mutex
-	// clean is outside fault windows, steady also outside the settle
-	// time after each (the spools' catch-up), fault within them.
-	clean, steady, fault histogram
-	prev                 histogram
-	prevAt               time.Time
-	prevCPU              cpuSample
-	rows                 []latencyRow
+	mu      sync.Mutex
+	prev    histogram
+	prevAt  time.Time
+	prevCPU cpuSample
+	rows    []latencyRow
 }
 
-// latencyRow is one scrape interval, for latency.csv.
+// latencyRow is one scrape interval.
 type latencyRow struct {
-	at                    time.Time
-	requests              float64
-	p50, p99              time.Duration
-	class                 string
-	server, fleet, others float64 // CPU, % of one core
+	from, to              time.Time
+	d                     histogram // the requests answered in the interval
+	class                 string    // set by classify
+	server, fleet, others float64   // CPU, % of one core
 }
 
 // settle is how long after a fault ends the agents' catch-up (every
@@ -152,23 +148,11 @@ func (s *scraper) add(h histogram, now time.Time, cpu cpuSample) {
 			d.count[i] = h.count[i] - s.prev.count[i]
 		}
 	}
-	class := "clean"
-	switch {
-	case s.prevAt.IsZero() || s.wins.overlaps(s.prevAt, now, 0):
-		class = "fault"
-		addTo(&s.fault, d)
-	case s.wins.overlaps(s.prevAt, now, settle):
-		class = "settling"
-		addTo(&s.clean, d)
-	default:
-		addTo(&s.clean, d)
-		addTo(&s.steady, d)
-	}
-	row := latencyRow{at: now, requests: d.total(), p50: d.quantile(0.5), p99: d.quantile(0.99), class: class}
 	if !s.prevAt.IsZero() {
+		row := latencyRow{from: s.prevAt, to: now, d: d}
 		row.server, row.fleet, row.others = usage(s.prevCPU, cpu, now.Sub(s.prevAt).Seconds())
+		s.rows = append(s.rows, row)
 	}
-	s.rows = append(s.rows, row)
 	s.prev, s.prevAt, s.prevCPU = h, now, cpu
 }
 
@@ -183,10 +167,35 @@ func addTo(dst *histogram, d histogram) {
 	}
 }
 
-func (s *scraper) totals() (clean, steady, fault histogram) {
+// classify sorts the intervals: fault (met a fault window), settling
+// (within settle after one), clean. It returns the latency outside fault
+// windows, in the steady state (clean only) and during faults, and the
+// mean CPU other processes used in the steady state.
+func (s *scraper) classify() (outside, steady, fault histogram, othersCPU float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clean, s.steady, s.fault
+	n := 0
+	for i := range s.rows {
+		r := &s.rows[i]
+		switch {
+		case s.wins.overlaps(r.from, r.to, 0):
+			r.class = "fault"
+			addTo(&fault, r.d)
+		case s.wins.overlaps(r.from, r.to, settle):
+			r.class = "settling"
+			addTo(&outside, r.d)
+		default:
+			r.class = "clean"
+			addTo(&outside, r.d)
+			addTo(&steady, r.d)
+			othersCPU += r.others
+			n++
+		}
+	}
+	if n > 0 {
+		othersCPU /= float64(n)
+	}
+	return outside, steady, fault, othersCPU
 }
 
 // writeCSV writes the per-second timeline of ingest latency.
@@ -196,8 +205,8 @@ func (s *scraper) writeCSV(path string, t0 time.Time) error {
 	var b strings.Builder
 	b.WriteString("seconds,requests,p50_ms,p99_ms,class,cpu_server_pct,cpu_simulation_pct,cpu_others_pct\n")
 	for _, r := range s.rows {
-		fmt.Fprintf(&b, "%.1f,%.0f,%.1f,%.1f,%s,%.0f,%.0f,%.0f\n", r.at.Sub(t0).Seconds(), r.requests,
-			float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.class, r.server, r.fleet, r.others)
+		fmt.Fprintf(&b, "%.1f,%.0f,%.1f,%.1f,%s,%.0f,%.0f,%.0f\n", r.to.Sub(t0).Seconds(), r.d.total(),
+			float64(r.d.quantile(0.5).Microseconds())/1000, float64(r.d.quantile(0.99).Microseconds())/1000, r.class, r.server, r.fleet, r.others)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
@@ -272,23 +281,4 @@ func pcts(d []time.Duration) [2]time.Duration {
 	}
 	slices.Sort(d)
 	return [2]time.Duration{d[len(d)*50/100], d[min(len(d)-1, len(d)*99/100)]}
-}
-
-// othersCPU is the mean CPU (% of one core) that processes other than the
-// server and the simulation used in the seconds of class.
-func (s *scraper) othersCPU(class string) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var sum float64
-	n := 0
-	for _, r := range s.rows {
-		if r.class == class && !r.at.IsZero() {
-			sum += r.others
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }

@@ -252,8 +252,7 @@ func (f *fleet) finish(ctx context.Context) error {
 	f.scr.stop()
 	f.srv.signal(syscall.SIGTERM)
 	f.res.Proxy = f.proxy.Stats()
-	f.res.ServerClean, f.res.ServerSteady, f.res.ServerFault = f.scr.totals()
-	f.res.OthersCPU = f.scr.othersCPU("clean")
+	f.res.ServerClean, f.res.ServerSteady, f.res.ServerFault, f.res.OthersCPU = f.scr.classify()
 	if err := f.scr.writeCSV(filepath.Join(f.dir, "latency.csv"), f.res.faultsStart); err != nil {
 		return err
 	}
