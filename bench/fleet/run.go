@@ -84,8 +84,11 @@ func (f *fleet) prepare(ctx context.Context) error {
 	f.dir = f.cfg.Dir
 	if f.dir == "" {
 		f.dir, err = os.MkdirTemp("", "demarc-fleet-")
-	} else {
-		err = os.MkdirAll(f.dir, 0o700)
+	} else if err = os.MkdirAll(f.dir, 0o700); err == nil {
+		// A previous run's spools and database would be counted again.
+		if es, _ := os.ReadDir(f.dir); len(es) > 0 {
+			err = fmt.Errorf("run directory %s is not empty", f.dir)
+		}
 	}
 	if err != nil {
 		return err
