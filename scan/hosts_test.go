@@ -19,6 +19,7 @@ import (
 	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/scan"
@@ -173,7 +174,15 @@ func (hc hostCase) runner(t testing.TB, root string) *execx.Fake {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(hc.dir, "rpm-qa.out")); err == nil {
-		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root, "-qa", "--qf", rpmQueryFormat}, Stdout: string(b)})
+		r, err := hostfs.New(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv, err := pkgdb.RPMQueryArgv(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	return fake
 }

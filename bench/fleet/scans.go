@@ -17,6 +17,7 @@ import (
 	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/internal/reportgen"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
@@ -107,7 +108,11 @@ func (f fixture) scanFunc(eng *rules.Engine, hostID, tenant string, tier report.
 		return nil, err
 	}
 	if b, err := os.ReadFile(filepath.Join(f.dir, "rpm-qa.out")); err == nil {
-		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root.Dir(), "-qa", "--qf", rpmQueryFormat}, Stdout: string(b)})
+		argv, err := pkgdb.RPMQueryArgv(root)
+		if err != nil {
+			return nil, err
+		}
+		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	provider := f.profile.Provider
 	if provider == "" {

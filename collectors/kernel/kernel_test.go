@@ -187,7 +187,7 @@ func TestPartialFailures(t *testing.T) {
 	running := WithUname(func() (Uname, error) { return Uname{Release: "5.14.0-427.13.1.el9_4.x86_64", Machine: "x86_64"}, nil })
 	rpmOut := "kernel-core\t(none):5.14.0-427.13.1.el9_4\tx86_64\n"
 	rpmArgv := func(dir string) []string {
-		return []string{"rpm", "--root", dir, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
+		return []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
 	}
 
 	// needs-restarting hangs: a timeout error entry, the rest intact.

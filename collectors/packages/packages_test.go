@@ -111,7 +111,11 @@ func runCase(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "rpm-qa.out")); err == nil {
-		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root.Dir(), "-qa", "--qf", rpmQueryFormat}, Stdout: string(b)})
+		argv, err := pkgdb.RPMQueryArgv(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	c := New(collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return now },

@@ -89,7 +89,11 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(caseDir, "rpm-qa.out")); err == nil {
-		fake.Add(execx.Response{Argv: []string{"rpm", "--root", root.Dir(), "-qa", "--qf", RPMQueryFormat}, Stdout: string(b)})
+		argv, err := pkgdb.RPMQueryArgv(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	return collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return Now },

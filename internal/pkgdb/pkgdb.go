@@ -113,12 +113,9 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 		db.sort()
 		return db, nil
 	}
-	if !hasRPMDB(root) {
-		return nil, ErrNoDatabase
-	}
-	argv := []string{"rpm", "-qa", "--qf", rpmQueryFmt}
-	if !root.IsLive() {
-		argv = []string{"rpm", "--root", root.Dir(), "-qa", "--qf", rpmQueryFmt}
+	argv, dbPath, err := rpmQuery(root)
+	if err != nil {
+		return nil, err
 	}
 	res, err := run.Run(ctx, execx.Cmd{Argv: argv})
 	if err != nil {
@@ -131,18 +128,51 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("parse rpm -qa: %w", err)
 	}
-	db := &DB{Format: pkgver.RPM, Source: strings.Join(argv[:len(argv)-1], " "), Packages: pkgs}
+	// The source names the database as the host sees it, not where the
+	// scanning machine mounted it.
+	src := "rpm -qa"
+	if !root.IsLive() {
+		src = "rpm --dbpath " + dbPath + " -qa"
+	}
+	db := &DB{Format: pkgver.RPM, Source: src, Packages: pkgs}
 	db.sort()
 	return db, nil
 }
 
-func hasRPMDB(root hostfs.Root) bool {
-	for _, p := range []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"} {
-		if root.Exists(p) {
-			return true
+// rpmDBPaths are where an RPM database lives: /var/lib/rpm, or
+// /usr/lib/sysimage/rpm on newer Fedora, RHEL 10 and SUSE.
+var rpmDBPaths = []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"}
+
+// RPMQueryArgv returns the command that lists the root's installed RPM
+// packages, or ErrNoDatabase. The live root asks rpm as it is configured.
+// Another root names the database directory itself (resolved through the
+// root, symlinks included) with --dbpath and no --root: rpm's own default
+// database path is not always /var/lib/rpm (Debian's rpm uses ~/.rpmdb, and
+// would create it under the scanned root), and an absolute symlink inside
+// the root must not be followed on the scanning machine.
+func RPMQueryArgv(root hostfs.Root) ([]string, error) {
+	argv, _, err := rpmQuery(root)
+	return argv, err
+}
+
+// rpmQuery is RPMQueryArgv that also returns the database's path inside
+// the root.
+func rpmQuery(root hostfs.Root) ([]string, string, error) {
+	for _, p := range rpmDBPaths {
+		fi, err := root.Stat(p)
+		if err != nil || !fi.IsDir() {
+			continue
 		}
+		if root.IsLive() {
+			return []string{"rpm", "-qa", "--qf", rpmQueryFmt}, p, nil
+		}
+		real, err := root.Resolve(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("resolve %s: %w", p, err)
+		}
+		return []string{"rpm", "--dbpath", real, "-qa", "--qf", rpmQueryFmt}, p, nil
 	}
-	return false
+	return nil, "", ErrNoDatabase
 }
 
 func firstLine(b []byte) string {

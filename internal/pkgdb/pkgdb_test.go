@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/demarc/demarc/internal/execx"
@@ -131,7 +132,7 @@ func TestReadRPM(t *testing.T) {
 	}
 	root, _ := hostfs.New(dir)
 	f := execx.NewFake(execx.Response{
-		Argv:   []string{"rpm", "--root", dir, "-qa", "--qf", rpmQueryFmt},
+		Argv:   []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", rpmQueryFmt},
 		Stdout: "kernel\t(none):3.10.0-1160.119.1.el7\tx86_64\nkernel\t(none):3.10.0-1160.24.1.el7\tx86_64\n",
 	})
 	db, err := Read(context.Background(), root, f)
@@ -142,7 +143,7 @@ func TestReadRPM(t *testing.T) {
 	if len(k) != 2 || k[1].Version != "3.10.0-1160.119.1.el7" {
 		t.Fatalf("rpm order: %+v", k)
 	}
-	f2 := execx.NewFake(execx.Response{Argv: []string{"rpm", "--root", dir, "-qa", "--qf", rpmQueryFmt}, Exit: 1, Stderr: "error: db5 error"})
+	f2 := execx.NewFake(execx.Response{Argv: []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", rpmQueryFmt}, Exit: 1, Stderr: "error: db5 error"})
 	if _, err := Read(context.Background(), root, f2); err == nil {
 		t.Fatal("rpm failure not reported")
 	}
@@ -158,4 +159,37 @@ func FuzzParseDpkgStatus(f *testing.F) {
 		_, _ = ParseAPKInstalled(b)
 		_, _ = ParseRPMQuery(b)
 	})
+}
+
+// TestRPMQueryArgvStaysInRoot: the database is named by its real path under
+// the root, an absolute symlink inside the root resolves inside it, and the
+// report's source names the path as the host sees it.
+func TestRPMQueryArgvStaysInRoot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "usr/lib/sysimage/rpm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "var/lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/usr/lib/sysimage/rpm", filepath.Join(dir, "var/lib/rpm")); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := hostfs.New(dir)
+	argv, err := RPMQueryArgv(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rpm", "--dbpath", filepath.Join(dir, "usr/lib/sysimage/rpm"), "-qa", "--qf", rpmQueryFmt}
+	if !slices.Equal(argv, want) {
+		t.Fatalf("argv %q", argv)
+	}
+	db, err := Read(context.Background(), root, execx.NewFake(execx.Response{Argv: want, Stdout: "bash\t(none):5.2.26-4.fc41\tx86_64\n"}))
+	if err != nil || db.Source != "rpm --dbpath /var/lib/rpm -qa" {
+		t.Fatalf("source %q %v", db.Source, err)
+	}
+	if live, _ := RPMQueryArgv(hostfs.Live()); live != nil && live[1] != "-qa" {
+		t.Fatalf("live root: %q", live)
+	}
 }
