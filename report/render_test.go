@@ -3,15 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/demarc/demarc/internal/golden"
+)
 
 func sampleReport() *Report {
 	findings := []Finding{
@@ -48,21 +47,10 @@ func sampleReport() *Report {
 	return r
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from golden (go test ./report -update):\n%s", name, got)
-	}
+	golden.Check(t, path, got)
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -82,7 +70,7 @@ func TestRenderGolden(t *testing.T) {
 		if err := Render(&buf, c.f, r, c.o); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, c.file, buf.Bytes())
+		checkGolden(t, c.file, buf.Bytes())
 	}
 }
 
@@ -202,7 +190,7 @@ func TestTableWraps(t *testing.T) {
 	if err := RenderTable(&buf, sampleReport(), RenderOptions{Width: 100}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table-wrapped.golden", buf.Bytes())
+	checkGolden(t, "table-wrapped.golden", buf.Bytes())
 	for _, line := range strings.Split(buf.String(), "\n") {
 		if n := len([]rune(line)); n > 100 && !strings.HasPrefix(line, "demarc scan:") {
 			t.Errorf("line of %d runes: %q", n, line)

@@ -3,12 +3,9 @@ package scan_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,14 +15,13 @@ import (
 
 	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/scan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden reports under testdata/hosts")
 
 // The fixed clock of every golden host: files are dated hostFileTime (the
 // package lists were refreshed the evening before), the scan runs at
@@ -280,37 +276,7 @@ func renderGolden(t testing.TB, r *report.Report, root string) (js, txt []byte) 
 
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./scan -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./scan -update rewrites it; review the diff):\n%s", path, firstDiff(want, got))
-	}
-}
-
-// firstDiff shows the first differing line of two goldens.
-func firstDiff(want, got []byte) string {
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n- " + w + "\n+ " + g
-		}
-	}
-	return "(same lines, different bytes)"
+	golden.Check(t, path, got)
 }
 
 func compileReportSchema(t testing.TB) *jsonschema.Schema {

@@ -13,10 +13,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var (
 	scanBinOnce sync.Once
@@ -135,18 +134,7 @@ func TestScanFixtureRoot(t *testing.T) {
 		got = regexp.MustCompile(`Report [0-9a-f-]{36}`).ReplaceAllString(got, "Report <id>")
 		got = regexp.MustCompile(`\| Scanned \| [^|]+ \|`).ReplaceAllString(got, "| Scanned | <volatile> |")
 		path := filepath.Join("testdata", c.golden)
-		if *update {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (go test ./cmd/demarc -update)", err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs (go test ./cmd/demarc -update):\n%s", c.golden, got)
-		}
+		golden.Check(t, path, []byte(got))
 	}
 }
 

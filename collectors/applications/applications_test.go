@@ -2,7 +2,6 @@ package applications
 
 import (
 	"context"
-	"flag"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,8 +11,6 @@ import (
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/upver"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*/want.json")
 
 var sentinels = []collectortest.Sentinel{
 	{Name: "applications.ErrUnrecognized", Err: ErrUnrecognized},
@@ -33,7 +30,7 @@ func TestCases(t *testing.T) {
 			if !strings.HasPrefix(name, "offline-") {
 				opts = []Option{WithCommands(), WithTimeout(200 * time.Millisecond)}
 			}
-			collectortest.Check(t, dir, deps, New(deps, opts...), *update, sentinels)
+			collectortest.Check(t, dir, deps, New(deps, opts...), sentinels)
 			calls := deps.Run.(*execx.Fake).Calls()
 			if strings.HasPrefix(name, "offline-") && len(calls) > 0 {
 				t.Errorf("offline root ran commands: %v", calls)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,18 +18,17 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
 )
 
-var update = flag.Bool("update", false, "rewrite the want.json golden files")
-
 // fixedMtime is given to fixture files whose mtime is reported.
 var fixedMtime = time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)
 
-// golden is what a case's want.json holds. Errors are recorded by class
+// wantFile is what a case's want.json holds. Errors are recorded by class
 // (which sentinel they wrap), never by text.
-type golden struct {
+type wantFile struct {
 	Components []report.Component `json:"components"`
 	Notes      []string           `json:"notes,omitempty"`
 	Errors     []string           `json:"errors,omitempty"`
@@ -140,7 +138,7 @@ func TestCases(t *testing.T) {
 			if err != nil {
 				t.Fatalf("collect: %v", err)
 			}
-			got := golden{Components: res.Components, Notes: res.Notes, Calls: fake.Calls()}
+			got := wantFile{Components: res.Components, Notes: res.Notes, Calls: fake.Calls()}
 			if got.Components == nil {
 				got.Components = []report.Component{}
 			}
@@ -152,26 +150,14 @@ func TestCases(t *testing.T) {
 	}
 }
 
-func compareGolden(t *testing.T, path string, got golden) {
+func compareGolden(t *testing.T, path string, got wantFile) {
 	t.Helper()
 	b, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, b) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, b, want)
-	}
+	golden.Check(t, path, b)
 }
 
 // TestSecretsNeverReported runs the cases whose files hold (fake)

@@ -3,7 +3,6 @@ package firmware
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/hwinfo"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*/want.json")
 
 var sentinels = []collectortest.Sentinel{{Name: "hwinfo.ErrMalformed", Err: hwinfo.ErrMalformed}}
 
@@ -32,7 +29,7 @@ func TestCases(t *testing.T) {
 			if !strings.HasPrefix(name, "offline-") {
 				opts = []Option{WithLiveFS()}
 			}
-			collectortest.Check(t, dir, deps, New(deps, opts...), *update, sentinels)
+			collectortest.Check(t, dir, deps, New(deps, opts...), sentinels)
 		})
 	}
 }

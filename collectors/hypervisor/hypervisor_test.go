@@ -2,7 +2,6 @@ package hypervisor
 
 import (
 	"context"
-	"flag"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,8 +12,6 @@ import (
 	"github.com/demarc/demarc/internal/hwinfo"
 	"github.com/demarc/demarc/internal/upver"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*/want.json")
 
 var sentinels = []collectortest.Sentinel{
 	{Name: "hypervisor.ErrUnrecognized", Err: ErrUnrecognized},
@@ -35,7 +32,7 @@ func TestCases(t *testing.T) {
 			if !strings.HasPrefix(name, "offline-") {
 				opts = []Option{WithLiveFS(), WithCommands(), WithTimeout(200 * time.Millisecond)}
 			}
-			collectortest.Check(t, dir, deps, New(deps, opts...), *update, sentinels)
+			collectortest.Check(t, dir, deps, New(deps, opts...), sentinels)
 			if strings.HasPrefix(name, "offline-") {
 				if calls := deps.Run.(*execx.Fake).Calls(); len(calls) > 0 {
 					t.Errorf("offline root ran commands: %v", calls)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,11 +17,10 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // rootPlaceholder stands for the fixture root's absolute path in cmd/*.yaml
 // argv and in golden files, which must not hold this machine's paths.
@@ -87,20 +85,7 @@ func TestCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			b = append(bytes.ReplaceAll(b, []byte(rootDir), []byte(rootPlaceholder)), '\n')
-			golden := filepath.Join(dir, "want.json")
-			if *update {
-				if err := os.WriteFile(golden, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if !bytes.Equal(b, want) {
-				t.Errorf("result differs from %s:\n%s", golden, b)
-			}
+			golden.Check(t, filepath.Join(dir, "want.json"), b)
 		})
 	}
 }

@@ -1,11 +1,9 @@
 package osinfo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,11 +13,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // snapshot is what a golden file holds: the Result, with errors counted
 // rather than spelled (their text is not a contract).
@@ -55,19 +52,7 @@ func checkGolden(t *testing.T, path string, got snapshot) {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("%s differs from the result:\n%s", path, b)
-	}
+	golden.Check(t, path, b)
 }
 
 // TestCases runs the collector over testdata/cases/<case>/rootfs and

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,12 +16,11 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden want.json files")
 
 // now is the clock of every case; every file of a case's rootfs gets the
 // mtime metaTime, so metadata ages are the same on every checkout.
@@ -35,9 +33,9 @@ var (
 // rpm-qa.out is its output.
 const rpmQueryFormat = "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"
 
-// golden is what a case's want.json holds: the Updates, the notes, and
+// wantFile is what a case's want.json holds: the Updates, the notes, and
 // each error by the sentinels it wraps (errors.Is), never by its text.
-type golden struct {
+type wantFile struct {
 	Updates *report.Updates `json:"updates"`
 	Notes   []string        `json:"notes,omitempty"`
 	Errors  [][]string      `json:"errors,omitempty"`
@@ -124,7 +122,7 @@ func runCase(t *testing.T, dir string) {
 	c.timeout = 200 * time.Millisecond // the hang case; real answers are instant
 	res, err := c.Collect(context.Background())
 	checkInvariants(t, res.Updates)
-	g := golden{Updates: res.Updates, Notes: res.Notes}
+	g := wantFile{Updates: res.Updates, Notes: res.Notes}
 	for _, e := range res.Errors {
 		g.Errors = append(g.Errors, classify(e))
 	}
@@ -137,19 +135,7 @@ func runCase(t *testing.T, dir string) {
 	}
 	got = bytes.ReplaceAll(append(got, '\n'), []byte(root.Dir()), []byte("${ROOT}"))
 	want := filepath.Join(dir, "want.json")
-	if *update {
-		if err := os.WriteFile(want, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	b, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if !bytes.Equal(got, b) {
-		t.Errorf("%s differs; got:\n%s", want, got)
-	}
+	golden.Check(t, want, got)
 }
 
 // checkInvariants holds for every answer: Count is the package list's

@@ -1,10 +1,8 @@
 package webapps
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,16 +14,15 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
 )
 
-var update = flag.Bool("update", false, "rewrite the want.json golden files")
-
 var fixedNow = time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)
 
-// golden is what a case's want.json holds.
-type golden struct {
+// wantFile is what a case's want.json holds.
+type wantFile struct {
 	Components []report.Component `json:"components"`
 	Notes      []string           `json:"notes,omitempty"`
 	Errors     int                `json:"errors,omitempty"`
@@ -62,7 +59,7 @@ func TestCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := golden{Components: res.Components, Notes: res.Notes, Errors: len(res.Errors)}
+			got := wantFile{Components: res.Components, Notes: res.Notes, Errors: len(res.Errors)}
 			if got.Components == nil {
 				got.Components = []report.Component{}
 			}
@@ -71,26 +68,14 @@ func TestCases(t *testing.T) {
 	}
 }
 
-func compareGolden(t *testing.T, path string, got golden) {
+func compareGolden(t *testing.T, path string, got wantFile) {
 	t.Helper()
 	b, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, b) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, b, want)
-	}
+	golden.Check(t, path, b)
 }
 
 func TestSources(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
@@ -120,11 +121,11 @@ func Cases(t *testing.T, dir string) []string {
 	return out
 }
 
-// Check runs c and compares the result with caseDir/want.json, rewriting
-// it when update is set. The root's directory on this machine is written
+// Check runs c and compares the result with caseDir/want.json (rewritten
+// by go test -update). The root's directory on this machine is written
 // as ${ROOT} (it appears in `rpm --root` sources). It returns the result
 // for further assertions.
-func Check(t *testing.T, caseDir string, deps collectors.Deps, c collectors.Collector, update bool, extra []Sentinel) collectors.Result {
+func Check(t *testing.T, caseDir string, deps collectors.Deps, c collectors.Collector, extra []Sentinel) collectors.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -148,19 +149,6 @@ func Check(t *testing.T, caseDir string, deps collectors.Deps, c collectors.Coll
 		t.Fatal(jerr)
 	}
 	got = bytes.ReplaceAll(append(got, '\n'), []byte(deps.Root.Dir()), []byte("${ROOT}"))
-	wantPath := filepath.Join(caseDir, "want.json")
-	if update {
-		if err := os.WriteFile(wantPath, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
-	want, rerr := os.ReadFile(wantPath)
-	if rerr != nil {
-		t.Fatalf("%v (run with -update to create it)", rerr)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("result differs from %s (errors: %v)\ngot:\n%s", wantPath, res.Errors, got)
-	}
+	golden.Check(t, filepath.Join(caseDir, "want.json"), got)
 	return res
 }
