@@ -147,3 +147,22 @@ func TestWriteUnwritable(t *testing.T) {
 		t.Fatal("Write under a regular file succeeded")
 	}
 }
+
+func TestCommand(t *testing.T) {
+	t.Parallel()
+	root := toyRoot()
+	root.AddCommand(Command("toy manual"))
+	dir := t.TempDir()
+	root.SetArgs([]string{"gendocs", dir, "--source-date-epoch", "1700000000"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(listFiles(t, dir)) == 0 {
+		t.Fatal("nothing written")
+	}
+	root.SetArgs([]string{"gendocs", t.TempDir(), "--source-date-epoch", "yesterday"})
+	root.SilenceErrors, root.SilenceUsage = true, true
+	if err := root.Execute(); err == nil {
+		t.Fatal("a bad epoch was accepted")
+	}
+}
