@@ -150,8 +150,9 @@ func TestWriteUnwritable(t *testing.T) {
 
 func TestCommand(t *testing.T) {
 	t.Parallel()
-	root := toyRoot()
-	root.AddCommand(Command("toy manual"))
+	root := &cobra.Command{Use: "toy", Short: "A toy program"}
+	root.AddCommand(&cobra.Command{Use: "scan", Short: "Scan the host", RunE: func(*cobra.Command, []string) error { return nil }},
+		Command("toy manual"))
 	dir := t.TempDir()
 	root.SetArgs([]string{"gendocs", dir, "--source-date-epoch", "1700000000"})
 	if err := root.Execute(); err != nil {
