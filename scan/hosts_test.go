@@ -15,9 +15,9 @@ import (
 
 	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/scan"
@@ -165,20 +165,13 @@ func copyTree(src, dst string) error {
 // rpm query answered from rpm-qa.out.
 func (hc hostCase) runner(t testing.TB, root string) *execx.Fake {
 	t.Helper()
-	fake, err := execx.LoadFakeDirVars(filepath.Join(hc.dir, "cmd"), map[string]string{"ROOT": root})
+	r, err := hostfs.New(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(hc.dir, "rpm-qa.out")); err == nil {
-		r, err := hostfs.New(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		argv, err := pkgdb.RPMQueryArgv(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
+	fake, err := fixture.Runner(hc.dir, r)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return fake
 }

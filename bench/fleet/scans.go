@@ -15,9 +15,8 @@ import (
 
 	"github.com/demarc/demarc/agent"
 	"github.com/demarc/demarc/collectors/all"
-	"github.com/demarc/demarc/internal/execx"
+	fixtures "github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/internal/reportgen"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
@@ -103,16 +102,9 @@ func (f fixture) scanFunc(eng *rules.Engine, hostID, tenant string, tier report.
 	if err != nil {
 		return nil, err
 	}
-	fake, err := execx.LoadFakeDirVars(filepath.Join(f.dir, "cmd"), map[string]string{"ROOT": root.Dir()})
+	fake, err := fixtures.Runner(f.dir, root)
 	if err != nil {
 		return nil, err
-	}
-	if b, err := os.ReadFile(filepath.Join(f.dir, "rpm-qa.out")); err == nil {
-		argv, err := pkgdb.RPMQueryArgv(root)
-		if err != nil {
-			return nil, err
-		}
-		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	provider := f.profile.Provider
 	if provider == "" {

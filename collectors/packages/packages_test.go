@@ -16,6 +16,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
@@ -104,16 +105,9 @@ func runCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := execx.LoadFakeDirVars(filepath.Join(dir, "cmd"), map[string]string{"ROOT": root.Dir()})
+	fake, err := fixture.Runner(dir, root)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "rpm-qa.out")); err == nil {
-		argv, err := pkgdb.RPMQueryArgv(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	c := New(collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return now },

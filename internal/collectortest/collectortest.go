@@ -22,6 +22,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
@@ -85,16 +86,9 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := execx.LoadFakeDirVars(filepath.Join(caseDir, "cmd"), map[string]string{"ROOT": root.Dir()})
+	fake, err := fixture.Runner(caseDir, root)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(filepath.Join(caseDir, "rpm-qa.out")); err == nil {
-		argv, err := pkgdb.RPMQueryArgv(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Add(execx.Response{Argv: argv, Stdout: string(b)})
 	}
 	return collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return Now },
