@@ -119,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	viewers := []store.Role{store.RoleViewer, store.RoleAdmin}
 	s.Handle("/api/v1/reports", only(http.MethodPost, s.authed(s.postReport, store.RoleAgent)))
+	s.Handle("/api/v1/whoami", only(http.MethodGet, s.authed(s.whoami, store.RoleAgent, store.RoleViewer, store.RoleAdmin)))
 	s.Handle("/api/v1/reports/{report_id}", only(http.MethodGet, s.authed(s.getReport, viewers...)))
 	s.Handle("/api/v1/hosts", only(http.MethodGet, s.authed(s.listHosts, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}", only(http.MethodGet, s.authed(s.getHost, viewers...)))
