@@ -189,9 +189,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(files)
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
 	for _, f := range files {
 		v, err := migrationVersion(f)
 		if err != nil {
@@ -228,6 +225,9 @@ func (s *Store) migrateOne(ctx context.Context, file string, version int64) erro
 		if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
 			return fmt.Errorf("migration %d: lock: %w", version, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
@@ -287,3 +287,7 @@ func scopeWhere(sc store.Scope, col string) (string, []any) {
 	// A zero Scope has tenant "": no row has an empty tenant.
 	return col + " = ?", []any{sc.Tenant()}
 }
+
+// Migrations are the embedded migration files, migrations/<dialect>/*.sql
+// (for tests that count them).
+func Migrations() fs.FS { return migrations }
