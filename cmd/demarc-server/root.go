@@ -98,7 +98,11 @@ func (g *globals) logger() (zerolog.Logger, error) {
 
 // openStore opens (and migrates, when asked) the configured database.
 func (g *globals) openStore(ctx context.Context, migrate bool) (store.Store, error) {
-	s, err := dbopen.Open(ctx, g.cfg.DB, dbopen.Options{SQLite: sqlite.Options{Synchronous: g.cfg.SQLiteSynchronous}})
+	log, err := g.logger()
+	if err != nil {
+		return nil, err
+	}
+	s, err := dbopen.Open(ctx, g.cfg.DB, dbopen.Options{SQLite: sqlite.Options{Synchronous: g.cfg.SQLiteSynchronous, Log: log}})
 	if err != nil {
 		return nil, err
 	}

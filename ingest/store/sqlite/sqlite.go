@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"runtime"
 
+	"github.com/rs/zerolog"
+
 	// The pure-Go SQLite driver, registered as "sqlite".
 	_ "modernc.org/sqlite"
 
@@ -30,13 +32,18 @@ type Options struct {
 	Synchronous string
 	// Readers is the size of the read pool (default: GOMAXPROCS, at least 2).
 	Readers int
+	// Log receives the warning when Open tightens files that others could
+	// read (the zero Logger discards it).
+	Log zerolog.Logger
 }
 
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{Name: "sqlite"}
 
 // Open opens (creating if needed) the database file at path. Call Migrate
-// before use.
+// before use. The database's files are owner-only (0600) whatever the
+// umask: a new database is created so, and existing files that others can
+// read are tightened (with a warning on o.Log).
 func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open sqlite: empty path")
@@ -48,6 +55,9 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	case "FULL", "NORMAL":
 	default:
 		return nil, fmt.Errorf("open sqlite: synchronous %q (want FULL or NORMAL)", sync)
+	}
+	if err := privateFiles(path, o.Log); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
