@@ -110,6 +110,7 @@ type Agent struct {
 	failures int             // consecutive failed deliveries, for backoff
 	stuck    map[string]bool // spool files that could be neither sent nor moved
 	lastErr  error           // the last delivery failure
+	cred     credState       // whether the server refuses the token
 	stats    textfile.Stats
 }
 

@@ -10,8 +10,12 @@
 // behind those already waiting, then the spool is drained oldest first
 // (package deliver does the HTTP). The first failure worth retrying stops
 // the drain and arms a backoff timer with jitter (or the server's
-// Retry-After); every run drains too. A report the server refuses (a 4xx
-// other than 401/404/405/408/429) goes to rejected/ and is not retried. If
+// Retry-After); every run drains too. A refused credential (401, or 403
+// forbidden_role: a viewer's token) is the agent's configuration problem,
+// not the report's: reports stay queued and are retried, one error is
+// logged per change of state, and the textfile says so. A report the
+// server refuses (any other 4xx but 404/405/408/425/429) goes to
+// rejected/ and is not retried. If
 // the spool cannot be written (read-only, full), reports are held in memory
 // (bounded) and retried, and a clear error is logged each time. When the
 // spool is full the oldest report is dropped, logged, and counted in the

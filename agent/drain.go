@@ -118,6 +118,7 @@ func (a *Agent) sendOne(ctx context.Context, st *Setup, id string, data []byte, 
 	var re *deliver.RetryError
 	switch {
 	case err == nil:
+		a.credentialAccepted(st)
 		a.stats.Delivered++
 		a.log.Info().Str("report_id", id).Int("status", rc.Status).Bool("duplicate", rc.Duplicate).Msg("report delivered")
 		return result{kind: sent}
@@ -135,8 +136,12 @@ func (a *Agent) sendOne(ctx context.Context, st *Setup, id string, data []byte, 
 		after = re.After
 	}
 	wait := a.backoff(after)
+	if errors.As(err, &re) && errors.Is(err, deliver.ErrAuth) {
+		a.credentialRefused(st, re, pending, wait)
+		return result{kind: retry, retryIn: wait}
+	}
 	lvl := zerolog.WarnLevel
-	if errors.Is(err, deliver.ErrAuth) || errors.Is(err, deliver.ErrURL) || errors.Is(err, deliver.ErrToken) {
+	if errors.Is(err, deliver.ErrURL) || errors.Is(err, deliver.ErrToken) {
 		lvl = zerolog.ErrorLevel // a configuration problem: someone must act
 	}
 	a.log.WithLevel(lvl).Err(err).Str("url", st.URL).Str("report_id", id).Int("pending", pending).

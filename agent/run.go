@@ -110,6 +110,7 @@ func (a *Agent) writeMetrics(st *Setup) {
 	}
 	s := a.stats
 	s.SkippedScans = a.skipped.Load()
+	s.CredentialStatus, s.CredentialReason = a.cred.status, a.cred.code
 	s.MemoryReports = len(a.mem)
 	if st.Spool != nil {
 		if es, err := st.Spool.List(); err == nil {

@@ -22,8 +22,11 @@ var (
 	// ErrServer means the server could not take the report now: 408, 429
 	// or 5xx.
 	ErrServer = errors.New("server unavailable")
-	// ErrAuth means the server refused the token (401). The report itself
-	// was not judged, so it is kept and sent again once the token is fixed.
+	// ErrAuth means the server refused the credential: the token is
+	// unknown or revoked (401), or it lacks the agent role (403
+	// forbidden_role, a viewer's token). The report itself was not judged,
+	// so it is kept and sent again once the token is fixed; see
+	// AboutCredential.
 	ErrAuth = errors.New("token refused")
 	// ErrURL means report.url does not point at the report endpoint (a
 	// redirect, 404 or 405). The report is kept until the URL is fixed.
@@ -40,6 +43,9 @@ type RetryError struct {
 	// After is the server's Retry-After within [MinRetryAfter,
 	// MaxRetryAfter], or 0 when it gave none.
 	After time.Duration
+	// Code is the server's machine-readable reason (ReasonForbiddenRole,
+	// ReasonUnauthenticated, …) when it answered with one, else "".
+	Code string
 	// Err is the cause.
 	Err error
 }
@@ -54,8 +60,11 @@ func (e *RetryError) Unwrap() error { return e.Err }
 type RejectedError struct {
 	// Status is the HTTP status (a 4xx).
 	Status int
-	// Reason is the server's explanation: the "error" of its JSON answer,
-	// or the start of its body.
+	// Code is the server's machine-readable reason ("tenant",
+	// "foreign_host", …) when it answered with one, else "".
+	Code string
+	// Reason is the server's explanation: the "error" (and "message") of
+	// its JSON answer, or the start of its body.
 	Reason string
 }
 
@@ -67,27 +76,123 @@ func (e *RejectedError) Error() string {
 // *RejectedError.
 func classify(resp *http.Response, body []byte, now time.Time) (Receipt, error) {
 	st := resp.StatusCode
+	ans := parseAnswer(body)
 	switch {
 	case st >= 200 && st < 300:
 		return Receipt{Status: st, Duplicate: st == http.StatusOK}, nil
 	case st >= 300 && st < 400:
 		return Receipt{}, &RetryError{Status: st, Err: fmt.Errorf("%w: HTTP %d redirect to %q: set report.url to the final URL",
 			ErrURL, st, clean(resp.Header.Get("Location"), 200))}
-	case st == http.StatusUnauthorized:
-		return Receipt{}, &RetryError{Status: st, Err: fmt.Errorf("%w: HTTP 401: %s", ErrAuth, reason(body))}
+	case AboutCredential(st, ans.code):
+		return Receipt{}, &RetryError{Status: st, Code: ans.code, Err: fmt.Errorf("%w: HTTP %d: %s", ErrAuth, st, ans.reason)}
 	case st == http.StatusNotFound || st == http.StatusMethodNotAllowed:
-		return Receipt{}, &RetryError{Status: st, Err: fmt.Errorf("%w: HTTP %d: %s", ErrURL, st, reason(body))}
+		return Receipt{}, &RetryError{Status: st, Code: ans.code, Err: fmt.Errorf("%w: HTTP %d: %s", ErrURL, st, ans.reason)}
 	case st == http.StatusRequestTimeout || st == http.StatusTooEarly || st == http.StatusTooManyRequests || st >= 500:
 		return Receipt{}, &RetryError{
 			Status: st,
+			Code:   ans.code,
 			After:  RetryAfter(resp.Header.Get("Retry-After"), now),
-			Err:    fmt.Errorf("%w: HTTP %d: %s", ErrServer, st, reason(body)),
+			Err:    fmt.Errorf("%w: HTTP %d: %s", ErrServer, st, ans.reason),
 		}
 	case st >= 400:
-		return Receipt{}, &RejectedError{Status: st, Reason: reason(body)}
+		return Receipt{}, &RejectedError{Status: st, Code: ans.code, Reason: ans.reason}
 	default:
 		return Receipt{}, &RetryError{Status: st, Err: fmt.Errorf("%w: unexpected HTTP %d", ErrServer, st)}
 	}
+}
+
+// Machine-readable reasons in the server's error answers that the agent
+// acts on.
+const (
+	// ReasonUnauthenticated: no token, or one the server does not know
+	// (or has revoked). HTTP 401.
+	ReasonUnauthenticated = "unauthenticated"
+	// ReasonForbiddenRole: a valid token whose role may not post reports
+	// (a viewer's or an admin's). HTTP 403.
+	ReasonForbiddenRole = "forbidden_role"
+	// ReasonTenant: the report names another tenant than the token's.
+	// HTTP 403, about the report.
+	ReasonTenant = "tenant"
+	// ReasonForeignHost: the report's host_id belongs to another tenant.
+	// HTTP 403, about the report.
+	ReasonForeignHost = "foreign_host"
+)
+
+// AboutCredential reports whether a refusal (HTTP status and the server's
+// code, "" when it gave none) is about the agent's credential rather than
+// about the report: then the report is kept and retried and the agent
+// says its token is refused; otherwise a 4xx refusal moves the report to
+// rejected/. Every 401 is about the credential; a 403 only when the code
+// says the token's role may not post ("tenant" and "foreign_host" are
+// about the report). This is the one place that decides.
+func AboutCredential(status int, code string) bool {
+	switch status {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+		return code == ReasonForbiddenRole
+	}
+	return false
+}
+
+// legacyCodes maps the messages of servers that put only a message in
+// "error" (demarc-server up to 0.x's writeError) to the code they stand
+// for, so that the agent classifies their answers like those that carry
+// the code.
+var legacyCodes = map[string]string{
+	"missing bearer token":                         ReasonUnauthenticated,
+	"invalid or revoked token":                     ReasonUnauthenticated,
+	"this token's role may not do this":            ReasonForbiddenRole,
+	"report names another tenant than the token's": ReasonTenant,
+	"host_id belongs to another tenant":            ReasonForeignHost,
+}
+
+// answer is what an error answer says: its code, when it has one, and a
+// printable explanation for logs and .reason files.
+type answer struct {
+	code, reason string
+}
+
+// parseAnswer reads a server's error answer: {"error":"<code>",
+// "message":"…"}, or an older server's {"error":"<message>"}, or
+// anything else (a proxy's HTML page), of which only a printable start is
+// kept.
+func parseAnswer(body []byte) answer {
+	var e struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error == "" {
+		if s := clean(string(body), 200); s != "" {
+			return answer{reason: s}
+		}
+		return answer{reason: "(no explanation)"}
+	}
+	a := answer{reason: clean(e.Error, 500)}
+	switch {
+	case isCode(e.Error):
+		a.code = e.Error
+	default:
+		a.code = legacyCodes[e.Error]
+	}
+	if m := clean(e.Message, 500); m != "" {
+		a.reason += ": " + m
+	}
+	return a
+}
+
+// isCode reports whether s looks like a machine-readable reason:
+// lowercase letters and underscores, at most 64 bytes.
+func isCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // RetryAfter parses a Retry-After header (seconds or an HTTP date) and
@@ -109,21 +214,6 @@ func RetryAfter(h string, now time.Time) time.Duration {
 		return 0
 	}
 	return min(max(d, MinRetryAfter), MaxRetryAfter)
-}
-
-// reason extracts the server's explanation from an answer body: the
-// "error" field of a JSON object, else the body's start, made printable.
-func reason(body []byte) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		return clean(e.Error, 500)
-	}
-	if s := clean(string(body), 200); s != "" {
-		return s
-	}
-	return "(no explanation)"
 }
 
 // clean keeps printable characters, folds white space and caps the length,

@@ -92,6 +92,10 @@ func TestStatuses(t *testing.T) {
 		{201, "", "", want{delivered: true}},
 		{400, "", `{"error":"host.host_id is empty"}`, want{rejected: true}},
 		{403, "", `{"error":"other tenant"}`, want{rejected: true}},
+		{403, "", `{"error":"tenant","message":"report names another tenant than the token's"}`, want{rejected: true}},
+		{403, "", `{"error":"host_id belongs to another tenant"}`, want{rejected: true}},
+		{403, "", `{"error":"forbidden_role","message":"this token's role may not do this"}`, want{retryIs: ErrAuth}},
+		{403, "", `{"error":"this token's role may not do this","request_id":"x"}`, want{retryIs: ErrAuth}},
 		{413, "", "too big", want{rejected: true}},
 		{422, "", "\x00\x01binary", want{rejected: true}},
 		{401, "", `{"error":"bad token"}`, want{retryIs: ErrAuth}},
@@ -346,12 +350,17 @@ func TestRetryAfter(t *testing.T) {
 
 func FuzzReason(f *testing.F) {
 	f.Add([]byte(`{"error":"x"}`))
+	f.Add([]byte(`{"error":"forbidden_role","message":"this token's role may not do this"}`))
+	f.Add([]byte(`{"error":"this token's role may not do this","request_id":"r-1"}`))
 	f.Add([]byte("\x00\xff"))
 	f.Add([]byte(strings.Repeat("é", 1000)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := reason(b)
-		if len(r) > 1600 || strings.ContainsAny(r, "\n\r\x00") {
+		a := parseAnswer(b)
+		if r := a.reason; r == "" || len(r) > 1600 || strings.ContainsAny(r, "\n\r\x00") {
 			t.Fatalf("reason %q is not one short printable line", r)
+		}
+		if a.code != "" && !isCode(a.code) {
+			t.Fatalf("code %q is not a code", a.code)
 		}
 		RetryAfter(string(b), time.Now())
 	})

@@ -13,8 +13,13 @@
 // The answer decides what happens to the report: any 2xx means delivered
 // (202 new, 200 duplicate); network and TLS failures, timeouts, 408, 425,
 // 429 (with Retry-After) and 5xx are a *RetryError, and so are a refused
-// token (401) and a wrong URL (3xx, 404, 405), which are configuration
+// credential (401, and 403 "forbidden_role": a token whose role may not
+// post reports) and a wrong URL (3xx, 404, 405), which are configuration
 // problems rather than problems with the report; any other 4xx is a
 // *RejectedError: the server refused this report and will refuse it again.
+// AboutCredential is the one place that tells a refused credential from a
+// refused report. The server's error answer is {"error":"<code>",
+// "message":"…"}; the messages of servers that sent only a message in
+// "error" are mapped to their codes.
 // The token is never logged and never part of an error.
 package deliver

@@ -8,6 +8,8 @@
 // never reads half a file. It holds the last report's findings by
 // responsible party, severity and kind (every combination, zeros
 // included, so alerts need no absent()), the last scan's time, duration
-// and success, the spool depth, and counters of deliveries, delivery
-// failures, rejected and dropped reports since the agent started.
+// and success, the spool depth, whether the server refuses the agent's
+// token (demarc_agent_credential_rejected), and counters of deliveries,
+// delivery failures, rejected, dropped and corrupt reports since the agent
+// started.
 package textfile

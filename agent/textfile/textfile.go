@@ -34,6 +34,13 @@ type Stats struct {
 	// MemoryReports is the number of reports held in memory because the
 	// spool could not be written.
 	MemoryReports int
+	// CredentialStatus is the HTTP status with which the server last
+	// refused the agent's token (401, or 403 for a token without the agent
+	// role), or 0 when the last answer accepted it or none came yet.
+	CredentialStatus int
+	// CredentialReason is the server's code for that refusal
+	// ("unauthenticated", "forbidden_role"), or "" when it gave none.
+	CredentialReason string
 	// Delivered, DeliveryFailures, Rejected, Dropped, Corrupt and
 	// SkippedScans count since the agent started.
 	Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, SkippedScans int64
@@ -93,6 +100,7 @@ func Render(w io.Writer, s Stats) error {
 	}
 	m.gauge("demarc_spool_reports", "Undelivered reports waiting in the spool directory.", float64(s.SpoolReports))
 	m.gauge("demarc_memory_reports", "Undelivered reports held in memory because the spool could not be written.", float64(s.MemoryReports))
+	m.credential(s.CredentialStatus, s.CredentialReason)
 	m.counter("demarc_reports_delivered_total", "Reports the server accepted since the agent started.", s.Delivered)
 	m.counter("demarc_delivery_failures_total", "Delivery attempts that failed and will be retried, since the agent started.", s.DeliveryFailures)
 	m.counter("demarc_reports_rejected_total", "Reports the server refused (kept in rejected/), since the agent started.", s.Rejected)
@@ -100,6 +108,23 @@ func Render(w io.Writer, s Stats) error {
 	m.counter("demarc_spool_corrupt_total", "Spool files moved aside as corrupt, since the agent started.", s.Corrupt)
 	m.counter("demarc_scans_skipped_total", "Scheduled scans skipped because a scan was still running, since the agent started.", s.SkippedScans)
 	return m.err
+}
+
+// credential writes demarc_agent_credential_rejected: one series, 0 while
+// the server accepts the token, else 1 with the status and the server's
+// reason as labels (an empty label is no label, so the series is the same
+// one either way).
+func (m *metrics) credential(status int, reason string) {
+	const name = "demarc_agent_credential_rejected"
+	m.family(name, "gauge", "1 while the server refuses the agent's token (HTTP 401, or 403 for a token without the agent role): reports are kept in the spool and retried until the token is fixed.")
+	if status == 0 {
+		m.sample(name, 0)
+		return
+	}
+	if reason == "" {
+		reason = "unknown"
+	}
+	m.sample(name, 1, "reason", reason, "status", strconv.Itoa(status))
 }
 
 // findings writes every responsible × severity × kind combination, zeros

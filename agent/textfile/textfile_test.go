@@ -149,3 +149,25 @@ func TestWriteToMissingDirFails(t *testing.T) {
 		t.Fatal("Write to a missing dir succeeded")
 	}
 }
+
+func TestCredentialRejected(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		reason string
+		key    string
+		v      float64
+	}{
+		{0, "", "demarc_agent_credential_rejected", 0},
+		{403, "forbidden_role", `demarc_agent_credential_rejected{reason="forbidden_role",status="403"}`, 1},
+		{401, "", `demarc_agent_credential_rejected{reason="unknown",status="401"}`, 1},
+	} {
+		var buf bytes.Buffer
+		if err := Render(&buf, Stats{CredentialStatus: tc.status, CredentialReason: tc.reason}); err != nil {
+			t.Fatal(err)
+		}
+		got := parse(t, buf.Bytes())
+		if v, ok := got[tc.key]; !ok || v != tc.v || countPrefix(got, "demarc_agent_credential_rejected") != 1 {
+			t.Errorf("status %d: %s = %v (present %v), want %v as the only series", tc.status, tc.key, v, ok, tc.v)
+		}
+	}
+}
