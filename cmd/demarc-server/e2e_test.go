@@ -145,7 +145,7 @@ func TestCrashLosesNoAcknowledgedReport(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			db := "sqlite:" + filepath.Join(t.TempDir(), "demarc.db")
 			agent := strings.TrimSpace(runCmd(t, bin, "token", "create", "--db", db, "--tenant", "acme", "--role", "agent"))
-			admin := strings.TrimSpace(runCmd(t, bin, "token", "create", "--db", db, "--tenant", "ops", "--role", "admin"))
+			admin := strings.TrimSpace(runCmd(t, bin, "token", "create", "--db", db, "--role", "admin"))
 			srv := startServer(t, bin, db)
 			acked := make(chan string, 1024)
 			stop := make(chan struct{})

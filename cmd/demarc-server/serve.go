@@ -152,7 +152,7 @@ func bootstrapAdmin(ctx context.Context, g *globals, st store.Store) error {
 	if err != nil || len(toks) > 0 {
 		return err
 	}
-	secret, t, err := ingest.NewToken("admin", store.RoleAdmin, "created on first start", time.Now())
+	secret, t, err := ingest.NewToken(store.AdminTenant, store.RoleAdmin, "created on first start", time.Now())
 	if err != nil {
 		return err
 	}

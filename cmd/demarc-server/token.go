@@ -20,10 +20,14 @@ func newTokenCmd(g *globals) *cobra.Command {
 func newTokenCreateCmd(g *globals) *cobra.Command {
 	var tenant, role, name string
 	create := &cobra.Command{
-		Use:   "create --tenant NAME --role agent|viewer|admin",
+		Use:   "create --tenant NAME --role agent|viewer | --role admin",
 		Short: "Create a token and print it once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tenant, err := tokenTenant(store.Role(role), tenant, cmd.Flags().Changed("tenant"))
+			if err != nil {
+				return err
+			}
 			secret, t, err := ingest.NewToken(tenant, store.Role(role), name, time.Now())
 			if err != nil {
 				return err
@@ -40,12 +44,28 @@ func newTokenCreateCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	create.Flags().StringVar(&tenant, "tenant", "", "tenant the token belongs to (required)")
-	create.Flags().StringVar(&role, "role", "", "agent (posts reports), viewer (reads its tenant) or admin (reads all)")
+	create.Flags().StringVar(&tenant, "tenant", "", "tenant the token belongs to (required for agent and viewer; refused for admin)")
+	create.Flags().StringVar(&role, "role", "", "agent (posts reports), viewer (reads its tenant) or admin (reads every tenant)")
 	create.Flags().StringVar(&name, "name", "", "a note saying what the token is for")
-	_ = create.MarkFlagRequired("tenant")
 	_ = create.MarkFlagRequired("role")
 	return create
+}
+
+// tokenTenant is the tenant to store for a new token: the --tenant of an
+// agent or viewer (required), store.AdminTenant for an admin, which reads
+// every tenant and so refuses --tenant rather than ignore it.
+func tokenTenant(role store.Role, tenant string, given bool) (string, error) {
+	if role != store.RoleAdmin {
+		if !given {
+			return "", fmt.Errorf("--role %s needs --tenant", role)
+		}
+		return tenant, nil
+	}
+	if given {
+		return "", fmt.Errorf("--tenant %q with --role admin: an admin token reads every tenant; "+
+			"for one tenant's data create a viewer token (--tenant %s --role viewer)", tenant, tenant)
+	}
+	return store.AdminTenant, nil
 }
 
 func newTokenListCmd(g *globals) *cobra.Command {
@@ -68,7 +88,11 @@ func newTokenListCmd(g *globals) *cobra.Command {
 				if t.RevokedAt != nil {
 					rev = t.RevokedAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Tenant, t.Role, t.CreatedAt.Format(time.RFC3339), rev, t.Name)
+				tenant := t.Tenant
+				if t.Role == store.RoleAdmin {
+					tenant = "*" // every tenant, whatever an older version stored
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, tenant, t.Role, t.CreatedAt.Format(time.RFC3339), rev, t.Name)
 			}
 			return tw.Flush()
 		},

@@ -212,6 +212,11 @@ const (
 	RoleAdmin Role = "admin"
 )
 
+// AdminTenant is the tenant stored with an admin token: a placeholder, as
+// an admin reads every tenant. Admin tokens created before it may hold any
+// tenant; for an admin the tenant is never consulted.
+const AdminTenant = "admin"
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return r == RoleAgent || r == RoleViewer || r == RoleAdmin }
 
