@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/demarc/demarc/ingest"
-	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/ingest/store/dbopen"
 	"github.com/demarc/demarc/ingest/web"
 )
@@ -62,7 +61,11 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		return err
 	}
 	defer st.Close()
-	if err := bootstrapAdmin(ctx, g, st); err != nil {
+	tokenFile, err := bootstrapTokenPath(cfg.DB)
+	if err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, g, st, tokenFile); err != nil {
 		return err
 	}
 	workers := cfg.Commit.Workers
@@ -143,22 +146,4 @@ func limits(cfg Config) ingest.Limits {
 		l.MaxJSONBytes = cfg.Limits.MaxJSONBytes
 	}
 	return l
-}
-
-// bootstrapAdmin creates an admin token when the database has no token at
-// all, and prints it once.
-func bootstrapAdmin(ctx context.Context, g *globals, st store.Store) error {
-	toks, err := st.Tokens(ctx)
-	if err != nil || len(toks) > 0 {
-		return err
-	}
-	secret, t, err := ingest.NewToken(store.AdminTenant, store.RoleAdmin, "created on first start", time.Now())
-	if err != nil {
-		return err
-	}
-	if err := st.CreateToken(ctx, t); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(g.stdout, "Created admin token %s (shown once; store it now):\n%s\n", t.ID, secret)
-	return err
 }
