@@ -9,12 +9,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
 )
 
 // ErrUnauthorized: no token, a malformed, unknown or revoked token, or a
@@ -24,20 +24,16 @@ var ErrUnauthorized = errors.New("unauthorized")
 // tokenPrefix starts every token so that secret scanners can spot leaks.
 const tokenPrefix = "dmc_"
 
-const tenantPattern = `^[a-z0-9][a-z0-9._-]{0,62}$`
-
-var tenantRE = regexp.MustCompile(tenantPattern)
-
 // ValidTenant reports whether s is a usable tenant name: lowercase
-// letters, digits, '.', '_' and '-', 1 to 63 bytes.
-func ValidTenant(s string) bool { return tenantRE.MatchString(s) }
+// letters, digits, '.', '_' and '-', 1 to 63 bytes (report.TenantPattern).
+func ValidTenant(s string) bool { return report.ValidTenant(s) }
 
 // NewToken makes a token for tenant and role: the secret to hand out once
 // ("dmc_<id>_<secret>", 256 random bits) and the record to store, which
 // holds only the SHA-256 of the secret part.
 func NewToken(tenant string, role store.Role, name string, now time.Time) (string, store.Token, error) {
 	if !ValidTenant(tenant) {
-		return "", store.Token{}, fmt.Errorf("tenant %q: must match %s", tenant, tenantPattern)
+		return "", store.Token{}, fmt.Errorf("tenant %q: must match %s", tenant, report.TenantPattern)
 	}
 	if !role.Valid() {
 		return "", store.Token{}, fmt.Errorf("role %q: must be agent, viewer or admin", role)

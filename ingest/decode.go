@@ -28,9 +28,17 @@ var (
 	ErrUnsupportedEncoding = errors.New("unsupported content encoding")
 	// ErrMalformed: not a single JSON object of the report's shape.
 	ErrMalformed = errors.New("malformed report")
-	// ErrInvalid: well-formed JSON that breaks the schema's rules.
-	ErrInvalid = errors.New("invalid report")
+	// ErrInvalid: well-formed JSON that breaks the schema's rules (it is
+	// report.ErrInvalid, wrapped by every *report.ValidationError).
+	ErrInvalid = report.ErrInvalid
 )
+
+// ValidationError says which field breaks which rule of schema v1.
+type ValidationError = report.ValidationError
+
+// Validate checks a decoded report against schema v1 with the server's
+// clock (report.Validate).
+func Validate(r *report.Report) error { return report.Validate(r) }
 
 // Limits bound what the decoder accepts.
 type Limits struct {
@@ -38,8 +46,9 @@ type Limits struct {
 	MaxBodyBytes int64
 	// MaxJSONBytes caps the decompressed JSON (gzip bombs stop here).
 	MaxJSONBytes int64
-	// MaxObjects caps the JSON objects in a report, checked before decoding
-	// so that a million empty findings cannot exhaust memory.
+	// MaxObjects caps the JSON objects and arrays in a report, checked
+	// before decoding so that a million empty findings cannot exhaust
+	// memory.
 	MaxObjects int
 }
 
@@ -134,12 +143,23 @@ func decodeJSON(b []byte, lim Limits) (*report.Report, error) {
 	if !utf8.Valid(b) {
 		return nil, fmt.Errorf("%w: body is not UTF-8", ErrMalformed)
 	}
-	if n := bytes.Count(b, []byte("{")); lim.MaxObjects > 0 && n > lim.MaxObjects {
-		return nil, fmt.Errorf("%w: more than %d JSON objects", ErrTooLarge, lim.MaxObjects)
-	}
 	t := bytes.TrimLeft(b, " \t\r\n")
 	if len(t) == 0 || t[0] != '{' {
 		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformed)
+	}
+	// The pre-scan bounds nesting before the recursive decoder runs: a
+	// body of a million '[' would overflow its stack, a fatal error that
+	// recover cannot catch.
+	shape, err := report.Prescan(b)
+	switch {
+	case errors.Is(err, report.ErrTooDeep):
+		return nil, fmt.Errorf("%w: objects and arrays nest deeper than %d levels", ErrMalformed, report.MaxNesting)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	case lim.MaxObjects > 0 && shape.Objects+shape.Arrays > lim.MaxObjects:
+		return nil, fmt.Errorf("%w: more than %d JSON objects and arrays", ErrTooLarge, lim.MaxObjects)
+	case shape.UnknownBytes > report.MaxUnknownBytes:
+		return nil, fmt.Errorf("%w: %d bytes of fields that schema v1 does not define (at most %d)", ErrTooLarge, shape.UnknownBytes, report.MaxUnknownBytes)
 	}
 	return unmarshal(b)
 }

@@ -101,7 +101,7 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	q := &query{v: r.URL.Query()}
 	f := s.findingFilter(q)
-	f.HostID = q.str("host_id", maxIDLen)
+	f.HostID = q.str("host_id", report.MaxIDLen)
 	page := q.page()
 	if q.err != nil {
 		s.readError(w, r, q.err)

@@ -35,8 +35,12 @@ func strs[T ~string](vs []T) []string {
 }
 
 type gen struct {
-	docs map[string]string // "Type" and "Type.Field" -> doc comment
-	defs map[string]any
+	docs   map[string]string // "Type" and "Type.Field" -> doc comment
+	defs   map[string]any
+	limits map[string]report.Constraint // report.Constraints()
+	used   map[string]bool                // the limits emitted
+	defAt  map[string]string              // type name -> the path its def was made at
+	alias  map[string]string              // path -> the path its type's def was made at
 }
 
 // Generate returns the schema as indented JSON. srcDir is the directory of
@@ -46,14 +50,21 @@ func Generate(srcDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{docs: docs, defs: map[string]any{}}
-	root := g.object(reflect.TypeOf(report.Report{}))
+	g := &gen{docs: docs, defs: map[string]any{}, limits: report.Constraints(), used: map[string]bool{}, defAt: map[string]string{}, alias: map[string]string{}}
+	root := g.object(reflect.TypeOf(report.Report{}), "")
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	root["$id"] = "https://demarc.dev/schema/demarc.report.v1.json"
 	root["title"] = report.Schema
+	root["description"] = fmt.Sprintf("%s Objects and arrays nest at most %d levels deep, and members this schema does not define take at most %d bytes in all.",
+		root["description"], report.MaxNesting, report.MaxUnknownBytes)
 	props := root["properties"].(map[string]any)
 	props["schema"] = map[string]any{"const": report.Schema, "description": docs["Report.Schema"]}
 	root["$defs"] = g.defs
+	for k := range g.limits {
+		if !g.used[k] && !g.sameAsDef(k) {
+			return nil, fmt.Errorf("schemagen: the validator checks %q, which no field of the types matches", k)
+		}
+	}
 	b, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return nil, err
@@ -126,7 +137,11 @@ func text(c *ast.CommentGroup) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 
-func (g *gen) schema(t reflect.Type) map[string]any {
+// schema describes type t found at JSON path at (list items as "[]", as
+// report.Constraints keys them), with the validator's limits for it.
+func (g *gen) schema(t reflect.Type, at string) map[string]any {
+	k := g.limits[at]
+	g.used[at] = true
 	if vals, ok := enums[t]; ok {
 		return map[string]any{"type": "string", "enum": vals}
 	}
@@ -134,30 +149,77 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Kind() == reflect.Pointer:
-		return g.schema(t.Elem())
+		return g.schema(t.Elem(), at)
 	case t.Kind() == reflect.Struct:
 		if _, ok := g.defs[t.Name()]; !ok {
 			g.defs[t.Name()] = nil // break cycles
-			g.defs[t.Name()] = g.object(t)
+			g.defs[t.Name()] = g.object(t, at)
+			g.defAt[t.Name()] = at
+		} else if def := g.defAt[t.Name()]; def != at {
+			g.alias[at] = def
 		}
 		return map[string]any{"$ref": "#/$defs/" + t.Name()}
 	case t.Kind() == reflect.Slice:
-		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+		s := map[string]any{"type": "array", "items": g.item(t.Elem(), at+"[]", k)}
+		if k.MaxItems > 0 {
+			s["maxItems"] = k.MaxItems
+		}
+		return s
 	case t.Kind() == reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+		s := map[string]any{"type": "object", "additionalProperties": g.item(t.Elem(), at+"[]", k)}
+		if k.MaxItems > 0 {
+			s["maxProperties"] = k.MaxItems
+		}
+		g.used[at+"{}"] = true
+		if kk := g.limits[at+"{}"]; kk.MaxLength > 0 {
+			names := map[string]any{"maxLength": kk.MaxLength}
+			if kk.NonEmpty {
+				names["minLength"] = 1
+			}
+			s["propertyNames"] = names
+		}
+		return s
 	case t.Kind() == reflect.String:
-		return map[string]any{"type": "string"}
+		return stringLimits(map[string]any{"type": "string"}, k)
 	case t.Kind() == reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
-		return map[string]any{"type": "integer"}
+		s := map[string]any{"type": "integer"}
+		if k.Minimum != nil {
+			s["minimum"] = *k.Minimum
+		}
+		if k.Maximum != nil {
+			s["maximum"] = *k.Maximum
+		}
+		return s
 	}
 	panic(fmt.Sprintf("schemagen: unsupported type %s", t))
 }
 
+// item describes the items of a list or the values of a map at path at:
+// the validator keys a string item's length under the list's own path.
+func (g *gen) item(t reflect.Type, at string, list report.Constraint) map[string]any {
+	if t.Kind() == reflect.String && !isEnum(t) {
+		return stringLimits(map[string]any{"type": "string"}, list)
+	}
+	return g.schema(t, at)
+}
+
+func isEnum(t reflect.Type) bool { _, ok := enums[t]; return ok }
+
+func stringLimits(s map[string]any, k report.Constraint) map[string]any {
+	if k.MaxLength > 0 {
+		s["maxLength"] = k.MaxLength
+	}
+	if k.NonEmpty {
+		s["minLength"] = 1
+	}
+	return s
+}
+
 // object describes a struct: properties from json tags, required unless
 // omitempty, unknown properties allowed (readers ignore them).
-func (g *gen) object(t reflect.Type) map[string]any {
+func (g *gen) object(t reflect.Type, at string) map[string]any {
 	props := map[string]any{}
 	var required []string
 	for i := 0; i < t.NumField(); i++ {
@@ -170,7 +232,7 @@ func (g *gen) object(t reflect.Type) map[string]any {
 		if name == "" {
 			name = f.Name
 		}
-		s := g.schema(f.Type)
+		s := g.schema(f.Type, join(at, name))
 		if d := g.docs[t.Name()+"."+f.Name]; d != "" {
 			if _, isRef := s["$ref"]; isRef {
 				s = map[string]any{"allOf": []any{s}, "description": d}
@@ -191,4 +253,27 @@ func (g *gen) object(t reflect.Type) map[string]any {
 		o["description"] = d
 	}
 	return o
+}
+
+// sameAsDef reports whether limit key k lies below a path whose type's def
+// was generated at another path where the same limit was emitted (the two
+// summaries share one Counts).
+func (g *gen) sameAsDef(k string) bool {
+	for at, def := range g.alias {
+		rest, ok := strings.CutPrefix(k, at+".")
+		if !ok {
+			continue
+		}
+		if d := join(def, rest); g.used[d] && reflect.DeepEqual(g.limits[d], g.limits[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+func join(at, name string) string {
+	if at == "" {
+		return name
+	}
+	return at + "." + name
 }

@@ -1,32 +1,26 @@
-package ingest
+package report
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/demarc/demarc/report"
 )
 
-// Size limits of schema v1 as the server enforces them.
-const (
-	maxIDLen       = 128  // report_id, host_id
-	maxFindingID   = 256  // finding id, blocked_by
-	maxShort       = 256  // names, versions, products, rules
-	maxText        = 4096 // rationale, remediation, evidence, messages
-	maxFindings    = 5000
-	maxComponents  = 5000
-	maxPackages    = 50000
-	maxListSmall   = 1000 // errors, notes, reboot packages
-	maxEvidence    = 100
-	maxDetails     = 64
-	maxDurationMS  = int64(7 * 24 * time.Hour / time.Millisecond)
-	maxUptime      = int64(100 * 365 * 24 * 3600)
-	maxCount       = 10_000_000
-	maxFutureSkew  = 24 * time.Hour
-	oldestScanYear = 2000
-)
+// ErrInvalid is wrapped by every ValidationError: well-formed JSON that
+// breaks the schema's rules.
+var ErrInvalid = errors.New("invalid report")
+
+// TenantPattern is the form of a tenant name: lowercase letters, digits,
+// '.', '_' and '-', 1 to 63 bytes.
+const TenantPattern = `^[a-z0-9][a-z0-9._-]{0,62}$`
+
+var tenantRE = regexp.MustCompile(TenantPattern)
+
+// ValidTenant reports whether s matches TenantPattern.
+func ValidTenant(s string) bool { return tenantRE.MatchString(s) }
 
 // ValidationError says which field breaks which rule. It wraps ErrInvalid.
 type ValidationError struct {
@@ -66,11 +60,36 @@ func (x path) String() string {
 	return fmt.Sprintf("%s[%d].%s", x.list, x.i, x.name)
 }
 
-// checker records the first problem found.
-type checker struct{ err *ValidationError }
+// key is the field's name with every list index left out
+// ("findings[].product"): the key of Constraints.
+func (x path) key() string {
+	switch {
+	case x.i < 0:
+		return x.name
+	case x.name == "":
+		return x.list + "[]"
+	}
+	return x.list + "[]." + x.name
+}
+
+// checker records the first problem found. With rec set it checks nothing
+// and records every rule it would apply instead (see Constraints).
+type checker struct {
+	err *ValidationError
+	rec map[string]*Constraint
+}
+
+// note records in c.rec what the checks say of field.
+func (c *checker) note(field path, set func(*Constraint)) {
+	k := field.key()
+	if c.rec[k] == nil {
+		c.rec[k] = &Constraint{}
+	}
+	set(c.rec[k])
+}
 
 func (c *checker) fail(field path, format string, args ...any) {
-	if c.err == nil {
+	if c.err == nil && c.rec == nil {
 		c.err = &ValidationError{Field: field.String(), Problem: fmt.Sprintf(format, args...)}
 	}
 }
@@ -78,6 +97,10 @@ func (c *checker) fail(field path, format string, args ...any) {
 // text checks a free-text field: valid characters (no control characters
 // but tab and newline) and at most max bytes; required fields not empty.
 func (c *checker) text(field path, s string, max int, required bool) {
+	if c.rec != nil {
+		c.note(field, func(k *Constraint) { k.MaxLength, k.NonEmpty = max, required })
+		return
+	}
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		c.fail(field, "required")
@@ -114,6 +137,10 @@ func cleanRunes(s string) bool {
 
 // token checks an identifier: printable ASCII without spaces.
 func (c *checker) token(field path, s string, max int, required bool) {
+	if c.rec != nil {
+		c.note(field, func(k *Constraint) { k.MaxLength, k.NonEmpty = max, required })
+		return
+	}
 	if s == "" {
 		if required {
 			c.fail(field, "required")
@@ -134,6 +161,10 @@ func (c *checker) token(field path, s string, max int, required bool) {
 
 // hostname checks a host name: letters, digits, dot, dash, underscore.
 func (c *checker) hostname(field path, s string) {
+	if c.rec != nil {
+		c.note(field, func(k *Constraint) { k.MaxLength, k.NonEmpty = 253, true })
+		return
+	}
 	if s == "" || len(s) > 253 {
 		c.fail(field, "required, at most 253 bytes")
 		return
@@ -148,12 +179,20 @@ func (c *checker) hostname(field path, s string) {
 }
 
 func (c *checker) count(field path, n int, max int) {
+	if c.rec != nil {
+		c.note(field, func(k *Constraint) { k.MaxItems = max })
+		return
+	}
 	if n > max {
 		c.fail(field, "more than %d items", max)
 	}
 }
 
 func (c *checker) number(field path, v, min, max int64) {
+	if c.rec != nil {
+		c.note(field, func(k *Constraint) { k.Minimum, k.Maximum = &min, &max })
+		return
+	}
 	if v < min || v > max {
 		c.fail(field, "out of range [%d, %d]", min, max)
 	}
@@ -162,29 +201,34 @@ func (c *checker) number(field path, v, min, max int64) {
 // Validate checks a decoded report against schema v1: required fields,
 // enum values, sizes of strings and lists, number ranges. It returns a
 // *ValidationError for the first problem.
-func Validate(r *report.Report) error {
-	return validateAt(r, time.Now())
+func Validate(r *Report) error {
+	return ValidateAt(r, time.Now())
 }
 
-func validateAt(r *report.Report, now time.Time) error {
-	c := &checker{}
-	if r.Schema != report.Schema {
-		c.fail(p("schema"), "must be %q", report.Schema)
+// ValidateAt is Validate with the reader's clock at now (scanned_at may be
+// at most MaxFutureSkew ahead of it).
+func ValidateAt(r *Report, now time.Time) error {
+	return validate(&checker{}, r, now)
+}
+
+func validate(c *checker, r *Report, now time.Time) error {
+	if r.Schema != Schema {
+		c.fail(p("schema"), "must be %q", Schema)
 	}
-	c.token(p("report_id"), r.ReportID, maxIDLen, true)
-	c.text(p("agent.name"), r.Agent.Name, maxShort, true)
-	c.text(p("agent.version"), r.Agent.Version, maxShort, false)
+	c.token(p("report_id"), r.ReportID, MaxIDLen, true)
+	c.text(p("agent.name"), r.Agent.Name, MaxShort, true)
+	c.text(p("agent.version"), r.Agent.Version, MaxShort, false)
 	switch {
 	case r.ScannedAt.IsZero():
 		c.fail(p("scanned_at"), "required")
-	case r.ScannedAt.Year() < oldestScanYear || r.ScannedAt.After(now.Add(maxFutureSkew)):
-		c.fail(p("scanned_at"), "implausible time (before %d or more than %s ahead)", oldestScanYear, maxFutureSkew)
+	case r.ScannedAt.Year() < OldestScanYear || r.ScannedAt.After(now.Add(MaxFutureSkew)):
+		c.fail(p("scanned_at"), "implausible time (before %d, or more than %s ahead of the server's clock: check the host's clock)", OldestScanYear, MaxFutureSkew)
 	}
 	c.text(p("evaluated_at"), r.EvaluatedAt, 32, false)
-	c.number(p("duration_ms"), r.DurationMS, 0, maxDurationMS)
+	c.number(p("duration_ms"), r.DurationMS, 0, MaxDurationMS)
 	validateHost(c, &r.Host)
 	validateProfile(c, &r.Profile)
-	c.count(p("components"), len(r.Components), maxComponents)
+	c.count(p("components"), len(r.Components), MaxComponents)
 	for i := range r.Components {
 		if c.err != nil {
 			break
@@ -197,25 +241,28 @@ func validateAt(r *report.Report, now time.Time) error {
 	validateFindings(c, r.Findings)
 	for _, s := range []struct {
 		name string
-		n    report.Counts
+		n    Counts
 	}{{"summary.provider", r.Summary.Provider}, {"summary.customer", r.Summary.Customer}} {
-		for _, v := range []int{s.n.Critical, s.n.High, s.n.Medium, s.n.Low, s.n.Info} {
-			c.number(p(s.name), int64(v), 0, maxCount)
+		for _, v := range []struct {
+			name string
+			n    int
+		}{{"critical", s.n.Critical}, {"high", s.n.High}, {"medium", s.n.Medium}, {"low", s.n.Low}, {"info", s.n.Info}} {
+			c.number(p(s.name+"."+v.name), int64(v.n), 0, MaxCount)
 		}
 	}
 	if l := r.Lifecycle; l != nil {
 		c.text(p("lifecycle.snapshot_date"), l.SnapshotDate, 32, false)
 		c.number(p("lifecycle.age_days"), int64(l.AgeDays), -100_000, 100_000)
 	}
-	c.count(p("errors"), len(r.Errors), maxListSmall)
+	c.count(p("errors"), len(r.Errors), MaxListSmall)
 	for i, e := range r.Errors {
-		c.text(idx("errors", i).f("collector"), e.Collector, maxShort, true)
-		c.text(idx("errors", i).f("error"), e.Error, maxText, false)
+		c.text(idx("errors", i).f("collector"), e.Collector, MaxShort, true)
+		c.text(idx("errors", i).f("error"), e.Error, MaxText, false)
 	}
-	c.count(p("notes"), len(r.Notes), maxListSmall)
+	c.count(p("notes"), len(r.Notes), MaxListSmall)
 	for i, n := range r.Notes {
-		c.text(idx("notes", i).f("collector"), n.Collector, maxShort, true)
-		c.text(idx("notes", i).f("message"), n.Message, maxText, false)
+		c.text(idx("notes", i).f("collector"), n.Collector, MaxShort, true)
+		c.text(idx("notes", i).f("message"), n.Message, MaxText, false)
 	}
 	if c.err != nil {
 		return c.err
