@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,14 @@ type Config struct {
 	// TLSCert and TLSKey switch on HTTPS.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
+	// TLS asks agents for client certificates (mutual TLS).
+	TLS struct {
+		// ClientCAFile is the PEM bundle of the CAs client certificates
+		// must chain to.
+		ClientCAFile string `yaml:"client_ca_file"`
+		// ClientAuth is one of ClientAuthModes.
+		ClientAuth string `yaml:"client_auth"`
+	} `yaml:"tls"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 	// SQLiteSynchronous is FULL (durable across power loss) or NORMAL.
@@ -82,5 +92,64 @@ func LoadConfig(path string) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
+	if _, err := clientAuth(cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
+}
+
+// ClientAuthModes are the values of tls.client_auth: require a client
+// certificate that chains to tls.client_ca_file, or verify one only when
+// the client sends it.
+var ClientAuthModes = map[string]tls.ClientAuthType{
+	"require":         tls.RequireAndVerifyClientCert,
+	"verify_if_given": tls.VerifyClientCertIfGiven,
+}
+
+// clientAuth checks that tls.client_auth and tls.client_ca_file come
+// together and that the mode is known.
+func clientAuth(cfg Config) (tls.ClientAuthType, error) {
+	mode, ca := cfg.TLS.ClientAuth, cfg.TLS.ClientCAFile
+	if mode == "" && ca == "" {
+		return tls.NoClientCert, nil
+	}
+	ct, ok := ClientAuthModes[mode]
+	switch {
+	case mode == "":
+		return 0, errors.New("tls.client_ca_file needs tls.client_auth: require or verify_if_given")
+	case !ok:
+		return 0, fmt.Errorf("tls.client_auth %q: want require or verify_if_given", mode)
+	case ca == "":
+		return 0, fmt.Errorf("tls.client_auth %s needs tls.client_ca_file (the CAs client certificates chain to)", mode)
+	}
+	return ct, nil
+}
+
+// serverTLS is the listener's TLS configuration (nil without tls_cert):
+// TLS 1.2 at least, and client certificates verified against
+// tls.client_ca_file when tls.client_auth asks for them.
+func serverTLS(cfg Config) (*tls.Config, error) {
+	ct, err := clientAuth(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.TLSCert == "" {
+		if ct != tls.NoClientCert {
+			return nil, errors.New("tls.client_auth needs tls_cert and tls_key: client certificates are a TLS feature")
+		}
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ClientAuth: ct}
+	if ct == tls.NoClientCert {
+		return tc, nil
+	}
+	b, err := os.ReadFile(cfg.TLS.ClientCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls.client_ca_file: %w", err)
+	}
+	tc.ClientCAs = x509.NewCertPool()
+	if !tc.ClientCAs.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("tls.client_ca_file %s: no PEM certificate in it", cfg.TLS.ClientCAFile)
+	}
+	return tc, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,51 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if _, err := LoadConfig(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// TestClientAuthConfig: tls.client_auth and tls.client_ca_file go
+// together, the mode is one of two, and client certificates need TLS.
+func TestClientAuthConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, mode := range []string{"require", "verify_if_given"} {
+		cfg, err := LoadConfig(write("tls:\n  client_ca_file: /ca.pem\n  client_auth: " + mode + "\n"))
+		if err != nil || cfg.TLS.ClientAuth != mode || cfg.TLS.ClientCAFile != "/ca.pem" {
+			t.Errorf("%s: %+v %v", mode, cfg.TLS, err)
+		}
+	}
+	for _, bad := range []string{
+		"tls:\n  client_auth: require\n",                             // no CA: would verify against nothing
+		"tls:\n  client_ca_file: /ca.pem\n",                          // a CA that asks for nothing
+		"tls:\n  client_auth: optional\n  client_ca_file: /ca.pem\n", // unknown mode
+		"tls:\n  client_auth: REQUIRE\n  client_ca_file: /ca.pem\n",  // modes are exact
+		"tls:\n  client_auth: request\n  client_ca_file: /ca.pem\n",  // asks, verifies nothing: not offered
+	} {
+		if _, err := LoadConfig(write(bad)); err == nil {
+			t.Errorf("config %q accepted", bad)
+		}
+	}
+	ca := newCA(t, "clients")
+	cfg := defaultConfig()
+	cfg.TLS.ClientAuth, cfg.TLS.ClientCAFile = "require", writeFile(t, dir, "ca.pem", ca.pem)
+	if _, err := serverTLS(cfg); err == nil {
+		t.Error("client certificates over plain HTTP accepted")
+	}
+	cfg.TLSCert, cfg.TLSKey = "cert.pem", "key.pem"
+	tc, err := serverTLS(cfg)
+	if err != nil || tc.ClientCAs == nil || tc.MinVersion != tls.VersionTLS12 {
+		t.Errorf("serverTLS: %+v %v", tc, err)
+	}
+	cfg.TLS.ClientCAFile = writeFile(t, dir, "empty.pem", []byte("not a certificate\n"))
+	if _, err := serverTLS(cfg); err == nil {
+		t.Error("a CA file without a certificate accepted")
 	}
 }
 

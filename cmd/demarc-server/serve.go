@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -47,6 +48,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
+	}
+	tc, err := serverTLS(cfg)
+	if err != nil {
+		return err
 	}
 	log, err := g.logger()
 	if err != nil {
@@ -96,15 +101,15 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	}
 	fmt.Fprintf(g.stdout, "demarc-server listening on %s://%s (database %s)\n", scheme, ln.Addr(), dbopen.Redact(cfg.DB))
 	log.Info().Str("addr", ln.Addr().String()).Str("db", dbopen.Redact(cfg.DB)).Msg("serving")
-	return serveUntilSignal(ln, srv, cfg, log)
+	return serveUntilSignal(ln, srv, cfg, tc, log)
 }
 
-// serveUntilSignal serves until SIGINT/SIGTERM, then shuts down: readiness
+// serveUntilSignal serves (over TLS with tc when tls_cert is set) until SIGINT/SIGTERM, then shuts down: readiness
 // off, listener closed, requests in flight answered, queued reports
 // committed.
-func serveUntilSignal(ln net.Listener, srv *ingest.Server, cfg Config, log zerolog.Logger) error {
+func serveUntilSignal(ln net.Listener, srv *ingest.Server, cfg Config, tc *tls.Config, log zerolog.Logger) error {
 	hs := &http.Server{
-		Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		TLSConfig: tc, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 	}
 	errc := make(chan error, 1)
