@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
 	"sync"
@@ -218,8 +219,12 @@ func (a *Agent) prepare(st *Setup, msg string, recover bool) {
 	if st.Spool == nil || !recover {
 		return
 	}
-	removed, err := st.Spool.Recover()
-	for _, f := range removed {
+	rec, err := st.Spool.Recover()
+	for _, t := range rec.Tightened {
+		a.log.Warn().Str("dir", t.Path).Str("was", fmt.Sprintf("%04o", t.Was.Perm())).
+			Msg("spool directory was writable by group or others: set to 0700; files in it that are not the agent's own are moved aside, never sent")
+	}
+	for _, f := range rec.Removed {
 		a.log.Warn().Str("file", f).Msg("removed a partial spool file left by an interrupted write (the report it held was still in memory then)")
 	}
 	if err != nil {

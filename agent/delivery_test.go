@@ -362,3 +362,95 @@ func TestFlush(t *testing.T) {
 		t.Fatalf("stored %v", s)
 	}
 }
+
+// A spool directory left world-writable: another user plants a report
+// (their own file, and a symlink to one) hoping the agent sends it with
+// its token. The agent tightens the directory, sends only its own report
+// and moves the planted ones aside.
+func TestPlantedReportsAreNeverDelivered(t *testing.T) {
+	rv, srv := newReceiver(t)
+	st := newSetup(t, srv.URL, &scanner{})
+	dir := st.Spool.Dir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	planted := func(id string) []byte {
+		return []byte(`{"schema":"demarc.report/v1","report_id":"` + id + `","components":[],"findings":[],"errors":[]}`)
+	}
+	target := filepath.Join(t.TempDir(), "evil.json")
+	if err := os.WriteFile(target, planted("symlinked"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "00000000000000000001-symlinked.json")); err != nil {
+		t.Fatal(err)
+	}
+	want := 1
+	if os.Geteuid() == 0 {
+		p := filepath.Join(dir, "00000000000000000002-foreign.json")
+		if err := os.WriteFile(p, planted("foreign"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		want = 2
+	} else {
+		t.Log("not root: the other user's file is not covered")
+	}
+	a, logs := newAgent(t, st)
+	a.run(context.Background(), st)
+	if s, _, _ := rv.snapshot(); !slices.Equal(s, ids(1)) {
+		t.Fatalf("stored %v, want only the agent's own r001", s)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("spool dir mode %v (%v), want 0700", fi.Mode(), err)
+	}
+	if c, _ := st.Spool.ListCorrupt(); len(c) != want || a.stats.Untrusted != int64(want) {
+		t.Fatalf("moved aside %v, untrusted %d, want %d", c, a.stats.Untrusted, want)
+	}
+	if n := strings.Count(logs.String(), `"level":"warn"`); n != 1 {
+		t.Fatalf("%d warnings, want one for the tightened directory", n)
+	}
+}
+
+// A spool directory another user owns is not used: reports are held in
+// memory (and delivered from there), none is written into or read from it.
+func TestSpoolOfAnotherUserIsNotUsed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the spool directory to another user (os.Chown)")
+	}
+	rv, srv := newReceiver(t)
+	st := newSetup(t, srv.URL, &scanner{})
+	dir := st.Spool.Dir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(dir, "00000000000000000001-planted.json")
+	if err := os.WriteFile(planted, []byte(`{"schema":"demarc.report/v1","report_id":"planted"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(planted, 65534, 65534)
+	a, logs := newAgent(t, st)
+	if !strings.Contains(logs.String(), "spool directory unusable") {
+		t.Fatal("no error for the other user's spool directory")
+	}
+	rv.set(modeDown, 0, "", "")
+	a.run(context.Background(), st)
+	if len(a.mem) != 1 {
+		t.Fatalf("in memory: %d reports, want 1", len(a.mem))
+	}
+	rv.set(modeUp, 0, "", "")
+	a.run(context.Background(), st)
+	if s, _, _ := rv.snapshot(); !slices.Equal(s, ids(2)) {
+		t.Fatalf("stored %v, want %v and never the planted report", s, ids(2))
+	}
+	if des, _ := os.ReadDir(dir); len(des) != 1 {
+		t.Fatalf("spool dir holds %v, want only the planted file", des)
+	}
+}

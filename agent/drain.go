@@ -154,6 +154,16 @@ func (a *Agent) unreadable(st *Setup, e spool.Entry, key string, err error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Delivered meanwhile by `demarc spool flush`.
+	case errors.Is(err, spool.ErrUntrusted):
+		a.stats.Untrusted++
+		to, mvErr := st.Spool.Quarantine(e)
+		if mvErr != nil {
+			a.stuck[key] = true
+			a.log.Error().Err(err).AnErr("move_error", mvErr).Str("file", key).
+				Msg("spool file is not the agent's own and cannot be moved aside: skipped, never sent")
+			return
+		}
+		a.log.Error().Err(err).Str("file", key).Str("moved_to", to).Msg("spool file is not the agent's own: moved aside, never sent")
 	case errors.Is(err, spool.ErrCorrupt):
 		a.stats.Corrupt++
 		to, mvErr := st.Spool.Quarantine(e)
@@ -197,7 +207,7 @@ func (a *Agent) backoff(after time.Duration) time.Duration {
 // FlushResult is what one flush did.
 type FlushResult struct {
 	// Delivered, Rejected and Corrupt count reports sent, refused by the
-	// server and moved aside.
+	// server and moved aside (corrupt, or not the agent's own).
 	Delivered, Rejected, Corrupt int64
 	// Pending is what still waits in the spool.
 	Pending int
@@ -224,7 +234,7 @@ func Flush(ctx context.Context, st *Setup, log zerolog.Logger) (FlushResult, err
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ev := a.drainLocked(ctx, st, func() (func(), error) { return func() {}, nil })
-	res := FlushResult{Delivered: a.stats.Delivered, Rejected: a.stats.Rejected, Corrupt: a.stats.Corrupt}
+	res := FlushResult{Delivered: a.stats.Delivered, Rejected: a.stats.Rejected, Corrupt: a.stats.Corrupt + a.stats.Untrusted}
 	if ev.retryIn > 0 {
 		res.Err = a.lastErr
 	}

@@ -119,8 +119,13 @@ func listSub(dir string) ([]Entry, error) {
 
 func (s *Spool) ensureSub(name string) (string, error) {
 	dst := filepath.Join(s.dir, name)
-	if err := os.MkdirAll(dst, 0o700); err != nil {
+	if err := os.MkdirAll(dst, dirMode); err != nil {
 		return "", fmt.Errorf("spool: %w", err)
+	}
+	// MkdirAll follows a symlink; a report moved through one would land
+	// (and trim would remove files) wherever it points.
+	if _, err := checkDir(dst, os.Lstat, false); err != nil {
+		return "", err
 	}
 	return dst, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -57,30 +56,32 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("spool: read %s: %w", path, err)
-	}
-	return b, nil
-}
-
 // ErrLocked means another process is draining the spool.
 var ErrLocked = errors.New("spool is being drained by another process")
 
 // TryLock takes the spool's drain lock (flock on the directory) without
 // waiting. Only one process drains a spool at a time, so `demarc spool
 // flush` and the agent never send the same report concurrently. It returns
-// ErrLocked when the lock is held elsewhere.
+// ErrLocked when the lock is held elsewhere, and an *UntrustedError when
+// the directory is not this process's user's (or root's) or group or
+// others may write to it: a drain never reads from such a spool.
 func (s *Spool) TryLock() (unlock func(), err error) {
 	d, err := os.Open(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
+	}
+	// Whoever drains must find the directory it opened its own: a spool
+	// given to another user since Recover is not read from.
+	fi, err := d.Stat()
+	if err == nil && !fi.IsDir() {
+		err = &UntrustedError{Path: s.dir, Owner: owner(fi), Problem: "is a " + kind(fi.Mode()) + ", not a directory"}
+	}
+	if err == nil {
+		_, err = checkDirInfo(s.dir, fi, false)
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
 	}
 	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		d.Close()

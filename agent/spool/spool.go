@@ -91,13 +91,23 @@ func New(dir string, max int) *Spool {
 // Dir returns the spool directory.
 func (s *Spool) Dir() string { return s.dir }
 
-// Recover makes the spool directory (mode 0700) and removes temporary files
-// a crash left behind, returning their names. Such files were never
-// renamed into place, so no report is lost with them: the process that
-// wrote them still had the report.
-func (s *Spool) Recover() (removed []string, err error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+// Recover makes the spool directory (mode 0700) if it is missing, checks
+// that it and every directory in it are the agent's own, and removes
+// temporary files a crash left behind. A directory of the agent's own that
+// group or others may write to is set to 0700 and returned in Tightened;
+// one owned by another user, or a symlink where rejected/ or corrupt/
+// should be, is an *UntrustedError and the spool is not used. Temporary
+// files were never renamed into place, so no report is lost with them:
+// the process that wrote them still had the report.
+func (s *Spool) Recover() (Recovered, error) {
+	var r Recovered
+	if err := os.MkdirAll(s.dir, dirMode); err != nil {
+		return r, fmt.Errorf("spool: %w", err)
+	}
+	t, err := s.secure(true)
+	r.Tightened = t
+	if err != nil {
+		return r, err
 	}
 	for _, d := range []string{s.dir, filepath.Join(s.dir, RejectedDir), filepath.Join(s.dir, CorruptDir)} {
 		des, err := os.ReadDir(d)
@@ -107,13 +117,13 @@ func (s *Spool) Recover() (removed []string, err error) {
 		for _, de := range des {
 			if strings.HasPrefix(de.Name(), tmpPrefix) {
 				if err := os.Remove(filepath.Join(d, de.Name())); err != nil {
-					return removed, fmt.Errorf("spool: remove stale temporary file: %w", err)
+					return r, fmt.Errorf("spool: remove stale temporary file: %w", err)
 				}
-				removed = append(removed, filepath.Join(d, de.Name()))
+				r.Removed = append(r.Removed, filepath.Join(d, de.Name()))
 			}
 		}
 	}
-	return removed, nil
+	return r, nil
 }
 
 // Put writes data as the newest report, atomically: a temporary file,
@@ -127,9 +137,13 @@ func (s *Spool) Put(id string, data []byte) (dropped []Entry, err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The directory may have been removed, or fixed, since Recover.
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	// The directory may have been removed, or fixed, since Recover; or
+	// given to someone else.
+	if err := os.MkdirAll(s.dir, dirMode); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if _, err := checkDir(s.dir, os.Stat, false); err != nil {
+		return nil, err
 	}
 	entries, err := s.List()
 	if err != nil {
@@ -186,11 +200,13 @@ func (s *Spool) List() ([]Entry, error) {
 	return out, nil
 }
 
-// Load reads a pending report and checks that it is one whole report: it
-// parses as JSON, carries a demarc report schema, and its report_id is the
-// one in its name. Anything else is ErrCorrupt.
+// Load reads a pending report and checks that it is the agent's own and
+// one whole report. A symlink, a special file or another user's file is
+// ErrUntrusted (an *UntrustedError) and never read. A file that does not
+// parse as JSON, carry a demarc report schema and the report_id in its
+// name is ErrCorrupt.
 func (s *Spool) Load(e Entry) ([]byte, error) {
-	data, err := readCapped(filepath.Join(s.dir, e.Name), MaxFileSize)
+	data, err := s.readOwn(filepath.Join(s.dir, e.Name), MaxFileSize)
 	if err != nil {
 		return nil, err
 	}

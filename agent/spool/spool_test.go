@@ -165,9 +165,9 @@ func TestRecoverRemovesTemporaryFiles(t *testing.T) {
 	if got := ids(t, s); len(got) != 0 {
 		t.Fatalf("a temporary file is listed: %v", got)
 	}
-	removed, err := s.Recover()
-	if err != nil || len(removed) != 1 {
-		t.Fatalf("Recover = %v, %v", removed, err)
+	rec, err := s.Recover()
+	if err != nil || len(rec.Removed) != 1 {
+		t.Fatalf("Recover = %+v, %v", rec, err)
 	}
 	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("temporary file still there: %v", err)

@@ -10,6 +10,6 @@
 // included, so alerts need no absent()), the last scan's time, duration
 // and success, the spool depth, whether the server refuses the agent's
 // token (demarc_agent_credential_rejected), and counters of deliveries,
-// delivery failures, rejected, dropped and corrupt reports since the agent
-// started.
+// delivery failures, rejected, dropped, corrupt and untrusted spool files
+// since the agent started.
 package textfile

@@ -41,9 +41,9 @@ type Stats struct {
 	// CredentialReason is the server's code for that refusal
 	// ("unauthenticated", "forbidden_role"), or "" when it gave none.
 	CredentialReason string
-	// Delivered, DeliveryFailures, Rejected, Dropped, Corrupt and
-	// SkippedScans count since the agent started.
-	Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, SkippedScans int64
+	// Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, Untrusted
+	// and SkippedScans count since the agent started.
+	Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, Untrusted, SkippedScans int64
 }
 
 // Write replaces dir/demarc.prom atomically with the metrics.
@@ -106,6 +106,7 @@ func Render(w io.Writer, s Stats) error {
 	m.counter("demarc_reports_rejected_total", "Reports the server refused (kept in rejected/), since the agent started.", s.Rejected)
 	m.counter("demarc_reports_dropped_total", "Undelivered reports dropped because the spool was full, since the agent started.", s.Dropped)
 	m.counter("demarc_spool_corrupt_total", "Spool files moved aside as corrupt, since the agent started.", s.Corrupt)
+	m.counter("demarc_spool_untrusted_total", "Spool files moved aside, never sent, because they were not the agent's own (a symlink, a special file or another user's file), since the agent started.", s.Untrusted)
 	m.counter("demarc_scans_skipped_total", "Scheduled scans skipped because a scan was still running, since the agent started.", s.SkippedScans)
 	return m.err
 }

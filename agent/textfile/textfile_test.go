@@ -72,7 +72,7 @@ func TestRender(t *testing.T) {
 	var buf bytes.Buffer
 	err := Render(&buf, Stats{
 		Version: `v1 "quoted"\`, Report: r, LastScan: time.Unix(1700000000, 0), LastScanOK: true,
-		ScanDuration: 1500 * time.Millisecond, SpoolReports: 3, Dropped: 2, DeliveryFailures: 5,
+		ScanDuration: 1500 * time.Millisecond, SpoolReports: 3, Dropped: 2, DeliveryFailures: 5, Untrusted: 4,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +89,7 @@ func TestRender(t *testing.T) {
 		`demarc_spool_reports`:                                                           3,
 		`demarc_reports_dropped_total`:                                                   2,
 		`demarc_delivery_failures_total`:                                                 5,
+		`demarc_spool_untrusted_total`:                                                   4,
 		`demarc_report_collector_errors`:                                                 1,
 		`demarc_lifecycle_data_age_days`:                                                 12,
 	}
