@@ -22,15 +22,23 @@ var (
 	ErrBadToken = errors.New("token file must hold the token alone on one line")
 	// ErrNoCertificate means a CA file holds no PEM certificate.
 	ErrNoCertificate = errors.New("no PEM certificate found")
+	// ErrSecretExposed means a credential file (the token, the client key)
+	// is readable or writable by every local user: the credential must be
+	// taken as leaked (or swapped), and the agent refuses to use it.
+	ErrSecretExposed = errors.New("readable or writable by every local user")
 	// ErrNoOutput means the agent has neither report.url nor textfile_dir.
 	ErrNoOutput = errors.New("the agent needs report.url (to deliver reports), textfile_dir (for Prometheus) or both")
 )
 
 // CheckAgent checks what only the agent needs, against the file system: it
-// has somewhere to send results; the token file exists, holds a token and is
-// not world-readable (a warning); the CA file holds a certificate; the
-// client certificate and key load. Warnings are problems the agent can run
-// with; the error is the first one it cannot. `demarc scan` never calls it.
+// has somewhere to send results; the token file exists and holds a token;
+// the CA file holds a certificate; the client certificate and key load.
+// The token and client key files must not be readable or writable by
+// every local user (an error, ErrSecretExposed), and are warned about when
+// a group other than the agent's may read or change them or a user other
+// than the agent's or root owns them (see checkSecret). Warnings are
+// problems the agent can run with; the error is the first one it cannot.
+// `demarc scan` never calls it.
 func (c *Config) CheckAgent() (warnings []*Error, err error) {
 	problem := func(key, msg string, err error) *Error {
 		return &Error{File: c.src.name, Line: c.line(key), Key: key, Msg: msg, Err: err}
@@ -38,13 +46,17 @@ func (c *Config) CheckAgent() (warnings []*Error, err error) {
 	if c.Report.URL == "" && c.TextfileDir == "" {
 		return nil, problem("report.url", "", ErrNoOutput)
 	}
+	id := agentIdentity(c.Spool.Dir)
 	if c.Report.URL != "" {
 		if _, err := ReadToken(c.Report.TokenFile); err != nil {
 			return nil, problem("report.token_file", "", err)
 		}
-		if worldReadable(c.Report.TokenFile) {
-			warnings = append(warnings, problem("report.token_file",
-				fmt.Sprintf("%s is world-readable: chmod 0600 it", c.Report.TokenFile), nil))
+		ws, err := checkSecret(c.Report.TokenFile, "token", id)
+		if err != nil {
+			return nil, problem("report.token_file", err.Error(), ErrSecretExposed)
+		}
+		for _, w := range ws {
+			warnings = append(warnings, problem("report.token_file", w, nil))
 		}
 	}
 	if c.Report.CAFile != "" {
@@ -56,9 +68,12 @@ func (c *Config) CheckAgent() (warnings []*Error, err error) {
 		if _, err := tls.LoadX509KeyPair(c.Report.ClientCert, c.Report.ClientKey); err != nil {
 			return nil, problem("report.client_cert", "", fmt.Errorf("load client certificate and key: %w", err))
 		}
-		if worldReadable(c.Report.ClientKey) {
-			warnings = append(warnings, problem("report.client_key",
-				fmt.Sprintf("%s is world-readable: chmod 0600 it", c.Report.ClientKey), nil))
+		ws, err := checkSecret(c.Report.ClientKey, "client key", id)
+		if err != nil {
+			return nil, problem("report.client_key", err.Error(), ErrSecretExposed)
+		}
+		for _, w := range ws {
+			warnings = append(warnings, problem("report.client_key", w, nil))
 		}
 	}
 	if c.TextfileDir != "" {
@@ -114,9 +129,4 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrNoCertificate)
 	}
 	return pool, nil
-}
-
-func worldReadable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().Perm()&0o004 != 0
 }

@@ -346,9 +346,16 @@ func e2eConfigCheck(t *testing.T, bin string) {
 	if code, _ := run("config", "check", "--config", cfg); code != 0 {
 		t.Fatalf("good config: exit %d", code)
 	}
+	if os.Geteuid() == 0 {
+		os.Chown(filepath.Join(dir, "token"), 0, 65534)
+		os.Chmod(filepath.Join(dir, "token"), 0o640)
+		if code, out := run("config", "check", "--config", cfg); code != 0 || !strings.HasPrefix(out, "warning: ") {
+			t.Fatalf("token readable by another group: exit %d, output %q", code, out)
+		}
+	}
 	os.Chmod(filepath.Join(dir, "token"), 0o644)
-	if code, out := run("config", "check", "--config", cfg); code != 0 || !strings.HasPrefix(out, "warning: ") {
-		t.Fatalf("world-readable token: exit %d, output %q", code, out)
+	if code, _ := run("config", "check", "--config", cfg); code != 2 {
+		t.Fatalf("world-readable token: exit %d, want 2 (a leaked token is refused)", code)
 	}
 	os.Remove(filepath.Join(dir, "token"))
 	if code, _ := run("config", "check", "--config", cfg); code != 2 {

@@ -25,7 +25,8 @@ func newConfigCheckCmd(g *globals) *cobra.Command {
 		Short: "Check the agent configuration as the agent would load it, and exit 2 if it would refuse it",
 		Long: "Check the agent configuration exactly as `demarc agent` loads it (and as SIGHUP reloads it):\n" +
 			"unknown keys, bad values, the token, CA and client certificate files, the rules file.\n" +
-			"Warnings (a world-readable token) are printed; exit status 2 on an error.",
+			"A token or client key readable by every local user is an error (take it as leaked); one\n" +
+			"another group or user can reach is a warning. Warnings are printed; exit status 2 on an error.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
