@@ -34,7 +34,9 @@ type Store interface {
 	Host(ctx context.Context, sc Scope, hostID string) (Host, error)
 	// Findings lists findings in scope matching f, one page at a time.
 	Findings(ctx context.Context, sc Scope, f FindingFilter, p Page) (FindingPage, error)
-	// Reports lists the report history of one host in scope, newest first.
+	// Reports lists the report history of one host in scope, in the order
+	// reports became its state: the latest received first (ties: the
+	// later scan first).
 	Reports(ctx context.Context, sc Scope, hostID string, p Page) (ReportPage, error)
 	// ReportBody returns a stored report's decompressed JSON, or ErrNotFound
 	// (also once its body has been pruned).
@@ -155,8 +157,9 @@ func (r Result) String() string {
 // Outcome is the result of one item of a batch.
 type Outcome struct {
 	Result Result
-	// Latest is true when the report became its host's latest state (false
-	// for an out-of-order report stored as history).
+	// Latest is true when the report became its host's latest state: the
+	// report received last is (at the same instant, the later scan). It is
+	// false for one received before the host's latest, stored as history.
 	Latest bool
 }
 

@@ -6,7 +6,8 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// Host is a host's latest state.
+// Host is a host's latest state: from the report the server received
+// last, whatever the scan time the report claims.
 type Host struct {
 	HostID         string      `json:"host_id"`
 	Tenant         string      `json:"tenant"`
@@ -27,7 +28,8 @@ type Host struct {
 	LatestReportID string `json:"latest_report_id"`
 	// ScannedAt is the scan time of the latest report.
 	ScannedAt time.Time `json:"scanned_at"`
-	// FirstSeen is the scan time of the first report received.
+	// FirstSeen is the scan time of the first report received (moved back
+	// to the latest report's when that is earlier).
 	FirstSeen time.Time `json:"first_seen"`
 	// ReceivedAt is when the latest report was received.
 	ReceivedAt time.Time `json:"received_at"`

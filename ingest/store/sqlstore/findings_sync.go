@@ -17,7 +17,7 @@ type storedFinding struct {
 	open bool
 }
 
-// syncFindings brings the host's findings in line with its newest report:
+// syncFindings brings the host's findings in line with its latest report:
 // new, changed and reappearing findings are upserted, unchanged open ones
 // are left alone (their last_seen is the host's scanned_at), and open ones
 // absent from the report are resolved at its scan time. prevScanned is the
@@ -60,7 +60,9 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 	}
 	start = 0
 	for _, n := range chunks(len(gone)) {
-		args := append([]any{scanned, prevScanned, hostID}, gone[start:start+n]...)
+		// Last seen in the previous state, but never after the resolution
+		// (that state may have been dated ahead of this one).
+		args := append([]any{scanned, min(prevScanned, scanned), hostID}, gone[start:start+n]...)
 		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
 			return fmt.Errorf("resolve findings: %w", err)
 		}

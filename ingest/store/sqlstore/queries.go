@@ -24,7 +24,7 @@ var hostCols = []string{
 type queries struct {
 	insertReport, reportByID, deleteReport string
 	hostState, insertHost, updateHost      string
-	hostFindings                           string
+	hostFindings, clampFindings            string
 	upsertFindingPrefix, upsertFindingTail string
 	findingRow                             string
 	resolvePrefix                          string
@@ -38,16 +38,26 @@ func buildQueries(rebind func(string) string, forUpdate string) queries {
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
 	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE report_id = ?`)
 	q.deleteReport = rebind(`DELETE FROM reports WHERE report_id = ?`)
-	q.hostState = rebind(`SELECT tenant, scanned_at, latest_report_id, findings_digest FROM hosts WHERE host_id = ?` + forUpdate)
+	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest FROM hosts WHERE host_id = ?` + forUpdate)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
 	sets := make([]string, len(hostCols)-1)
 	for i, c := range hostCols[1:] {
 		sets[i] = c + " = ?"
 	}
+	// A host's state is the report received last (ties: the later scan,
+	// then the greater report id): see latestOrder. first_seen moves back
+	// when the new state was scanned before it (the first report was
+	// dated ahead).
 	q.updateHost = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
-		` WHERE host_id = ? AND tenant = ? AND (scanned_at < ? OR (scanned_at = ? AND latest_report_id < ?))`)
+		`, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END` +
+		` WHERE host_id = ? AND tenant = ? AND (received_at, scanned_at, latest_report_id) < (?, ?, ?)`)
 	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL FROM findings WHERE host_id = ?`)
+	// clampFindings moves back the open stretch of a host's open findings
+	// to the scan time of its new state when that is earlier: they are in
+	// the report scanned then, so they were open then.
+	q.clampFindings = rebind(`UPDATE findings SET opened_at = ?, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END
+WHERE host_id = ? AND resolved_at IS NULL AND opened_at > ?`)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

@@ -13,13 +13,15 @@ import (
 	"github.com/demarc/demarc/ingest/store"
 )
 
-var reportSort = sortSpec{cols: []string{"scanned_at", "report_id"}, ints: []bool{true, false}, desc: true}
+// reportSort is the order of a host's history: the order in which reports
+// become its state (latestOrder), the latest first.
+var reportSort = sortSpec{cols: []string{"received_at", "scanned_at", "report_id"}, ints: []bool{true, true, false}, desc: true}
 
 // maxStoredBody caps the decompression of a stored body (the server never
 // stores more than its ingest limit; this guards a tampered database).
 const maxStoredBody = 64 << 20
 
-// Reports lists a host's reports in scope, newest scan first.
+// Reports lists a host's reports in scope, the latest received first.
 func (s *Store) Reports(ctx context.Context, sc store.Scope, hostID string, p store.Page) (store.ReportPage, error) {
 	p = p.Clamp()
 	var w where
@@ -60,7 +62,7 @@ func (s *Store) Reports(ctx context.Context, sc store.Scope, hostID string, p st
 	if len(page.Reports) > p.Limit {
 		page.Reports = page.Reports[:p.Limit]
 		l := page.Reports[p.Limit-1]
-		page.Next = encodeCursor(micros(l.ScannedAt), l.ReportID)
+		page.Next = encodeCursor(micros(l.ReceivedAt), micros(l.ScannedAt), l.ReportID)
 	}
 	return page, nil
 }

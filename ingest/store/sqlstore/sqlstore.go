@@ -118,7 +118,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.updateHost, s.q.hostFindings}
+		s.q.updateHost, s.q.hostFindings, s.q.clampFindings}
 	for _, n := range chunkSizes {
 		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
 	}

@@ -50,10 +50,22 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 
 // hostState is what saveOne needs to know about a stored host.
 type hostState struct {
-	tenant    string
-	scannedAt int64
-	latest    string
-	digest    int64
+	tenant     string
+	receivedAt int64
+	scannedAt  int64
+	latest     string
+	digest     int64
+}
+
+// latestOrder reports whether a report received at received, scanned at
+// scanned, replaces the host's state h. The report the server received
+// last is the state: a report's own scanned_at is whatever its sender
+// claims, and when it ordered the state, one report dated in the future
+// froze its host (nothing newer could arrive). Reports received at the
+// same instant (a spool drained in one batch) go by scan time, then
+// report id.
+func latestOrder(received, scanned int64, reportID string, h hostState) bool {
+	return cmp.Or(cmp.Compare(received, h.receivedAt), cmp.Compare(scanned, h.scannedAt), cmp.Compare(reportID, h.latest)) > 0
 }
 
 func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
@@ -101,21 +113,29 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		}
 		return store.Outcome{Result: store.Forbidden}, nil
 	}
-	newer := scanned > cur.scannedAt || (scanned == cur.scannedAt && r.ReportID > cur.latest)
-	if !newer {
+	if !latestOrder(micros(it.ReceivedAt), scanned, r.ReportID, cur) {
 		return store.Outcome{Result: store.Created}, nil
 	}
 	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
-	if fp.digest == cur.digest {
-		// The same findings as the latest report: nothing to write (an
-		// open finding's last_seen is its host's scanned_at).
-		return store.Outcome{Result: store.Created, Latest: true}, nil
+	latest := store.Outcome{Result: store.Created, Latest: true}
+	if fp.digest != cur.digest {
+		// Otherwise the same findings as the latest report: nothing to
+		// write (an open finding's last_seen is its host's scanned_at).
+		if err := s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt); err != nil {
+			return latest, err
+		}
 	}
-	err = s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt)
-	return store.Outcome{Result: store.Created, Latest: true}, err
+	if scanned < cur.scannedAt {
+		// The previous state was dated later than this one (ahead of the
+		// clock): no open finding opened after this report's scan.
+		if _, err := s.exec(ctx, tx, s.q.clampFindings, scanned, scanned, scanned, r.Host.HostID, scanned); err != nil {
+			return latest, fmt.Errorf("clamp finding times: %w", err)
+		}
+	}
+	return latest, nil
 }
 
 // existingReport decides between Duplicate and Conflict for a report_id
@@ -135,7 +155,7 @@ func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incomi
 
 func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
 	var h hostState
-	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.scannedAt, &h.latest, &h.digest)
+	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}
@@ -185,7 +205,8 @@ func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, 
 func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, digest int64) (bool, error) {
 	r := it.Report
 	scanned := micros(r.ScannedAt)
-	args := append(hostValues(it, sum, digest)[1:], r.Host.HostID, it.Tenant, scanned, scanned, r.ReportID)
+	args := append(hostValues(it, sum, digest)[1:], scanned, scanned,
+		r.Host.HostID, it.Tenant, micros(it.ReceivedAt), scanned, r.ReportID)
 	res, err := s.exec(ctx, tx, s.q.updateHost, args...)
 	if err != nil {
 		return false, fmt.Errorf("update host: %w", err)

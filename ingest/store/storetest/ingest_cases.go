@@ -59,6 +59,9 @@ func testForeignHost(t *testing.T, s store.Store) {
 	}
 }
 
+// testOutOfOrder: the report the server received last is the host's
+// state, whatever order the commits came in (two replicas): one received
+// earlier is stored as history.
 func testOutOfOrder(t *testing.T, s store.Store) {
 	h := newHost(3, "acme")
 	early := h.Next(t0)
@@ -66,10 +69,12 @@ func testOutOfOrder(t *testing.T, s store.Store) {
 	late.Host.Hostname = "renamed.example.net"
 	late.Findings = late.Findings[:10]
 	late.Summary = report.Summarize(late.Findings)
-	save(t, s, []store.Result{store.Created}, Incoming(t, "acme", late))
-	out := save(t, s, []store.Result{store.Created}, Incoming(t, "acme", early))
+	lateIn, earlyIn := Incoming(t, "acme", late), Incoming(t, "acme", early)
+	earlyIn.ReceivedAt, lateIn.ReceivedAt = t0.Add(time.Minute), t0.Add(2*time.Hour+time.Minute)
+	save(t, s, []store.Result{store.Created}, lateIn)
+	out := save(t, s, []store.Result{store.Created}, earlyIn)
 	if out[0].Latest {
-		t.Error("an older report became the latest")
+		t.Error("a report received earlier became the latest")
 	}
 	got := mustHost(t, s, store.AllTenants(), h.ID)
 	if got.Hostname != "renamed.example.net" || !got.ScannedAt.Equal(late.ScannedAt) || got.LatestReportID != late.ReportID {
@@ -147,4 +152,104 @@ func ids(fs []store.Finding) []string {
 		out[i] = f.HostID + "/" + f.ID
 	}
 	return out
+}
+
+// testFutureDated: a report dated a day ahead (a forged report, or a host
+// whose clock ran fast) once froze its host, since only a newer scanned_at
+// replaced the state. The report received last is the state: the genuine
+// report that arrives after it wins, everywhere "latest" is read (host,
+// history, open findings and their times, counts, summary).
+func testFutureDated(t *testing.T, s store.Store) {
+	h := newHost(5, "acme")
+	sc := store.TenantScope("acme")
+	forged := h.Next(t0.Add(23 * time.Hour))
+	genuine := h.Next(t0.Add(time.Minute))
+	forged.Host.Hostname = "forged.example.net"
+	fake := forged.Findings[0]
+	fake.ID = "forged-finding"
+	forged.Findings = append(forged.Findings[10:], fake) // 30 of the genuine 40 and one of its own
+	forged.Summary = report.Summarize(forged.Findings)
+	forgedIn, genuineIn := Incoming(t, "acme", forged), Incoming(t, "acme", genuine)
+	forgedIn.ReceivedAt, genuineIn.ReceivedAt = t0, t0.Add(time.Minute)
+	save(t, s, []store.Result{store.Created}, forgedIn)
+	out := save(t, s, []store.Result{store.Created}, genuineIn)
+	if !out[0].Latest {
+		t.Error("the genuine report received after a future-dated one is not the latest")
+	}
+	got := mustHost(t, s, sc, h.ID)
+	if got.LatestReportID != genuine.ReportID || got.Hostname != genuine.Host.Hostname || !got.ScannedAt.Equal(genuine.ScannedAt) {
+		t.Errorf("host state from %s (%s, scanned %v), want the genuine report", got.LatestReportID, got.Hostname, got.ScannedAt)
+	}
+	if got.Open != report.Summarize(genuine.Findings) {
+		t.Errorf("host counts %+v, want the genuine report's %+v", got.Open, report.Summarize(genuine.Findings))
+	}
+	if got.FirstSeen.After(genuine.ScannedAt) {
+		t.Errorf("first seen %v, after a report scanned at %v", got.FirstSeen, genuine.ScannedAt)
+	}
+	reps, err := s.Reports(t.Context(), sc, h.ID, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps.Reports) != 2 || reps.Reports[0].ReportID != genuine.ReportID {
+		t.Errorf("history %+v, want the latest (genuine) report first", reps.Reports)
+	}
+	open := allFindings(t, s, sc, store.FindingFilter{HostID: h.ID})
+	if len(open) != len(genuine.Findings) {
+		t.Errorf("%d open findings, want the genuine report's %d", len(open), len(genuine.Findings))
+	}
+	for _, f := range open {
+		if f.OpenedAt.After(genuine.ScannedAt) || f.FirstSeen.After(genuine.ScannedAt) || !f.LastSeen.Equal(genuine.ScannedAt) {
+			t.Errorf("open %s: first %v opened %v last %v, for a report scanned at %v", f.ID, f.FirstSeen, f.OpenedAt, f.LastSeen, genuine.ScannedAt)
+		}
+	}
+	resolved := allFindings(t, s, sc, store.FindingFilter{HostID: h.ID, Status: store.StatusResolved})
+	if len(resolved) != 1 || resolved[0].ID != fake.ID {
+		t.Fatalf("resolved %v, want [%s]", ids(resolved), fake.ID)
+	}
+	if r := resolved[0]; r.ResolvedAt == nil || !r.ResolvedAt.Equal(genuine.ScannedAt) || r.LastSeen.After(*r.ResolvedAt) {
+		t.Errorf("forged finding: last seen %v, resolved %v", r.LastSeen, r.ResolvedAt)
+	}
+	sum, err := s.Summary(t.Context(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, c := range sum.Open {
+		n += c.Count
+	}
+	if n != int64(len(genuine.Findings)) {
+		t.Errorf("summary counts %d open findings, want %d", n, len(genuine.Findings))
+	}
+	// The next genuine report, received later still, carries on normally.
+	next := Incoming(t, "acme", h.Next(t0.Add(time.Hour)))
+	next.ReceivedAt = t0.Add(time.Hour)
+	if out := save(t, s, []store.Result{store.Created}, next); !out[0].Latest {
+		t.Error("the next genuine report is not the latest")
+	}
+}
+
+// testSameInstant: reports of one host received at the same instant (an
+// agent draining its spool in one batch) are ordered by scan time.
+func testSameInstant(t *testing.T, s store.Store) {
+	h := newHost(6, "acme")
+	a, b := Incoming(t, "acme", h.Next(t0)), Incoming(t, "acme", h.Next(t0.Add(time.Hour)))
+	a.ReceivedAt, b.ReceivedAt = t0.Add(2*time.Hour), t0.Add(2*time.Hour)
+	out := save(t, s, []store.Result{store.Created, store.Created}, b, a)
+	if !out[0].Latest {
+		t.Error("the later scan of a batch is not the latest")
+	}
+	if got := mustHost(t, s, store.AllTenants(), h.ID); got.LatestReportID != b.Report.ReportID {
+		t.Errorf("latest %s, want the later scan %s", got.LatestReportID, b.Report.ReportID)
+	}
+	reps, err := s.Reports(t.Context(), store.AllTenants(), h.ID, store.Page{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps.Reports) != 1 || reps.Reports[0].ReportID != b.Report.ReportID || reps.Next == "" {
+		t.Fatalf("first history page %+v", reps)
+	}
+	reps, err = s.Reports(t.Context(), store.AllTenants(), h.ID, store.Page{Limit: 1, Cursor: reps.Next})
+	if err != nil || len(reps.Reports) != 1 || reps.Reports[0].ReportID != a.Report.ReportID {
+		t.Errorf("second history page %+v %v", reps, err)
+	}
 }

@@ -28,6 +28,8 @@ func Run(t *testing.T, open Opener) {
 		{"CreateDuplicateConflict", testCreateDuplicateConflict},
 		{"ForeignHostForbidden", testForeignHost},
 		{"OutOfOrder", testOutOfOrder},
+		{"FutureDated", testFutureDated},
+		{"SameInstant", testSameInstant},
 		{"FindingLifecycle", testFindingLifecycle},
 		{"TenantIsolation", testTenantIsolation},
 		{"HostPagination", testHostPagination},
