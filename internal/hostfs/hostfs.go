@@ -23,8 +23,14 @@ const maxSymlinks = 40
 // ErrTooLarge is returned (wrapped) when a file exceeds the read limit.
 var ErrTooLarge = errors.New("file exceeds read limit")
 
+// ErrNotRegular is returned (wrapped) when a file to read is a directory,
+// FIFO, socket or device: opening a FIFO for reading waits for a writer, a
+// device may never end. Such a file is refused before it is opened for
+// reading. For a directory the error also matches syscall.EISDIR.
+var ErrNotRegular = errors.New("not a regular file")
+
 // ErrLoop is returned (wrapped) when resolving a path meets too many
-// symlinks.
+// symlinks. The error also matches syscall.ELOOP.
 var ErrLoop = errors.New("too many levels of symbolic links")
 
 // Root is the host's root directory: "/" on a live scan, a mounted image or
@@ -32,9 +38,14 @@ var ErrLoop = errors.New("too many levels of symbolic links")
 // All host paths handed to Root's methods are absolute host paths such as
 // "/etc/os-release"; Root maps them below its directory and resolves
 // symlinks, absolute ones included, against itself, never against the
-// process's own "/".
+// process's own "/". Below a root other than "/", every method resolves
+// through descriptors (see doc.go), so a directory swapped for a symlink
+// while a method runs cannot make it reach outside the root.
 type Root struct {
 	dir string
+	// walk forces the component-by-component walk where openat2 would
+	// do, so that tests cover both on one kernel.
+	walk bool
 }
 
 // New returns the Root for dir, which must be an existing directory.
@@ -76,56 +87,17 @@ func (r Root) IsLive() bool { return r.Dir() == "/" }
 // symlinks inside the root. The final component is followed too. A missing
 // component is not an error: the unresolved remainder is appended, so the
 // caller's open or stat reports fs.ErrNotExist as usual.
+//
+// The path is for display and for external commands that take a path
+// (apt's Dir::State::status, rpm's --dbpath). It is resolved safely, but
+// anything that opens it later resolves it again through the scanning
+// machine's namespace, where a component swapped for a symlink since leads
+// outside the root. Never open it in Go: use Root's methods.
 func (r Root) Resolve(p string) (string, error) {
-	return r.resolve(p, true)
-}
-
-func (r Root) resolve(p string, followLast bool) (string, error) {
 	if r.IsLive() {
 		return path.Clean("/" + p), nil
 	}
-	rest := splitPath(p)
-	var done []string // resolved components below the root, no symlinks
-	hops := 0
-	for len(rest) > 0 {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			if len(done) > 0 {
-				done = done[:len(done)-1]
-			}
-			continue
-		}
-		cur := append(append([]string{}, done...), c)
-		if len(rest) == 0 && !followLast {
-			done = cur
-			break
-		}
-		real := filepath.Join(r.dir, filepath.Join(cur...))
-		fi, err := os.Lstat(real)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			// Missing, unreadable or not a link: keep it literally and let
-			// the caller's own operation report the error.
-			done = cur
-			continue
-		}
-		hops++
-		if hops > maxSymlinks {
-			return "", fmt.Errorf("resolve %s: %w", p, ErrLoop)
-		}
-		target, err := os.Readlink(real)
-		if err != nil {
-			return "", fmt.Errorf("resolve %s: %w", p, err)
-		}
-		if strings.HasPrefix(target, "/") {
-			done = nil
-		}
-		rest = append(splitPath(target), rest...)
-	}
-	return filepath.Join(r.dir, filepath.Join(done...)), nil
+	return r.resolvePath(p)
 }
 
 func splitPath(p string) []string {
@@ -139,18 +111,21 @@ func splitPath(p string) []string {
 	return out
 }
 
-// Open opens the host file p for reading.
+// Open opens the host file p, which must be a regular file, for reading; a
+// directory, FIFO, socket or device gives an error wrapping ErrNotRegular.
 func (r Root) Open(p string) (*os.File, error) {
-	real, err := r.Resolve(p)
+	l, err := r.locate(p, true)
 	if err != nil {
 		return nil, err
 	}
-	return os.Open(real)
+	defer l.close()
+	return l.openRegular(p)
 }
 
 // ReadFile reads the host file p, up to DefaultLimit bytes; larger files give
 // an error wrapping ErrTooLarge. It reads procfs and sysfs files correctly,
-// whose reported size is meaningless.
+// whose reported size is meaningless. Anything but a regular file gives an
+// error wrapping ErrNotRegular.
 func (r Root) ReadFile(p string) ([]byte, error) {
 	return r.ReadFileLimit(p, DefaultLimit)
 }
@@ -162,9 +137,6 @@ func (r Root) ReadFileLimit(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
-	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
@@ -176,7 +148,8 @@ func (r Root) ReadFileLimit(p string, limit int64) ([]byte, error) {
 }
 
 // ReadHead reads at most n bytes from the start of the host file p, for
-// files where only the beginning matters (version headers).
+// files where only the beginning matters (version headers). Like ReadFile
+// it refuses anything but a regular file.
 func (r Root) ReadHead(p string, n int64) ([]byte, error) {
 	f, err := r.Open(p)
 	if err != nil {
@@ -190,41 +163,67 @@ func (r Root) ReadHead(p string, n int64) ([]byte, error) {
 	return b, nil
 }
 
-// Stat returns the FileInfo of the host path p, following symlinks.
+// Stat returns the FileInfo of the host path p, following symlinks. Its
+// Sys is a *unix.Stat_t (see FileID).
 func (r Root) Stat(p string) (fs.FileInfo, error) {
-	real, err := r.Resolve(p)
-	if err != nil {
-		return nil, err
-	}
-	return os.Stat(real)
+	return r.stat(p, true)
 }
 
 // Lstat returns the FileInfo of the host path p without following a final
 // symlink.
 func (r Root) Lstat(p string) (fs.FileInfo, error) {
-	real, err := r.resolve(p, false)
+	return r.stat(p, false)
+}
+
+func (r Root) stat(p string, follow bool) (fs.FileInfo, error) {
+	l, err := r.locate(p, follow)
 	if err != nil {
 		return nil, err
 	}
-	return os.Lstat(real)
+	defer l.close()
+	return l.stat(p)
 }
 
 // Readlink returns the target of the symlink at host path p, as stored.
 func (r Root) Readlink(p string) (string, error) {
-	real, err := r.resolve(p, false)
+	l, err := r.locate(p, false)
 	if err != nil {
 		return "", err
 	}
-	return os.Readlink(real)
+	defer l.close()
+	return l.readlink(p)
 }
 
-// ReadDir lists the host directory p, sorted by name.
+// ReadDir lists the host directory p, sorted by name. Each entry's Info is
+// already known (an lstat of the entry, through the listed directory).
 func (r Root) ReadDir(p string) ([]fs.DirEntry, error) {
-	real, err := r.Resolve(p)
+	l, err := r.ListDir(p, -1, true)
+	return l.Entries, err
+}
+
+// Listing is what ListDir found in one directory.
+type Listing struct {
+	// Dir is the listed directory's own FileInfo, from the descriptor
+	// that was listed (so it is the directory the entries are in).
+	Dir fs.FileInfo
+	// Entries are sorted by name.
+	Entries []fs.DirEntry
+	// Capped is true when the directory holds more than the limit:
+	// Entries are then the first limit entries in directory order.
+	Capped bool
+}
+
+// ListDir lists at most limit entries (limit < 0: all) of the host
+// directory p. With followLast false a final symlink is not followed and
+// the listing fails (syscall.ELOOP or ENOTDIR), as when a directory was
+// swapped for a link since its parent was listed.
+func (r Root) ListDir(p string, limit int, followLast bool) (Listing, error) {
+	l, err := r.locate(p, followLast)
 	if err != nil {
-		return nil, err
+		return Listing{}, err
 	}
-	return os.ReadDir(real)
+	defer l.close()
+	return l.list(p, limit)
 }
 
 // Exists reports whether the host path p exists (following symlinks). A
@@ -272,3 +271,39 @@ func (r Root) Glob(pattern string) ([]string, error) {
 }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+// loopError is ErrLoop that also matches syscall.ELOOP.
+type loopError struct{}
+
+func (loopError) Error() string { return ErrLoop.Error() }
+
+func (loopError) Is(target error) bool { return target == ErrLoop || target == syscall.ELOOP }
+
+// notRegularError is ErrNotRegular naming what the file is instead.
+type notRegularError struct{ mode fs.FileMode }
+
+func (e notRegularError) Error() string {
+	return fmt.Sprintf("%s (%s)", ErrNotRegular, kind(e.mode))
+}
+
+func (e notRegularError) Is(target error) bool {
+	return target == ErrNotRegular || target == syscall.EISDIR && e.mode.IsDir()
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	}
+	return "irregular file"
+}
