@@ -10,11 +10,20 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// aptOptions are the -o options of every apt command: no locks and, under
-// another root, apt's directories and dpkg status taken from that root,
-// with the binary cache kept in memory so that nothing is written there.
+// aptOptions are the -o options of every apt command: no locks, no
+// binary cache written (pkgcache.bin, srcpkgcache.bin: built in memory),
+// no log written (the planner's eipp.log.xz, which apt writes on every
+// simulation, history.log, term.log: empty names turn each off), and,
+// under another root, apt's directories and dpkg status taken from that
+// root. On the command line they outrank every configuration file. apt
+// reads the scanning machine's apt.conf and apt.conf.d, never the root's:
+// it has read them before it parses Dir=.
 func (c *Collector) aptOptions() []string {
-	opts := []string{"-o", "Debug::NoLocking=true"}
+	opts := []string{
+		"-o", "Debug::NoLocking=true",
+		"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+		"-o", "Dir::Log::Planner=", "-o", "Dir::Log::History=", "-o", "Dir::Log::Terminal=",
+	}
 	if c.deps.Root.IsLive() {
 		return opts
 	}
@@ -22,18 +31,36 @@ func (c *Collector) aptOptions() []string {
 	if err != nil {
 		status = c.deps.Root.Dir() + "/var/lib/dpkg/status"
 	}
-	return append([]string{
-		"-o", "Dir=" + c.deps.Root.Dir(), "-o", "Dir::State::status=" + status,
-		"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
-	}, opts...)
+	return append([]string{"-o", "Dir=" + c.deps.Root.Dir(), "-o", "Dir::State::status=" + status}, opts...)
+}
+
+// aptEnv points APT_CONFIG at a private configuration that moves Dir::Log
+// into the private directory: whatever log a newer apt adds lands there,
+// never in the root's (or the live host's) /var/log/apt. APT_CONFIG is read
+// before apt.conf.d, which could override it, so the known logs are also
+// switched off on the command line (aptOptions).
+func aptEnv(p *private) ([]string, error) {
+	logDir, err := p.mkdir("apt/log")
+	if err != nil {
+		return nil, err
+	}
+	conf, err := p.write("apt/apt.conf", []byte(fmt.Sprintf("Dir::Log %q;\n", logDir+"/")))
+	if err != nil {
+		return nil, err
+	}
+	return []string{"APT_CONFIG=" + conf}, nil
 }
 
 // collectApt simulates a dist-upgrade; see doc.go for why the simulation
 // and not `apt list --upgradable`.
-func (c *Collector) collectApt(ctx context.Context, res *collectors.Result) (*report.Updates, error) {
+func (c *Collector) collectApt(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
+	env, err := aptEnv(p)
+	if err != nil {
+		return nil, fmt.Errorf("apt: %w", err)
+	}
 	argv := append(append([]string{"apt-get"}, c.aptOptions()...),
 		"-o", "APT::Get::Show-User-Simulation-Note=false", "-s", "-q", "-V", "dist-upgrade")
-	out, err := c.run(ctx, argv)
+	out, err := c.run(ctx, argv, env...)
 	if err != nil {
 		return nil, fmt.Errorf("apt simulation: %w", err)
 	}
@@ -41,8 +68,8 @@ func (c *Collector) collectApt(ctx context.Context, res *collectors.Result) (*re
 		// apt-get refuses to plan on broken dependencies; apt list still
 		// answers which packages have a newer candidate.
 		res.Notes = append(res.Notes, fmt.Sprintf("apt-get simulation exited %d (%s): pending updates come from apt list --upgradable instead, which shows archives but not labels or phasing",
-			out.ExitCode, firstLine(out.Stderr, out.Stdout)))
-		return c.aptListAll(ctx)
+			out.ExitCode, aptError(out.Stderr, out.Stdout)))
+		return c.aptListAll(ctx, env, p)
 	}
 	sim, err := parseAptSimulation(out.Stdout)
 	if err == nil {
@@ -51,7 +78,7 @@ func (c *Collector) collectApt(ctx context.Context, res *collectors.Result) (*re
 	if err != nil {
 		return nil, fmt.Errorf("apt simulation: %w", err)
 	}
-	u := newUpdates("apt", argv)
+	u := newUpdates("apt", argv, p)
 	u.SecurityDataAvailable = c.aptHasSecuritySource()
 	skipped := 0
 	for _, p := range sim.Upgrades {
@@ -64,7 +91,7 @@ func (c *Collector) collectApt(ctx context.Context, res *collectors.Result) (*re
 	if skipped > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("apt would also downgrade or reinstall %d package(s); they are not counted as updates", skipped))
 	}
-	u.Packages = append(u.Packages, c.aptHeld(ctx, sim, res)...)
+	u.Packages = append(u.Packages, c.aptHeld(ctx, sim, res, env)...)
 	if len(sim.New)+len(sim.Removed) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("apt-get dist-upgrade would also install %d new package(s) and remove %d%s; they are not counted as updates",
 			len(sim.New), len(sim.Removed), listSuffix(sim.Removed)))
@@ -98,7 +125,7 @@ func (s *aptSimulation) verify() error {
 // candidate, but not in the Inst lines. apt prints their versions (-V) but
 // not their origin, so one `apt list --upgradable <names>` supplies the
 // archives (and so the security flag) and the architecture.
-func (c *Collector) aptHeld(ctx context.Context, sim *aptSimulation, res *collectors.Result) []report.Package {
+func (c *Collector) aptHeld(ctx context.Context, sim *aptSimulation, res *collectors.Result, env []string) []report.Package {
 	var held []report.Package
 	var names []string
 	seen := map[string]bool{}
@@ -113,7 +140,7 @@ func (c *Collector) aptHeld(ctx context.Context, sim *aptSimulation, res *collec
 		return nil
 	}
 	argv := append(append(append([]string{"apt"}, c.aptOptions()...), "list", "--upgradable"), names...)
-	listed, err := c.aptList(ctx, argv)
+	listed, err := c.aptList(ctx, argv, env)
 	if err != nil {
 		res.Errors = append(res.Errors, fmt.Errorf("origin of kept-back packages: %w", err))
 		return held
@@ -141,26 +168,26 @@ func (c *Collector) aptHeld(ctx context.Context, sim *aptSimulation, res *collec
 }
 
 // aptListAll is the fallback when the simulation cannot run.
-func (c *Collector) aptListAll(ctx context.Context) (*report.Updates, error) {
+func (c *Collector) aptListAll(ctx context.Context, env []string, p *private) (*report.Updates, error) {
 	argv := append(append([]string{"apt"}, c.aptOptions()...), "list", "--upgradable")
-	pkgs, err := c.aptList(ctx, argv)
+	pkgs, err := c.aptList(ctx, argv, env)
 	if err != nil {
 		return nil, err
 	}
-	u := newUpdates("apt", argv)
+	u := newUpdates("apt", argv, p)
 	u.SecurityDataAvailable = c.aptHasSecuritySource()
 	u.Packages = append(u.Packages, pkgs...)
 	return u, nil
 }
 
 // aptList runs and parses one `apt list --upgradable`.
-func (c *Collector) aptList(ctx context.Context, argv []string) ([]report.Package, error) {
-	out, err := c.run(ctx, argv)
+func (c *Collector) aptList(ctx context.Context, argv, env []string) ([]report.Package, error) {
+	out, err := c.run(ctx, argv, env...)
 	if err != nil {
 		return nil, fmt.Errorf("apt list: %w", err)
 	}
 	if out.ExitCode != 0 {
-		return nil, failed(argv, out)
+		return nil, fmt.Errorf("%s: %w: exit %d: %s", strings.Join(argv, " "), ErrManagerFailed, out.ExitCode, aptError(out.Stderr, out.Stdout))
 	}
 	pkgs, err := parseAptList(out.Stdout)
 	if err != nil {
@@ -199,4 +226,38 @@ func listSuffix(names []string) string {
 		return " (" + strings.Join(names[:5], ", ") + ", …)"
 	}
 	return " (" + strings.Join(names, ", ") + ")"
+}
+
+// aptStableCLIWarning starts the line apt (not apt-get) prints on stderr
+// whenever its output is not a terminal; it never explains a failure.
+const aptStableCLIWarning = "WARNING: apt does not have a stable CLI interface"
+
+// aptError picks the line of apt's output that explains a failure: the
+// first "E:" line, else the first "W:" line, else the first other line;
+// never the stable-CLI warning.
+func aptError(outs ...[]byte) string {
+	var warn, other string
+	for _, b := range outs {
+		for _, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimSpace(l)
+			switch {
+			case l == "" || strings.HasPrefix(l, aptStableCLIWarning):
+			case strings.HasPrefix(l, "E:"):
+				return clip(l)
+			case strings.HasPrefix(l, "W:"):
+				if warn == "" {
+					warn = l
+				}
+			case other == "":
+				other = l
+			}
+		}
+	}
+	switch {
+	case warn != "":
+		return clip(warn)
+	case other != "":
+		return clip(other)
+	}
+	return "no output"
 }

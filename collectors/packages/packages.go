@@ -76,7 +76,7 @@ type manager struct {
 	// metadata globs the repository metadata whose newest mtime dates the
 	// answer.
 	metadata []string
-	collect  func(c *Collector, ctx context.Context, res *collectors.Result) (*report.Updates, error)
+	collect  func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error)
 }
 
 // detect picks the host's package manager from its files (never from the
@@ -123,7 +123,12 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		}
 		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.name, m.name, m.binary, err)
 	}
-	u, err := m.collect(c, ctx, &res)
+	p, err := newPrivate()
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", m.name, err)
+	}
+	defer p.remove()
+	u, err := m.collect(c, ctx, &res, p)
 	if u != nil {
 		u.MetadataAgeSeconds = c.metadataAge(m.metadata)
 		sortPackages(u)
@@ -142,9 +147,10 @@ func failed(argv []string, r execx.Result) error {
 	return fmt.Errorf("%s: %w: exit %d: %s", strings.Join(argv, " "), ErrManagerFailed, r.ExitCode, firstLine(r.Stderr, r.Stdout))
 }
 
-// newUpdates starts the Updates of one run of argv.
-func newUpdates(mgr string, argv []string) *report.Updates {
-	return &report.Updates{Manager: mgr, Source: strings.Join(argv, " "), MetadataAgeSeconds: -1, Packages: []report.Package{}}
+// newUpdates starts the Updates of one run of argv; the source names the
+// private directory "<private>".
+func newUpdates(mgr string, argv []string, p *private) *report.Updates {
+	return &report.Updates{Manager: mgr, Source: displayArgv(argv, p), MetadataAgeSeconds: -1, Packages: []report.Package{}}
 }
 
 // sortPackages orders the packages by name, then architecture, and counts

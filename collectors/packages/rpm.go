@@ -25,9 +25,9 @@ var rpmCache = map[rpmFlavor]string{
 	yum:  "/var/cache/yum/*/*/*/repomd.xml",
 }
 
-func rpmCollect(f rpmFlavor) func(*Collector, context.Context, *collectors.Result) (*report.Updates, error) {
-	return func(c *Collector, ctx context.Context, res *collectors.Result) (*report.Updates, error) {
-		return c.collectRPM(ctx, res, f)
+func rpmCollect(f rpmFlavor) func(*Collector, context.Context, *collectors.Result, *private) (*report.Updates, error) {
+	return func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
+		return c.collectRPM(ctx, res, f, p)
 	}
 }
 
@@ -49,12 +49,12 @@ func (c *Collector) rpmBase(f rpmFlavor) []string {
 // collectRPM lists pending updates with dnf or yum, joins the installed
 // versions from the package database, and marks the packages that
 // security advisories (updateinfo) update.
-func (c *Collector) collectRPM(ctx context.Context, res *collectors.Result, f rpmFlavor) (*report.Updates, error) {
+func (c *Collector) collectRPM(ctx context.Context, res *collectors.Result, f rpmFlavor, p *private) (*report.Updates, error) {
 	ups, argv, err := c.rpmCheckUpdate(ctx, res, f)
 	if err != nil {
 		return nil, err
 	}
-	u := newUpdates(argv[0], argv)
+	u := newUpdates(argv[0], argv, p)
 	installed := map[string]string{}
 	if len(ups) > 0 {
 		installed = c.installedVersions(ctx, res)

@@ -34,13 +34,13 @@ func (c *Collector) zypperBase() []string {
 // collectZypper lists package updates and counts needed security patches.
 // zypper prints the old version (edition-old) only in newer releases; the
 // package database fills it in otherwise.
-func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result) (*report.Updates, error) {
+func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
 	argv := append(c.zypperBase(), "list-updates")
 	out, err := c.zypperRun(ctx, argv, res)
 	if err != nil {
 		return nil, err
 	}
-	u := newUpdates("zypper", argv)
+	u := newUpdates("zypper", argv, p)
 	var installed map[string]string
 	for _, z := range out.Updates {
 		if z.Kind != "" && z.Kind != "package" {
@@ -99,7 +99,7 @@ func (c *Collector) zypperRun(ctx context.Context, argv []string, res *collector
 
 // collectApk lists upgradable packages with apk, offline. Alpine keeps no
 // security metadata on the host, so SecurityDataAvailable stays false.
-func (c *Collector) collectApk(ctx context.Context, res *collectors.Result) (*report.Updates, error) {
+func (c *Collector) collectApk(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
 	base := []string{"apk", "--no-network"}
 	if !c.deps.Root.IsLive() {
 		base = append(base, "--root", c.deps.Root.Dir())
@@ -125,7 +125,7 @@ func (c *Collector) collectApk(ctx context.Context, res *collectors.Result) (*re
 	if err != nil {
 		return nil, fmt.Errorf("apk: %w", err)
 	}
-	u := newUpdates("apk", argv)
+	u := newUpdates("apk", argv, p)
 	u.Packages = append(u.Packages, pkgs...)
 	return u, nil
 }
