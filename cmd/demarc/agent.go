@@ -59,26 +59,32 @@ func newAgentCmd(g *globals) *cobra.Command {
 // the agent runs with: the same configuration-to-scan path as `demarc
 // scan`, plus schedule, delivery and spool.
 func loadAgentSetup(path string, root hostfs.Root, log zerolog.Logger) (*agent.Setup, error) {
+	_, st, err := loadAgentConfig(path, root, log)
+	return st, err
+}
+
+// loadAgentConfig is loadAgentSetup that also returns the configuration.
+func loadAgentConfig(path string, root hostfs.Root, log zerolog.Logger) (*config.Config, *agent.Setup, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	warnings, err := cfg.CheckAgent()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts, err := scan.OptionsFromConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts.Root, opts.Log, opts.Registry = root, log, testRegistry()
 	run := func(ctx context.Context) (*report.Report, error) { return scan.Run(ctx, opts) }
 	st, err := agent.FromConfig(cfg, run, version.String())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, w := range warnings {
 		st.Warnings = append(st.Warnings, w)
 	}
-	return st, nil
+	return cfg, st, nil
 }

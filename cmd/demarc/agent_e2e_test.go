@@ -330,6 +330,8 @@ func waitNote(t *testing.T, ch <-chan string, want string) {
 }
 
 func e2eConfigCheck(t *testing.T, bin string) {
+	// --offline: demarc.example.net is not asked for the token's role
+	// (configcmd_test.go covers that against a loopback server).
 	dir := t.TempDir()
 	cfg := e2eConfig(t, dir, "https://demarc.example.net/api/v1/reports", "")
 	run := func(args ...string) (int, string) {
@@ -343,27 +345,27 @@ func e2eConfigCheck(t *testing.T, bin string) {
 		}
 		return 0, string(out)
 	}
-	if code, _ := run("config", "check", "--config", cfg); code != 0 {
+	if code, _ := run("config", "check", "--offline", "--config", cfg); code != 0 {
 		t.Fatalf("good config: exit %d", code)
 	}
 	if os.Geteuid() == 0 {
 		os.Chown(filepath.Join(dir, "token"), 0, 65534)
 		os.Chmod(filepath.Join(dir, "token"), 0o640)
-		if code, out := run("config", "check", "--config", cfg); code != 0 || !strings.HasPrefix(out, "warning: ") {
+		if code, out := run("config", "check", "--offline", "--config", cfg); code != 0 || !strings.HasPrefix(out, "warning: ") {
 			t.Fatalf("token readable by another group: exit %d, output %q", code, out)
 		}
 	}
 	os.Chmod(filepath.Join(dir, "token"), 0o644)
-	if code, _ := run("config", "check", "--config", cfg); code != 2 {
+	if code, _ := run("config", "check", "--offline", "--config", cfg); code != 2 {
 		t.Fatalf("world-readable token: exit %d, want 2 (a leaked token is refused)", code)
 	}
 	os.Remove(filepath.Join(dir, "token"))
-	if code, _ := run("config", "check", "--config", cfg); code != 2 {
+	if code, _ := run("config", "check", "--offline", "--config", cfg); code != 2 {
 		t.Fatalf("missing token: exit %d, want 2", code)
 	}
 	typo := filepath.Join(dir, "typo.yaml")
 	os.WriteFile(typo, []byte("schedul: \"@every 1h\"\n"), 0o600)
-	if code, _ := run("config", "check", "--config", typo); code != 2 {
+	if code, _ := run("config", "check", "--offline", "--config", typo); code != 2 {
 		t.Fatalf("typo: exit %d, want 2", code)
 	}
 	if code, _ := run("agent", "--config", typo); code != 2 {
