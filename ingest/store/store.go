@@ -81,6 +81,11 @@ type Store interface {
 	// Prune deletes report bodies received before cutoff (keeping each
 	// host's latest report) and findings resolved before cutoff.
 	Prune(ctx context.Context, cutoff time.Time) (int64, error)
+	// TenantUsage returns the bytes of the tenant's stored report bodies
+	// (as stored: gzip-compressed); 0 for a tenant without reports. It is
+	// kept by SaveBatch and Prune in their own transactions, so reading
+	// it costs one indexed lookup, not a sum over the reports.
+	TenantUsage(ctx context.Context, tenant string) (int64, error)
 	// Migrate applies pending schema migrations.
 	Migrate(ctx context.Context) error
 	// Ping checks the database is reachable.

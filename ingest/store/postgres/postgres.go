@@ -24,12 +24,15 @@ type Options struct {
 }
 
 // Dialect is PostgreSQL's: $n placeholders, host rows locked while a
-// report updates them, and migrations serialised by an advisory lock.
+// report updates them, migrations serialised by an advisory lock, and
+// tenant usage spread over 16 rows per tenant (concurrent commits of one
+// tenant would otherwise queue on one row lock).
 var Dialect = sqlstore.Dialect{
 	Name:          "postgres",
 	Dollar:        true,
 	ForUpdate:     " FOR UPDATE",
 	MigrationLock: "SELECT pg_advisory_xact_lock(7465001)",
+	UsageShards:   16,
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"database/sql"
 	"testing"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -21,5 +22,26 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
+	})
+}
+
+func TestUsageBackfill(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	s, err := postgres.Open(t.Context(), dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.UsageBackfill(t, s, func(q string) error {
+		_, err := db.ExecContext(t.Context(), q)
+		return err
 	})
 }

@@ -25,6 +25,7 @@ type queries struct {
 	insertReport, reportByID, deleteReport string
 	hostState, insertHost, updateHost      string
 	hostFindings, clampFindings            string
+	upsertUsage                            string
 	upsertFindingPrefix, upsertFindingTail string
 	findingRow                             string
 	resolvePrefix                          string
@@ -58,6 +59,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
 	// the report scanned then, so they were open then.
 	q.clampFindings = rebind(`UPDATE findings SET opened_at = ?, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END
 WHERE host_id = ? AND resolved_at IS NULL AND opened_at > ?`)
+	q.upsertUsage = rebind(upsertUsage)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

@@ -31,6 +31,9 @@ type Dialect struct {
 	// MigrationLock is run first in the migration transaction so that
 	// several replicas starting at once migrate one after the other.
 	MigrationLock string
+	// UsageShards is the number of tenant_usage rows per tenant that
+	// batches spread their additions over (0 or 1: one row).
+	UsageShards int
 }
 
 // Store is a store.Store over database/sql.
@@ -118,7 +121,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.updateHost, s.q.hostFindings, s.q.clampFindings}
+		s.q.updateHost, s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage}
 	for _, n := range chunkSizes {
 		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
 	}

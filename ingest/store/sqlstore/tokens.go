@@ -81,23 +81,49 @@ func scanToken(r scanner) (store.Token, error) {
 }
 
 // Prune deletes reports received before cutoff, except each host's latest,
-// and findings resolved before cutoff. It returns the rows deleted.
+// and findings resolved before cutoff, and subtracts the deleted bodies
+// from their tenants' usage in the same transaction. It returns the rows
+// deleted.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	us := micros(cutoff)
-	var total int64
-	for _, q := range []string{
-		`DELETE FROM reports WHERE received_at < ? AND report_id NOT IN (SELECT latest_report_id FROM hosts)`,
-		`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?`,
-	} {
-		res, err := s.w.ExecContext(ctx, s.rebind(q), us)
-		if err != nil {
-			return total, fmt.Errorf("prune: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, fmt.Errorf("prune: %w", err)
-		}
-		total += n
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
 	}
-	return total, nil
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	freed := map[string]int64{}
+	var total int64
+	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM reports WHERE received_at < ? AND report_id NOT IN (SELECT latest_report_id FROM hosts)
+RETURNING tenant, COALESCE(LENGTH(body), 0)`), us)
+	if err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	for rows.Next() {
+		var tenant string
+		var n int64
+		if err := rows.Scan(&tenant, &n); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("prune reports: %w", err)
+		}
+		freed[tenant] -= n
+		total++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	if err := s.addUsage(ctx, tx, freed, 0); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?`), us)
+	if err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("prune: commit: %w", err)
+	}
+	return total + n, nil
 }

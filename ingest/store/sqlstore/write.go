@@ -35,12 +35,19 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	out := make([]store.Outcome, len(items))
+	usage := map[string]int64{}
 	for _, i := range order {
 		o, err := s.saveOne(ctx, tx, &items[i])
 		if err != nil {
 			return nil, fmt.Errorf("save report %s: %w", items[i].Report.ReportID, err)
 		}
 		out[i] = o
+		if o.Result == store.Created {
+			usage[items[i].Tenant] += int64(len(items[i].Gzip))
+		}
+	}
+	if err := s.addUsage(ctx, tx, usage, s.usageShard()); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit batch: %w", err)

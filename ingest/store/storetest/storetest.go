@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Metacharacters", testMetacharacters},
 		{"Tokens", testTokens},
 		{"Prune", testPrune},
+		{"TenantUsage", testTenantUsage},
 		{"ConcurrentSameReport", testConcurrentSameReport},
 		{"MigrateTwice", testMigrateTwice},
 	}
