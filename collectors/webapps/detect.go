@@ -3,11 +3,8 @@ package webapps
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -21,9 +18,6 @@ const (
 	wpHead    = 8 << 10
 	otherHead = 32 << 10
 )
-
-// errNotRegular means a marker path is a directory, device or FIFO.
-var errNotRegular = errors.New("not a regular file")
 
 // marker is one file whose presence and content identify an application.
 type marker struct {
@@ -134,49 +128,11 @@ func (w *walker) detectApp(d dirItem, names map[string]bool, a app) (*site, mark
 	return nil, marker{}, problems
 }
 
-// readMarker reads the head of the file rel below d. It walks rel's
-// components with lstat on the scanning machine's path; when one is a
-// symlink it reads through the host root instead, so that an absolute
-// link resolves inside the root and a loop ends in an error.
+// readMarker reads the head of the file rel below d, through the root:
+// absolute links resolve inside the root, a loop ends in an error, and a
+// FIFO or device is refused (hostfs.ErrNotRegular) without blocking.
 func (w *walker) readMarker(d dirItem, rel string, head int64) ([]byte, error) {
-	parts := strings.Split(rel, "/")
-	cur := d.real
-	for i, p := range parts {
-		cur = filepath.Join(cur, p)
-		fi, err := os.Lstat(cur)
-		if err != nil {
-			return nil, err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return w.readViaRoot(path.Join(d.host, rel), head)
-		}
-		last := i == len(parts)-1
-		if !last && !fi.IsDir() {
-			return nil, fs.ErrNotExist
-		}
-		if last && !fi.Mode().IsRegular() {
-			return nil, errNotRegular
-		}
-	}
-	// O_NONBLOCK: should the file have been swapped for a FIFO since the
-	// lstat, the open must not wait for a writer.
-	f, err := os.OpenFile(cur, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, head))
-}
-
-func (w *walker) readViaRoot(host string, head int64) ([]byte, error) {
-	st, err := w.root.Stat(host)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errNotRegular
-	}
-	return w.root.ReadHead(host, head)
+	return w.root.ReadHead(path.Join(d.host, rel), head)
 }
 
 func isAbsent(err error) bool {
@@ -191,7 +147,7 @@ func describe(err error) string {
 		return "permission denied"
 	case errors.Is(err, hostfs.ErrLoop), errors.Is(err, syscall.ELOOP):
 		return "symbolic link loop"
-	case errors.Is(err, errNotRegular):
+	case errors.Is(err, hostfs.ErrNotRegular):
 		return "not a regular file"
 	case errors.Is(err, ErrNotPHP):
 		return "not a PHP file"

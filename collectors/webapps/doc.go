@@ -38,10 +38,12 @@
 // Depth is the scope of the search, not a cut: sites deeper than max_depth
 // are not looked for, and that is not noted on every run.
 //
-// Paths: docroots are mapped through hostfs.Root once; below them the walk
-// uses the scanning machine's paths with lstat and O_NOFOLLOW, and a marker
-// reached through a symlink is read through the root, so that absolute
-// links resolve inside the root.
+// Paths: every listing and read goes through hostfs.Root, so absolute
+// links resolve inside the root and a directory swapped for a symlink
+// during the walk (a running container, a mounted VM disk) cannot lead
+// outside it; a docroot may be a symlink, directories below it are
+// listed without following one. A marker that is a FIFO or device is
+// refused by hostfs without blocking.
 //
 // Privileges: read access to the docroots; on shared hosting account homes
 // are private, so an unprivileged scan sees few sites (a note counts the

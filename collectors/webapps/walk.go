@@ -4,12 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -30,13 +25,13 @@ const (
 	boundContext  bound = "context"
 )
 
-// dirItem is one directory to examine: its host path, its path on the
-// scanning machine, its depth below the docroot and the docroot's device.
+// dirItem is one directory to examine: its host path, its depth below the
+// docroot and the docroot's device.
 type dirItem struct {
-	host, real string
-	depth      int
-	dev        uint64
-	docroot    bool
+	host    string
+	depth   int
+	dev     uint64
+	docroot bool
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -92,11 +87,10 @@ func (w *walker) docroots(patterns []string) ([]dirItem, error) {
 			continue
 		}
 		for _, m := range matches {
-			real, err := w.root.Resolve(m)
-			if err != nil {
+			if _, err := w.root.Stat(m); errors.Is(err, hostfs.ErrLoop) {
 				continue // a link loop where a docroot should be: not a docroot
 			}
-			out = append(out, dirItem{host: m, real: real, docroot: true})
+			out = append(out, dirItem{host: m, docroot: true})
 		}
 	}
 	w.docrootCount = len(out)
@@ -142,21 +136,20 @@ func (w *walker) checkBounds() bound {
 }
 
 // visit examines one directory: lists it, looks for sites, and returns the
-// subdirectories to examine next.
+// subdirectories to examine next. Everything goes through the root: a
+// docroot may be a symlink inside the root; below it no symlink is
+// followed, should one have replaced a directory since it was listed.
 func (w *walker) visit(d dirItem) []dirItem {
-	var st fs.FileInfo
-	var err error
-	if d.docroot {
-		st, err = os.Stat(d.real) // resolved through the root already
-	} else {
-		st, err = os.Lstat(d.real)
-	}
-	if err != nil || !st.IsDir() {
+	l, err := w.root.ListDir(d.host, w.maxDirEntries, d.docroot)
+	if err != nil {
+		if !d.docroot && errors.Is(err, syscall.ELOOP) {
+			return nil // a directory swapped for a symlink since it was listed
+		}
+		w.unlistable(d.host, err)
 		return nil
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if ok {
-		id := fileID{uint64(sys.Dev), sys.Ino}
+	if dev, ino, ok := hostfs.FileID(l.Dir); ok {
+		id := fileID{dev, ino}
 		if w.visited[id] {
 			return nil // seen through another docroot pattern or a bind mount
 		}
@@ -168,20 +161,15 @@ func (w *walker) visit(d dirItem) []dirItem {
 		}
 	}
 	w.dirs++
-	entries, capped, err := listDir(d.real, w.maxDirEntries, d.docroot)
-	if err != nil {
-		w.unlistable(d.host, err)
-		return nil
-	}
 	var names map[string]bool
-	if capped {
+	if l.Capped {
 		w.capped++
 		if w.cappedExample == "" {
 			w.cappedExample = d.host
 		}
 	} else {
-		names = make(map[string]bool, len(entries))
-		for _, e := range entries {
+		names = make(map[string]bool, len(l.Entries))
+		for _, e := range l.Entries {
 			names[e.Name()] = true
 		}
 	}
@@ -190,12 +178,12 @@ func (w *walker) visit(d dirItem) []dirItem {
 		return nil
 	}
 	var next []dirItem
-	for _, e := range entries {
+	for _, e := range l.Entries {
 		n := e.Name()
 		if !e.IsDir() || skip[n] || skipDir(n) {
 			continue // symlinks are never followed: no escape, no loop
 		}
-		next = append(next, dirItem{host: path.Join(d.host, n), real: filepath.Join(d.real, n), depth: d.depth + 1, dev: d.dev})
+		next = append(next, dirItem{host: path.Join(d.host, n), depth: d.depth + 1, dev: d.dev})
 	}
 	return next
 }
@@ -212,37 +200,6 @@ func skipDir(name string) bool {
 		return true
 	}
 	return false
-}
-
-// listDir lists at most max entries of the directory real, sorted by name;
-// capped is true when it holds more. A directory that is not a docroot is
-// opened without following a symlink, should one have replaced it.
-func listDir(real string, max int, follow bool) (entries []fs.DirEntry, capped bool, err error) {
-	flags := os.O_RDONLY | syscall.O_DIRECTORY
-	if !follow {
-		flags |= syscall.O_NOFOLLOW
-	}
-	f, err := os.OpenFile(real, flags, 0)
-	if err != nil {
-		return nil, false, err
-	}
-	defer f.Close()
-	for {
-		batch, err := f.ReadDir(512)
-		entries = append(entries, batch...)
-		if len(entries) > max {
-			entries, capped = entries[:max], true
-			break
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	return entries, capped, nil
 }
 
 func (w *walker) unlistable(host string, err error) {
