@@ -25,14 +25,9 @@ const (
 	headLimit        = 64 << 10
 )
 
-var (
-	// ErrMalformed is returned (wrapped) by the parsers for input that does
-	// not hold a valid version where one is expected.
-	ErrMalformed = errors.New("malformed version data")
-	// ErrNotRegular is returned (wrapped) when a version file is a
-	// directory, device or FIFO: reading it could block or mislead.
-	ErrNotRegular = errors.New("not a regular file")
-)
+// ErrMalformed is returned (wrapped) by the parsers for input that does
+// not hold a valid version where one is expected.
+var ErrMalformed = errors.New("malformed version data")
 
 // fileSystem is the part of hostfs.Root the collector reads through; tests
 // wrap it to deny access to chosen paths.
@@ -157,34 +152,23 @@ const (
 
 // read reads the host file p, at most limit bytes (head: the first limit
 // bytes of a longer file; otherwise a longer file is an error). It records
-// a note when p is unreadable and an error when p is unusable.
+// a note when p is unreadable and an error when p is unusable: too large,
+// or not a regular file (a FIFO or device, which hostfs refuses without
+// blocking, wrapping hostfs.ErrNotRegular).
 func (c *Collector) read(a *acc, p string, limit int64, head bool) ([]byte, fileState) {
-	st, err := c.fsys.Stat(p)
-	switch {
-	case isAbsent(err):
-		return nil, absent
-	case errors.Is(err, fs.ErrPermission):
-		a.note("%s: permission denied (present but unreadable, or in an unreadable directory)", p)
-		return nil, denied
-	case err != nil:
-		a.fail(fmt.Errorf("stat %s: %w", p, err))
-		return nil, failed
-	case !st.Mode().IsRegular():
-		a.fail(fmt.Errorf("read %s: %w", p, ErrNotRegular))
-		return nil, failed
-	}
 	var b []byte
+	var err error
 	if head {
 		b, err = c.fsys.ReadHead(p, limit)
 	} else {
 		b, err = c.fsys.ReadFileLimit(p, limit)
 	}
 	switch {
-	case errors.Is(err, fs.ErrPermission):
-		a.note("%s: permission denied (present but unreadable)", p)
-		return nil, denied
 	case isAbsent(err):
 		return nil, absent
+	case errors.Is(err, fs.ErrPermission):
+		a.note("%s: permission denied (present but unreadable, or in an unreadable directory)", p)
+		return nil, denied
 	case err != nil:
 		a.fail(fmt.Errorf("read %s: %w", p, err))
 		return nil, failed

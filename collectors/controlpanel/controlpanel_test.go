@@ -40,7 +40,7 @@ func classify(err error) string {
 		err  error
 		name string
 	}{
-		{ErrMalformed, "malformed"}, {ErrNotRegular, "not_regular"},
+		{ErrMalformed, "malformed"}, {hostfs.ErrNotRegular, "not_regular"},
 		{hostfs.ErrTooLarge, "too_large"}, {execx.ErrTimeout, "timeout"},
 		{fs.ErrPermission, "permission"}, {context.Canceled, "canceled"},
 	} {
@@ -199,7 +199,7 @@ func TestOversizedAndSpecialFiles(t *testing.T) {
 	// > 1 MiB of a valid-looking line: refused, not parsed.
 	big := append([]byte("11.118.0.15\n"), bytes.Repeat([]byte("x"), 2<<20)...)
 	must(os.WriteFile(filepath.Join(dir, "usr/local/cpanel/version"), big, 0o644))
-	// A FIFO would block a reader forever.
+	// A FIFO would block a reader forever: hostfs refuses it.
 	must(syscall.Mkfifo(filepath.Join(dir, "usr/local/psa/version"), 0o644))
 	root, err := hostfs.New(dir)
 	must(err)
