@@ -194,8 +194,8 @@ func (r Root) Readlink(p string) (string, error) {
 	return l.readlink(p)
 }
 
-// ReadDir lists the host directory p, sorted by name. Each entry's Info is
-// already known (an lstat of the entry, through the listed directory).
+// ReadDir lists the host directory p, sorted by name. An entry's Info is an
+// Lstat of it through the root.
 func (r Root) ReadDir(p string) ([]fs.DirEntry, error) {
 	l, err := r.ListDir(p, -1, true)
 	return l.Entries, err
@@ -223,7 +223,7 @@ func (r Root) ListDir(p string, limit int, followLast bool) (Listing, error) {
 		return Listing{}, err
 	}
 	defer l.close()
-	return l.list(p, limit)
+	return l.list(r, p, limit)
 }
 
 // Exists reports whether the host path p exists (following symlinks). A

@@ -4,7 +4,6 @@ package hostfs
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -64,11 +63,12 @@ func (l loc) openRegular(p string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), p), nil
 }
 
-// list lists at most limit entries of the directory l (limit < 0: all).
-// Names are read from the descriptor and each entry is lstat'ed relative
-// to it: os.File.ReadDir would lstat a path string where the filesystem
-// does not report entry types.
-func (l loc) list(p string, limit int) (Listing, error) {
+// list lists at most limit entries of the directory l (limit < 0: all),
+// naming it p. Entry types come from the directory itself where the
+// filesystem reports them, from an fstatat relative to the listed
+// descriptor where it does not: os.File.ReadDir would lstat a path string
+// there. An entry's Info is an Lstat through r.
+func (l loc) list(r Root, p string, limit int) (Listing, error) {
 	fd, err := unix.Openat(l.dir, l.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|l.openFlags(), 0)
 	if err != nil {
 		return Listing{}, pathError("open", p, err)
@@ -80,32 +80,31 @@ func (l loc) list(p string, limit int) (Listing, error) {
 		return Listing{}, pathError("stat", p, err)
 	}
 	out := Listing{Dir: newFileInfo(path.Base("/"+p), &st)}
-	var names []string
-	for {
-		batch, err := f.Readdirnames(512)
-		names = append(names, batch...)
-		if limit >= 0 && len(names) > limit {
-			names, out.Capped = names[:limit], true
-			break
+	var ents []dirEntry
+	err = readDir(f, fd, func(name string, typ fs.FileMode, known bool) bool {
+		if limit >= 0 && len(ents) == limit {
+			out.Capped = true
+			return false
 		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Listing{}, pathError("readdir", p, err)
-		}
-	}
-	sort.Strings(names)
-	out.Entries = make([]fs.DirEntry, 0, len(names))
-	for _, n := range names {
-		var est unix.Stat_t
-		if err := unix.Fstatat(fd, n, &est, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			if errors.Is(err, unix.ENOENT) {
-				continue // removed since it was listed
+		e := dirEntry{name: name, typ: typ, r: r, p: path.Join("/", p, name)}
+		if !known {
+			var est unix.Stat_t
+			if err := unix.Fstatat(fd, name, &est, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				return true // removed since it was listed
 			}
-			return Listing{}, pathError("lstat", path.Join(p, n), err)
+			fi := newFileInfo(name, &est)
+			e.typ, e.info = fi.Mode().Type(), fi
 		}
-		out.Entries = append(out.Entries, dirEntry{newFileInfo(n, &est)})
+		ents = append(ents, e)
+		return true
+	})
+	if err != nil {
+		return Listing{}, pathError("readdir", p, err)
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].name < ents[j].name })
+	out.Entries = make([]fs.DirEntry, len(ents))
+	for i := range ents {
+		out.Entries[i] = ents[i]
 	}
 	return out, nil
 }
@@ -176,11 +175,24 @@ func (fi fileInfo) Mode() fs.FileMode {
 	return mode
 }
 
-// dirEntry is an fs.DirEntry whose Info was taken when it was listed.
-type dirEntry struct{ fi fileInfo }
+// dirEntry is an fs.DirEntry of a listing: its type as listed, its Info
+// an Lstat through the root (taken when listed where the type had to be).
+type dirEntry struct {
+	name string
+	typ  fs.FileMode
+	info fs.FileInfo
+	r    Root
+	p    string
+}
 
-func (e dirEntry) Name() string               { return e.fi.name }
-func (e dirEntry) IsDir() bool                { return e.fi.IsDir() }
-func (e dirEntry) Type() fs.FileMode          { return e.fi.Mode().Type() }
-func (e dirEntry) Info() (fs.FileInfo, error) { return e.fi, nil }
-func (e dirEntry) String() string             { return fs.FormatDirEntry(e) }
+func (e dirEntry) Name() string      { return e.name }
+func (e dirEntry) IsDir() bool       { return e.typ.IsDir() }
+func (e dirEntry) Type() fs.FileMode { return e.typ }
+func (e dirEntry) String() string    { return fs.FormatDirEntry(e) }
+
+func (e dirEntry) Info() (fs.FileInfo, error) {
+	if e.info != nil {
+		return e.info, nil
+	}
+	return e.r.Lstat(e.p)
+}

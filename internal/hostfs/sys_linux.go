@@ -1,8 +1,12 @@
 package hostfs
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"sync/atomic"
 
@@ -105,4 +109,65 @@ func splitLast(p string) (dir, name string) {
 		return ".", last
 	}
 	return strings.Join(parts[:len(parts)-1], "/"), last
+}
+
+// readDir calls fn with each entry of the directory fd (f is its
+// os.File), its type and whether the filesystem reported the type, until
+// fn returns false. It parses getdents64 records itself, since
+// os.File.ReadDir needs a path string for entries of unknown type.
+func readDir(_ *os.File, fd int, fn func(name string, typ fs.FileMode, known bool) bool) error {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return nil
+		}
+		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+		for off := 0; off < n; {
+			if off+19 > n {
+				return fmt.Errorf("getdents: short record")
+			}
+			reclen := int(binary.NativeEndian.Uint16(buf[off+16:]))
+			if reclen < 19 || off+reclen > n {
+				return fmt.Errorf("getdents: bad record length %d", reclen)
+			}
+			name := buf[off+19 : off+reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			typ, known := direntType(buf[off+18])
+			off += reclen
+			if s := string(name); s != "." && s != ".." && s != "" {
+				if !fn(s, typ, known) {
+					return nil
+				}
+			}
+		}
+	}
+}
+
+func direntType(t byte) (fs.FileMode, bool) {
+	switch t {
+	case unix.DT_REG:
+		return 0, true
+	case unix.DT_DIR:
+		return fs.ModeDir, true
+	case unix.DT_LNK:
+		return fs.ModeSymlink, true
+	case unix.DT_FIFO:
+		return fs.ModeNamedPipe, true
+	case unix.DT_SOCK:
+		return fs.ModeSocket, true
+	case unix.DT_CHR:
+		return fs.ModeDevice | fs.ModeCharDevice, true
+	case unix.DT_BLK:
+		return fs.ModeDevice, true
+	}
+	return 0, false
 }
