@@ -1,5 +1,6 @@
 // Package pkgdb reads the host's installed-package database: dpkg's status
-// file, apk's installed database, or the RPM database through `rpm --root`.
+// file, apk's installed database, or the RPM database through rpm (another
+// root's from a private copy, never in place).
 // Files are preferred to commands where a file holds the truth. Collectors
 // share one read per scan through Cache.
 package pkgdb
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -87,7 +89,7 @@ func (db *DB) sort() {
 }
 
 // Read reads the installed-package database under root: dpkg, then apk,
-// then rpm (through `rpm --root`, since the RPM database is not a format to
+// then rpm (through rpm itself, since the RPM database is not a format to
 // parse by hand). It returns ErrNoDatabase when none exists.
 func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) {
 	for _, src := range []struct {
@@ -117,6 +119,18 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
+	if !root.IsLive() {
+		rpmCopyMu.Lock()
+		defer rpmCopyMu.Unlock()
+		dir := rpmCopyDir(root)
+		if err := makeCopyDir(dir); err != nil {
+			return nil, fmt.Errorf("copy rpm database: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if err := CopyRPMDB(root, dbPath, dir); err != nil {
+			return nil, err
+		}
+	}
 	res, err := run.Run(ctx, execx.Cmd{Argv: argv})
 	if err != nil {
 		return nil, fmt.Errorf("query rpm database: %w", err)
@@ -145,11 +159,14 @@ var rpmDBPaths = []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"}
 
 // RPMQueryArgv returns the command that lists the root's installed RPM
 // packages, or ErrNoDatabase. The live root asks rpm as it is configured.
-// Another root names the database directory itself (resolved through the
-// root, symlinks included) with --dbpath and no --root: rpm's own default
-// database path is not always /var/lib/rpm (Debian's rpm uses ~/.rpmdb, and
-// would create it under the scanned root), and an absolute symlink inside
-// the root must not be followed on the scanning machine.
+// Another root's database is first copied (through the root, so symlinks
+// resolve inside it) into a private directory of the scanning machine,
+// named by the process and the root, and the command names that copy with
+// --dbpath and no --root: rpm opens a database it only queries read-write
+// (sqlite's -wal and -shm files, a new database where none is), its own
+// default path is not always /var/lib/rpm (Debian's rpm uses ~/.rpmdb), and
+// an absolute symlink inside the root must not be followed on the scanning
+// machine.
 func RPMQueryArgv(root hostfs.Root) ([]string, error) {
 	argv, _, err := rpmQuery(root)
 	return argv, err
@@ -166,11 +183,7 @@ func rpmQuery(root hostfs.Root) ([]string, string, error) {
 		if root.IsLive() {
 			return []string{"rpm", "-qa", "--qf", rpmQueryFmt}, p, nil
 		}
-		real, err := root.Resolve(p)
-		if err != nil {
-			return nil, "", fmt.Errorf("resolve %s: %w", p, err)
-		}
-		return []string{"rpm", "--dbpath", real, "-qa", "--qf", rpmQueryFmt}, p, nil
+		return []string{"rpm", "--dbpath", rpmCopyDir(root), "-qa", "--qf", rpmQueryFmt}, p, nil
 	}
 	return nil, "", ErrNoDatabase
 }

@@ -132,7 +132,7 @@ func TestReadRPM(t *testing.T) {
 	}
 	root, _ := hostfs.New(dir)
 	f := execx.NewFake(execx.Response{
-		Argv:   []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", rpmQueryFmt},
+		Argv:   []string{"rpm", "--dbpath", rpmCopyDir(root), "-qa", "--qf", rpmQueryFmt},
 		Stdout: "kernel\t(none):3.10.0-1160.119.1.el7\tx86_64\nkernel\t(none):3.10.0-1160.24.1.el7\tx86_64\n",
 	})
 	db, err := Read(context.Background(), root, f)
@@ -143,7 +143,7 @@ func TestReadRPM(t *testing.T) {
 	if len(k) != 2 || k[1].Version != "3.10.0-1160.119.1.el7" {
 		t.Fatalf("rpm order: %+v", k)
 	}
-	f2 := execx.NewFake(execx.Response{Argv: []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", rpmQueryFmt}, Exit: 1, Stderr: "error: db5 error"})
+	f2 := execx.NewFake(execx.Response{Argv: []string{"rpm", "--dbpath", rpmCopyDir(root), "-qa", "--qf", rpmQueryFmt}, Exit: 1, Stderr: "error: db5 error"})
 	if _, err := Read(context.Background(), root, f2); err == nil {
 		t.Fatal("rpm failure not reported")
 	}
@@ -161,13 +161,17 @@ func FuzzParseDpkgStatus(f *testing.F) {
 	})
 }
 
-// TestRPMQueryArgvStaysInRoot: the database is named by its real path under
-// the root, an absolute symlink inside the root resolves inside it, and the
-// report's source names the path as the host sees it.
+// TestRPMQueryArgvStaysInRoot: the database is found through the root (an
+// absolute symlink inside the root resolves inside it) and copied, rpm is
+// pointed at the copy, and the report's source names the path as the host
+// sees it.
 func TestRPMQueryArgvStaysInRoot(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "usr/lib/sysimage/rpm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "usr/lib/sysimage/rpm/rpmdb.sqlite"), []byte("db"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "var/lib"), 0o755); err != nil {
@@ -181,15 +185,34 @@ func TestRPMQueryArgvStaysInRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"rpm", "--dbpath", filepath.Join(dir, "usr/lib/sysimage/rpm"), "-qa", "--qf", rpmQueryFmt}
+	want := []string{"rpm", "--dbpath", rpmCopyDir(root), "-qa", "--qf", rpmQueryFmt}
 	if !slices.Equal(argv, want) {
 		t.Fatalf("argv %q", argv)
 	}
-	db, err := Read(context.Background(), root, execx.NewFake(execx.Response{Argv: want, Stdout: "bash\t(none):5.2.26-4.fc41\tx86_64\n"}))
+	copied := &copyChecker{Fake: execx.NewFake(execx.Response{Argv: want, Stdout: "bash\t(none):5.2.26-4.fc41\tx86_64\n"}), file: filepath.Join(rpmCopyDir(root), "rpmdb.sqlite")}
+	db, err := Read(context.Background(), root, copied)
 	if err != nil || db.Source != "rpm --dbpath /var/lib/rpm -qa" {
 		t.Fatalf("source %q %v", db.Source, err)
+	}
+	if string(copied.content) != "db" {
+		t.Errorf("rpm ran on a copy holding %q", copied.content)
+	}
+	if _, err := os.Stat(rpmCopyDir(root)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the copy is left behind: %v", err)
 	}
 	if live, _ := RPMQueryArgv(hostfs.Live()); live != nil && live[1] != "-qa" {
 		t.Fatalf("live root: %q", live)
 	}
+}
+
+// copyChecker records what the database copy held when rpm ran.
+type copyChecker struct {
+	*execx.Fake
+	file    string
+	content []byte
+}
+
+func (c *copyChecker) Run(ctx context.Context, cmd execx.Cmd) (execx.Result, error) {
+	c.content, _ = os.ReadFile(c.file)
+	return c.Fake.Run(ctx, cmd)
 }
