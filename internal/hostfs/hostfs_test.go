@@ -136,6 +136,7 @@ func TestResolve(t *testing.T) {
 		"/etc/rel/../lib/os-release": "/usr/lib/os-release",
 		"/etc/escape":                "/etc/passwd-escape",
 		"/nope/x":                    "/nope/x",
+		"/etc/os-release/x":          "/usr/lib/os-release/x",
 		"/":                          "/",
 	} {
 		got, err := r.Resolve(p)

@@ -197,3 +197,23 @@ func swapReads(t *testing.T, r Root, start func() func() int, read func(Root) (b
 		t.Errorf("the race did not happen: %d inside reads, %d swaps", inside, swaps)
 	}
 }
+
+// TestOpenat2Used: on a kernel with openat2 the "openat2" backend of the
+// other tests is openat2 indeed, not a silent fallback to the walk.
+func TestOpenat2Used(t *testing.T) {
+	t.Parallel()
+	r := mkroot(t)
+	if _, err := r.ReadFile("/etc/os-release"); err != nil {
+		t.Fatal(err)
+	}
+	var how unix.OpenHow
+	how.Flags = unix.O_PATH | unix.O_CLOEXEC
+	fd, err := unix.Openat2(unix.AT_FDCWD, r.Dir(), &how)
+	if err != nil {
+		t.Skipf("openat2 unavailable here (%v): only the walk is tested", err)
+	}
+	unix.Close(fd)
+	if openat2Missing.Load() {
+		t.Fatal("openat2 works but hostfs fell back to the walk")
+	}
+}

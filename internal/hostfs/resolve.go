@@ -81,10 +81,11 @@ func (r Root) resolvePath(p string) (string, error) {
 	l, err := w.walk(p, true)
 	w.closeAll()
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, ErrLoop) {
 			return "", err
 		}
-		// A missing directory: the rest, literally.
+		// A missing or unusable directory: the rest, literally, for the
+		// caller's own operation to report.
 		return filepath.Join(append(w.names, w.rest...)...), nil
 	}
 	l.close()
@@ -141,6 +142,7 @@ func (w *walker) walk(p string, followLast bool) (loc, error) {
 			if last {
 				return w.take(c), nil // no longer a symlink: the operation reports
 			}
+			w.rest = append([]string{c}, w.rest...)
 			return loc{}, &fs.PathError{Op: "open", Path: p, Err: err}
 		}
 		if hops++; hops > maxSymlinks {
