@@ -148,7 +148,7 @@ func failed(argv []string, r execx.Result) error {
 }
 
 // newUpdates starts the Updates of one run of argv; the source names the
-// private directory "<private>".
+// private directory "[private]".
 func newUpdates(mgr string, argv []string, p *private) *report.Updates {
 	return &report.Updates{Manager: mgr, Source: displayArgv(argv, p), MetadataAgeSeconds: -1, Packages: []report.Package{}}
 }

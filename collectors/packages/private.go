@@ -8,7 +8,7 @@ import (
 )
 
 // privatePrefix names the private directories, so that a report's source
-// can say "<private>" instead of a random path.
+// can say "[private]" instead of a random path.
 const privatePrefix = "demarc-packages-"
 
 // private is the scan's own directory for everything a package manager
@@ -92,7 +92,7 @@ func splitNonEmpty(p string) []string {
 }
 
 // displayArgv is argv as the report shows it: any private path (and the
-// "/.." climb before it) becomes "<private>", so that reports and golden
+// "/.." climb before it) becomes "[private]", so that reports and golden
 // files do not change from run to run.
 func displayArgv(argv []string, p *private) string {
 	s := strings.Join(argv, " ")
@@ -108,6 +108,6 @@ func displayArgv(argv []string, p *private) string {
 		for j >= 3 && s[j-3:j] == "/.." {
 			j -= 3
 		}
-		s = s[:j] + "<private>" + s[i+len(p.dir):]
+		s = s[:j] + "[private]" + s[i+len(p.dir):]
 	}
 }

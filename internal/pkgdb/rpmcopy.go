@@ -109,3 +109,10 @@ func copyRootFile(root hostfs.Root, src, dst string, room int64) (int64, error) 
 	}
 	return n, err
 }
+
+// RPMDBPath returns the directory of the root's RPM database, as a path
+// inside the root, or ErrNoDatabase.
+func RPMDBPath(root hostfs.Root) (string, error) {
+	_, p, err := rpmQuery(root)
+	return p, err
+}
