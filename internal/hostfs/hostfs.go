@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 )
 
 // DefaultLimit is the read cap of ReadFile: version and release files are
@@ -19,19 +18,6 @@ const DefaultLimit = 1 << 20
 
 // maxSymlinks bounds symlink resolution, as the kernel's MAXSYMLINKS does.
 const maxSymlinks = 40
-
-// ErrTooLarge is returned (wrapped) when a file exceeds the read limit.
-var ErrTooLarge = errors.New("file exceeds read limit")
-
-// ErrNotRegular is returned (wrapped) when a file to read is a directory,
-// FIFO, socket or device: opening a FIFO for reading waits for a writer, a
-// device may never end. Such a file is refused before it is opened for
-// reading. For a directory the error also matches syscall.EISDIR.
-var ErrNotRegular = errors.New("not a regular file")
-
-// ErrLoop is returned (wrapped) when resolving a path meets too many
-// symlinks. The error also matches syscall.ELOOP.
-var ErrLoop = errors.New("too many levels of symbolic links")
 
 // Root is the host's root directory: "/" on a live scan, a mounted image or
 // a container's view of the host (/host) otherwise, a fixture tree in tests.
@@ -271,39 +257,3 @@ func (r Root) Glob(pattern string) ([]string, error) {
 }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
-
-// loopError is ErrLoop that also matches syscall.ELOOP.
-type loopError struct{}
-
-func (loopError) Error() string { return ErrLoop.Error() }
-
-func (loopError) Is(target error) bool { return target == ErrLoop || target == syscall.ELOOP }
-
-// notRegularError is ErrNotRegular naming what the file is instead.
-type notRegularError struct{ mode fs.FileMode }
-
-func (e notRegularError) Error() string {
-	return fmt.Sprintf("%s (%s)", ErrNotRegular, kind(e.mode))
-}
-
-func (e notRegularError) Is(target error) bool {
-	return target == ErrNotRegular || target == syscall.EISDIR && e.mode.IsDir()
-}
-
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "block device"
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	}
-	return "irregular file"
-}
