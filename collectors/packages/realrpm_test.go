@@ -114,7 +114,6 @@ func rpmRoot(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-
 // TestRealDnfWritesNothing runs the real dnf (4) through the collector on
 // a root whose cache was filled from a createrepo_c repository offering a
 // newer hello, and whose dnf.conf is hostile: a plugin (that would leave a
