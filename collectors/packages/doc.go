@@ -30,8 +30,10 @@
 //
 // # apt: the simulation, not apt list
 //
-// Command: apt-get -o Debug::NoLocking=true -o
-// APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade.
+// Command: apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o
+// Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o
+// Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V
+// dist-upgrade (the options: see "Writing nothing").
 // Measured on the Debian 12 build machine (2 vCPU, ~700 packages, 126
 // pending, hyperfine, 8 runs): the simulation takes 2.4–2.6 s and 83 MB
 // peak RSS; `apt list --upgradable` 0.86 s and 54 MB (0.27 s when apt may
@@ -92,12 +94,60 @@
 //
 // With --root other than "/", the manager's own alternate-root option is
 // used: apt -o Dir=<root> -o Dir::State::status=<root>/var/lib/dpkg/status
-// with the binary cache in memory (checked against a copy of a Debian 12
-// machine's /var/lib/apt, /var/lib/dpkg and /etc/apt: identical output; the
-// root's apt.conf.d is not read, its sources and preferences are); dnf and
-// yum --installroot; zypper --root; apk --root. The binary runs from the
-// scanning machine: when it has none (a RHEL image scanned from Debian),
-// the collector returns an error wrapping collectors.ErrNotApplicable.
+// (checked against a copy of a Debian 12 machine's /var/lib/apt,
+// /var/lib/dpkg and /etc/apt: identical output; the root's apt.conf.d is
+// not read, its sources and preferences are); dnf and yum --installroot;
+// zypper --root; apk --root. The binary runs from the scanning machine:
+// when it has none (a RHEL image scanned from Debian), the collector
+// returns an error wrapping collectors.ErrNotApplicable.
+//
+// # Writing nothing, running nothing of the root's
+//
+// A scan writes nothing into the scanned root, nor through a symlink in it,
+// nor (for apt and zypper's logs) into the live host's /var/log. What a
+// manager insists on writing goes to a private directory the collector
+// creates (mode 0700, under the scanning machine's TMPDIR) and removes
+// after the run; reports name it "[private]". Each call:
+//
+//   - apt-get -s and apt list: Debug::NoLocking=true (no lock files);
+//     Dir::Cache::pkgcache= and Dir::Cache::srcpkgcache= (the binary cache
+//     is built in memory, not written to /var/cache/apt); Dir::Log::Planner=
+//     (apt wrote var/log/apt/eipp.log.xz on every simulation, removing and
+//     recreating it, so a root whose /var/log is a symlink had it written
+//     outside the root), Dir::Log::History= and Dir::Log::Terminal= (empty:
+//     off). These are on the command line, which outranks every apt.conf.
+//     APT_CONFIG names a private apt.conf whose Dir::Log is the private
+//     directory, for any log a newer apt adds. Live and other roots alike.
+//     apt reads the scanning machine's apt.conf.d, never the root's, so the
+//     root cannot set Dir::Bin::dpkg (run at start-up) or hooks.
+//   - dnf (4) under another root: --noplugins (no plugin loads, whatever
+//     pluginpath or pluginconfpath the root's dnf.conf names);
+//     --setopt=cachedir=, logdir= and persistdir= in the private directory
+//     (dnf writes its four logs, metadata_lock.pid and solv files there even
+//     with -C); the cache is a directory of symlinks to the root's cached
+//     repositories, which dnf only reads. dnf prefixes these options with
+//     the installroot, so each is a climb from the root's real path to "/"
+//     ("/../.."). The RPM database is a private copy, named by _dbpath in
+//     the .rpmmacros of a private HOME (Debian's rpm defaults to ~/.rpmdb,
+//     which dnf created inside the root, reporting nothing installed). The
+//     root's dnf.conf, repositories, variables and module state are read as
+//     data; the command line outranks the dnf.conf. On the live host, only
+//     logdir moves to the private directory.
+//   - yum (not in Debian, not run by the tests): --noplugins under another
+//     root. dnf5 (not in Debian 12): unchanged.
+//   - zypper: ZYPP_LOGFILE (zypper.log) and ZYPPTMPDIR (zypp.* temporary
+//     directories) in the private directory; under another root ZYPP_CONF
+//     names a private zypp.conf with only the root's solver.* and
+//     multiversion keys (the root's own would choose pluginsdir, whose
+//     executables libzypp runs, cachedir and logs). Known remaining write:
+//     libzypp opens the root's RPM database itself (it sets _dbpath from what
+//     it finds under --root), so sqlite touches rpmdb.sqlite-shm there.
+//   - rpm (internal/pkgdb): another root's database is copied into a
+//     private directory and queried there: rpm opens even a database it
+//     only queries read-write (sqlite's -wal and -shm) and creates one where
+//     none is.
+//   - apk: --no-network only; apk is not in Debian and is not run by the
+//     tests.
 //
 // # Privileges and failure
 //

@@ -57,7 +57,7 @@ func (c *Collector) Sources() collectors.Sources {
 			"/lib/apk/db/installed", "/var/cache/apk/APKINDEX.*.tar.gz",
 		},
 		Commands: []string{
-			"apt-get -o Debug::NoLocking=true -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
+			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
 			"apt list --upgradable [kept-back packages]",
 			"dnf -q -C check-update", "dnf -q -C check-upgrade --json (dnf5)", "dnf -q -C updateinfo list --security",
 			"yum -q -C check-update", "yum -q -C updateinfo list security",

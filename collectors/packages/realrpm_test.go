@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,5 +160,64 @@ func TestRealDnfWritesNothing(t *testing.T) {
 	}
 	for _, e := range res.Errors {
 		t.Errorf("partial error: %v", e)
+	}
+}
+
+// TestRealZypperWritesNothing runs the real zypper through the collector
+// on a root whose repository cache was refreshed from the fixture
+// repository, with a hostile zypp.conf (cache, logs, history and plugins
+// outside the root). The answer must be the pending update; the directory
+// outside must not change, nor any file of the root but one: libzypp opens
+// the root's RPM database itself (it sets _dbpath from what it finds under
+// --root), and sqlite rewrites rpmdb.sqlite-shm. That remaining write is
+// known and reported, not hidden: the test fails if anything else changes.
+func TestRealZypperWritesNothing(t *testing.T) {
+	t.Parallel()
+	zypper := needTool(t, "zypper")
+	outside := t.TempDir()
+	dir := rpmRoot(t, map[string]string{
+		"etc/zypp/zypp.conf":         "[main]\n",
+		"etc/zypp/repos.d/test.repo": "[test]\nname=test\nenabled=1\nautorefresh=0\nbaseurl=file://${ROOT}/srv/repo\ntype=rpm-md\ngpgcheck=0\n",
+	})
+	scratch := t.TempDir()
+	if err := command([]string{zypper, "--non-interactive", "--root", dir, "refresh"},
+		"HOME="+scratch, "ZYPP_LOGFILE="+scratch+"/log", "ZYPPTMPDIR="+scratch); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{
+		"etc/zypp/zypp.conf": "[main]\ncachedir = " + outside + "/cache\nconfigdir = " + outside + "/config\n" +
+			"pluginsdir = " + outside + "/plugins\nhistory.logfile = " + outside + "/history\nsolver.onlyRequires = true\n",
+	})
+	before, beforeOut := snapshot(t, dir), snapshot(t, outside)
+	hostLog := func() string { // zypper's default log, on the scanning machine
+		fi, err := os.Stat("/var/log/zypper.log")
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprint(fi.Size(), fi.ModTime())
+	}
+	logBefore := hostLog()
+	res, err := realCollect(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logBefore != hostLog() {
+		t.Error("zypper wrote the scanning machine's /var/log/zypper.log")
+	}
+	after := snapshot(t, dir)
+	for _, known := range []string{"var/lib/rpm/rpmdb.sqlite-shm", "var/lib/rpm/rpmdb.sqlite-wal", "var/lib/rpm"} {
+		if after[known] != before[known] {
+			t.Logf("known remaining write by libzypp: %s", known)
+			after[known] = before[known]
+		}
+	}
+	sameSnapshot(t, "the scanned root", before, after)
+	sameSnapshot(t, "the directory outside the root", beforeOut, snapshot(t, outside))
+	u := res.Updates
+	if u == nil || u.Manager != "zypper" || u.Count != 1 {
+		t.Fatalf("updates %+v, errors %v", u, res.Errors)
+	}
+	if p := u.Packages[0]; p.Name != "hello" || p.Arch != "noarch" || p.Installed != "1.0-1" || p.Candidate != "1.0-2" || p.Origin != "test" {
+		t.Errorf("package %+v", p)
 	}
 }

@@ -9,10 +9,47 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// zypperEnv makes libzypp open its database read-only instead of taking
-// the system-wide zypp lock (which would block, or be blocked by, YaST and
-// a running zypper).
-const zypperEnv = "ZYPP_READONLY_HACK=1"
+// zypperEnv is the environment of every zypper call. ZYPP_READONLY_HACK
+// makes libzypp open its database read-only instead of taking the
+// system-wide zypp lock (which would block, or be blocked by, YaST and a
+// running zypper). zypper's log (/var/log/zypper.log) and libzypp's
+// temporary directories (/var/tmp/zypp.*) go to the private directory.
+// Under another root, libzypp would read the root's /etc/zypp/zypp.conf,
+// whose paths (pluginsdir: executables libzypp runs, cachedir, logs) are
+// the root's to choose: ZYPP_CONF names a private zypp.conf instead that
+// keeps only the root's solver and multiversion settings, which change the
+// answer and name no path.
+func (c *Collector) zypperEnv(p *private) ([]string, error) {
+	tmp, err := p.mkdir("zypper/tmp")
+	if err != nil {
+		return nil, err
+	}
+	env := []string{"ZYPP_READONLY_HACK=1", "ZYPP_LOGFILE=" + p.dir + "/zypper/zypper.log", "ZYPPTMPDIR=" + tmp, "TMPDIR=" + tmp}
+	if c.deps.Root.IsLive() {
+		return env, nil
+	}
+	b, _ := c.deps.Root.ReadFileLimit("/etc/zypp/zypp.conf", 1<<20)
+	conf, err := p.write("zypper/zypp.conf", safeZyppConf(b))
+	if err != nil {
+		return nil, err
+	}
+	return append(env, "ZYPP_CONF="+conf), nil
+}
+
+// safeZyppConf keeps the [main] keys of a zypp.conf that shape the
+// solver's answer and name no path or program: solver.* and multiversion*.
+func safeZyppConf(b []byte) []byte {
+	out := []byte("[main]\n")
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		key, _, ok := strings.Cut(l, "=")
+		key = strings.TrimSpace(key)
+		if ok && (strings.HasPrefix(key, "solver.") || strings.HasPrefix(key, "multiversion")) && !strings.ContainsAny(key, "[]") {
+			out = append(out, l+"\n"...)
+		}
+	}
+	return out
+}
 
 // zypperOK reports whether a zypper exit code is a result rather than a
 // failure: 100 updates needed, 101 security updates needed, 102 reboot
@@ -35,8 +72,12 @@ func (c *Collector) zypperBase() []string {
 // zypper prints the old version (edition-old) only in newer releases; the
 // package database fills it in otherwise.
 func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
+	env, err := c.zypperEnv(p)
+	if err != nil {
+		return nil, fmt.Errorf("zypper: %w", err)
+	}
 	argv := append(c.zypperBase(), "list-updates")
-	out, err := c.zypperRun(ctx, argv, res)
+	out, err := c.zypperRun(ctx, argv, env, res)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +99,7 @@ func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p
 		}
 		u.Packages = append(u.Packages, report.Package{Name: z.Name, Arch: z.Arch, Installed: inst, Candidate: z.Edition, Origin: z.Alias})
 	}
-	patches, err := c.zypperRun(ctx, append(c.zypperBase(), "list-patches", "--category", "security"), res)
+	patches, err := c.zypperRun(ctx, append(c.zypperBase(), "list-patches", "--category", "security"), env, res)
 	if err != nil {
 		res.Errors = append(res.Errors, fmt.Errorf("security patches: %w", err))
 		return u, nil
@@ -73,8 +114,8 @@ func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p
 }
 
 // zypperRun runs one zypper command and parses its XML.
-func (c *Collector) zypperRun(ctx context.Context, argv []string, res *collectors.Result) (*zypperOutput, error) {
-	r, err := c.run(ctx, argv, zypperEnv)
+func (c *Collector) zypperRun(ctx context.Context, argv, env []string, res *collectors.Result) (*zypperOutput, error) {
+	r, err := c.run(ctx, argv, env...)
 	if err != nil {
 		return nil, fmt.Errorf("zypper: %w", err)
 	}
