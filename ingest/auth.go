@@ -126,6 +126,27 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	return Principal{TokenID: t.ID, Tenant: t.Tenant, Role: t.Role}, nil
 }
 
+// Known returns the principal of a token string that the cache already
+// holds as valid, without reading the store: what a throttled client
+// address may still use.
+func (a *Authenticator) Known(token string) (Principal, bool) {
+	id, secret, ok := splitToken(token)
+	if !ok || a.ttl <= 0 {
+		return Principal{}, false
+	}
+	a.mu.Lock()
+	c, ok := a.cache[id]
+	a.mu.Unlock()
+	if !ok || c.missing || !a.now().Before(c.until) || c.tok.RevokedAt != nil {
+		return Principal{}, false
+	}
+	h := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(h[:], c.tok.Hash) != 1 {
+		return Principal{}, false
+	}
+	return Principal{TokenID: c.tok.ID, Tenant: c.tok.Tenant, Role: c.tok.Role}, true
+}
+
 func (a *Authenticator) lookup(ctx context.Context, id string) (store.Token, bool, error) {
 	now := a.now()
 	a.mu.Lock()

@@ -72,7 +72,23 @@ type Decoded struct {
 // ("", "identity" or "gzip"), enforcing lim, and validates it. It never
 // reads more than lim.MaxBodyBytes+1 bytes from body.
 func DecodeReport(body io.Reader, contentEncoding string, lim Limits) (*Decoded, error) {
-	raw, js, gzipped, err := readBody(body, contentEncoding, lim)
+	raw, err := ReadBody(body, lim)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeBody(raw, contentEncoding, lim)
+}
+
+// ReadBody reads a report body as sent, at most lim.MaxBodyBytes (more is
+// ErrTooLarge). The server reads it whole, under a deadline, before the
+// report takes a slot of the decode and commit pipeline.
+func ReadBody(body io.Reader, lim Limits) ([]byte, error) {
+	return readCapped(body, lim.MaxBodyBytes, 32<<10)
+}
+
+// DecodeBody is DecodeReport of a body already read with ReadBody.
+func DecodeBody(raw []byte, contentEncoding string, lim Limits) (*Decoded, error) {
+	raw, js, gzipped, err := unpack(raw, contentEncoding, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -99,19 +115,22 @@ func DecodeReport(body io.Reader, contentEncoding string, lim Limits) (*Decoded,
 // gunzip it and decode the JSON (no validation, hashing or storage). The
 // benchmark's baseline handler uses it.
 func DecodeBaseline(body io.Reader, contentEncoding string, lim Limits) (*report.Report, error) {
-	_, js, _, err := readBody(body, contentEncoding, lim)
+	raw, err := ReadBody(body, lim)
+	if err != nil {
+		return nil, err
+	}
+	_, js, _, err := unpack(raw, contentEncoding, lim)
 	if err != nil {
 		return nil, err
 	}
 	return decodeJSON(js, lim)
 }
 
-// readBody reads the body as sent (raw) and its JSON, decompressed when
+// unpack returns the body as sent (raw) and its JSON, decompressed when
 // the encoding is gzip (gzipped), within the limits.
-func readBody(body io.Reader, contentEncoding string, lim Limits) (raw, js []byte, gzipped bool, err error) {
-	raw, err = readCapped(body, lim.MaxBodyBytes, 32<<10)
-	if err != nil {
-		return nil, nil, false, err
+func unpack(raw []byte, contentEncoding string, lim Limits) (_, js []byte, gzipped bool, err error) {
+	if int64(len(raw)) > lim.MaxBodyBytes {
+		return nil, nil, false, fmt.Errorf("%w: over %d bytes", ErrTooLarge, lim.MaxBodyBytes)
 	}
 	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
 	case "", "identity":

@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/demarc/demarc/ingest/store"
 )
@@ -30,6 +33,29 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusRequestEntityTooLarge, "too_large", "report too large")
 		return
 	}
+	// The whole body arrives, under a deadline, before the report takes a
+	// slot of the pipeline: a slow sender holds only its own token's and
+	// tenant's slots (see authed), never the server's.
+	raw, err := s.readBody(w, r)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			reject(http.StatusRequestTimeout, "body_timeout", "the report's body did not arrive in time")
+			return
+		}
+		status, reason, msg := decodeStatus(err)
+		reject(status, reason, msg)
+		return
+	}
+	if s.cfg.TenantQuotaBytes > 0 {
+		if over, err := s.overQuota(r, p.Tenant); err != nil {
+			reject(http.StatusServiceUnavailable, "store", "storage unavailable, retry later")
+			return
+		} else if over {
+			w.Header().Set("Retry-After", "3600")
+			reject(http.StatusInsufficientStorage, "quota", "this tenant's storage quota is used up; retention frees room, or ask the provider to raise it")
+			return
+		}
+	}
 	select {
 	case s.inflight <- struct{}{}:
 		defer func() { <-s.inflight }()
@@ -37,7 +63,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusServiceUnavailable, "busy", "server busy, retry later")
 		return
 	}
-	d, err := DecodeReport(r.Body, r.Header.Get("Content-Encoding"), s.cfg.Limits)
+	d, err := DecodeBody(raw, r.Header.Get("Content-Encoding"), s.cfg.Limits)
 	if err != nil {
 		status, reason, msg := decodeStatus(err)
 		reject(status, reason, msg)
@@ -70,6 +96,9 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
 		return
 	}
+	if out.Result == store.Created {
+		s.quota.add(p.Tenant, int64(len(d.Gzip)))
+	}
 	s.answer(w, r, out, d.Report.ReportID, reject)
 }
 
@@ -89,4 +118,20 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, out store.Outcom
 	default:
 		reject(http.StatusInternalServerError, "internal", "internal error")
 	}
+}
+
+// readBody reads the request's body within BodyTimeout of now.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	// Not every ResponseWriter supports deadlines (a test recorder): then
+	// the http.Server's own ReadTimeout is the bound.
+	deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) == nil
+	raw, err := ReadBody(r.Body, s.cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("read report body: %w", err)
+	}
+	if deadline {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return raw, nil
 }

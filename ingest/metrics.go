@@ -22,6 +22,8 @@ type metrics struct {
 	commitSeconds prometheus.Histogram
 	batchSize     prometheus.Histogram
 	commitErrors  prometheus.Counter
+	authFailures  *prometheus.CounterVec
+	tenantBytes   *prometheus.GaugeVec
 }
 
 func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
@@ -50,6 +52,15 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	m.commitErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "demarc_store_commit_errors_total", Help: "Reports whose commit failed.",
 	})
+	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_auth_failures_total", Help: "Requests refused for their credential, by result (invalid: 401; throttled: 429 before any lookup, the client address having failed too often).",
+	}, []string{"result"})
+	m.tenantBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "demarc_tenant_stored_bytes", Help: "Compressed report bodies a tenant keeps stored, as last read for its quota (only with a quota).",
+	}, []string{"tenant"})
+	for _, r := range []string{"invalid", "throttled"} {
+		m.authFailures.WithLabelValues(r)
+	}
 	// Export every series from the start, so that rates work from zero.
 	for _, r := range []string{"created", "duplicate"} {
 		m.reports.WithLabelValues(r)
@@ -57,7 +68,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	for _, r := range rejectReasons {
 		m.rejects.WithLabelValues(r)
 	}
-	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors,
+	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&fleetCollector{store: s, ttl: gaugeTTL})
 	return m
@@ -66,7 +77,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 // rejectReasons are the reasons label values of demarc_ingest_rejects_total.
 var rejectReasons = []string{
 	"content_type", "too_large", "busy", "invalid", "encoding", "bad_gzip", "malformed", "read_error",
-	"tenant", "stopping", "store", "client_gone", "conflict", "foreign_host",
+	"tenant", "stopping", "store", "client_gone", "conflict", "foreign_host", "body_timeout", "quota",
 }
 
 // fleetCollector exports open findings by party and severity, read from

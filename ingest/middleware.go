@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -121,6 +122,15 @@ func (s *Server) logRequest(r *http.Request, route string, status int, d time.Du
 	}
 	s.m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	s.m.latency.WithLabelValues(route).Observe(d.Seconds())
+	var held int64
+	if status == http.StatusUnauthorized || info.reason == "auth_throttled" {
+		// Anyone can send these by the thousand: log a sample.
+		ok, n := s.authLog.next(time.Now())
+		if !ok {
+			return
+		}
+		held = n
+	}
 	lvl := zerolog.DebugLevel
 	switch {
 	case status >= 500:
@@ -140,6 +150,9 @@ func (s *Server) logRequest(r *http.Request, route string, status int, d time.Du
 	if info.reason != "" {
 		e = e.Str("reason", info.reason)
 	}
+	if held > 0 {
+		e = e.Int64("similar_not_logged", held)
+	}
 	e.Msg("request")
 }
 
@@ -150,24 +163,31 @@ func (s *Server) logFor(r *http.Request) *zerolog.Logger {
 }
 
 // authed requires a bearer token of one of roles, then applies the
-// token's rate limit. The token is never logged; only its id is.
+// token's rate limit and its and its tenant's caps on requests under way.
+// Failed authentications are throttled per client address before any
+// lookup. The token is never logged; only its id is.
 func (s *Server) authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer(r)
+		addr := clientAddr(r)
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="demarc"`)
-			writeError(w, r, http.StatusUnauthorized, "unauthenticated", "missing bearer token")
+			s.authFailed(w, r, addr, "")
 			return
 		}
-		p, err := s.auth.Authenticate(r.Context(), tok)
-		if err != nil {
-			if err != ErrUnauthorized {
-				s.logFor(r).Error().Err(err).Msg("token lookup failed")
-				writeError(w, r, http.StatusServiceUnavailable, "store", "storage unavailable")
-				return
-			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="demarc", error="invalid_token"`)
-			writeError(w, r, http.StatusUnauthorized, "unauthenticated", "invalid or revoked token")
+		p, err := s.authenticate(r, tok, addr)
+		switch {
+		case errors.Is(err, errThrottled):
+			s.m.authFailures.WithLabelValues("throttled").Inc()
+			wait, _ := s.failures.exhausted(addr)
+			retryAfter(w, wait.Seconds())
+			writeError(w, r, http.StatusTooManyRequests, "auth_throttled", "too many failed authentications from this address")
+			return
+		case errors.Is(err, ErrUnauthorized):
+			s.authFailed(w, r, addr, "invalid or revoked token")
+			return
+		case err != nil:
+			s.logFor(r).Error().Err(err).Msg("token lookup failed")
+			writeError(w, r, http.StatusServiceUnavailable, "store", "storage unavailable")
 			return
 		}
 		infoFrom(r.Context()).principal = &p
@@ -184,8 +204,48 @@ func (s *Server) authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFun
 			writeError(w, r, http.StatusTooManyRequests, "rate_limited", "rate limit exceeded for this token")
 			return
 		}
+		if !s.perToken.take(p.TokenID) {
+			writeError(w, r, http.StatusTooManyRequests, "concurrency", "too many requests under way for this token")
+			return
+		}
+		defer s.perToken.give(p.TokenID)
+		if !s.perTen.take(p.Tenant) {
+			writeError(w, r, http.StatusTooManyRequests, "concurrency", "too many requests under way for this tenant")
+			return
+		}
+		defer s.perTen.give(p.Tenant)
 		h(w, r)
 	}
+}
+
+// errThrottled: the client address has failed authentication too often.
+var errThrottled = errors.New("authentication throttled")
+
+// authenticate resolves a token. A client address past its failure budget
+// may use only a token the cache already knows valid: a guessing client
+// costs no lookup, while good agents behind the same address go on.
+func (s *Server) authenticate(r *http.Request, tok, addr string) (Principal, error) {
+	if _, throttled := s.failures.exhausted(addr); throttled {
+		if p, ok := s.auth.Known(tok); ok {
+			return p, nil
+		}
+		return Principal{}, errThrottled
+	}
+	return s.auth.Authenticate(r.Context(), tok)
+}
+
+// authFailed answers 401 and spends one of the address's failure budget;
+// msg "" means no token was sent.
+func (s *Server) authFailed(w http.ResponseWriter, r *http.Request, addr, msg string) {
+	s.failures.allow(addr)
+	s.m.authFailures.WithLabelValues("invalid").Inc()
+	if msg == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="demarc"`)
+		writeError(w, r, http.StatusUnauthorized, "unauthenticated", "missing bearer token")
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="demarc", error="invalid_token"`)
+	writeError(w, r, http.StatusUnauthorized, "unauthenticated", msg)
 }
 
 // bearer extracts the token of an "Authorization: Bearer …" header.

@@ -54,3 +54,22 @@ func (l *limiters) allow(id string) (time.Duration, bool) {
 	}
 	return 0, true
 }
+
+// exhausted reports whether id's bucket is empty, without taking from it,
+// and how long until it holds a request again.
+func (l *limiters) exhausted(id string) (time.Duration, bool) {
+	if l.perSecond <= 0 {
+		return 0, false
+	}
+	now := time.Now()
+	l.mu.Lock()
+	b, ok := l.buckets[id]
+	l.mu.Unlock()
+	if !ok {
+		return 0, false
+	}
+	if tokens := b.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(l.perSecond) * float64(time.Second)), true
+	}
+	return 0, false
+}

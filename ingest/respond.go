@@ -9,9 +9,12 @@ import (
 	"github.com/demarc/demarc/ingest/store"
 )
 
-// apiError is the body of every error response: {"error": "..."}.
+// apiError is the body of every error response: {"error": "<message>",
+// "code": "<reason>"}; the code is machine-readable and stable (the
+// reasons of demarc_ingest_rejects_total and of the request log).
 type apiError struct {
 	Error     string `json:"error"`
+	Code      string `json:"code,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 }
 
@@ -30,12 +33,17 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, reason, msg 
 	if info := infoFrom(r.Context()); info != nil {
 		info.reason = reason
 	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		// A refused request's body may be unread, or arriving slowly: close
+		// the connection rather than let net/http read on to keep it.
+		w.Header().Set("Connection", "close")
+	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if w.Header().Get("Retry-After") == "" {
 			w.Header().Set("Retry-After", "1")
 		}
 	}
-	writeJSON(w, status, apiError{Error: msg, RequestID: requestID(r.Context())})
+	writeJSON(w, status, apiError{Error: msg, Code: reason, RequestID: requestID(r.Context())})
 }
 
 // decodeStatus maps an ingest error to a status, a metrics reason and a

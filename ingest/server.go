@@ -36,8 +36,28 @@ type Config struct {
 	// and QueueSize the reports waiting (default 8192; beyond it, 503).
 	CommitWorkers, MaxBatch, QueueSize int
 	// MaxInFlight caps the report posts being decoded or awaiting commit
-	// (default 2048; beyond it, 503 with Retry-After).
+	// (default 2048; beyond it, 503 with Retry-After). A post takes its
+	// slot only once its whole body has arrived, so slow senders never
+	// hold one.
 	MaxInFlight int
+	// MaxPerToken and MaxPerTenant cap the requests under way for one
+	// token and for one tenant, body reads included (default 64 and 512;
+	// beyond them, 429 with Retry-After): one tenant's flood of slow
+	// requests cannot starve another tenant. Negative disables a cap.
+	MaxPerToken, MaxPerTenant int
+	// BodyTimeout is how long a report's body may take to arrive once its
+	// headers have (default 15s; then 408).
+	BodyTimeout time.Duration
+	// AuthFailureRate and AuthFailureBurst throttle failed authentications
+	// per client address (default 1/s, burst 20): past them, a request
+	// whose token is not already known valid gets 429 before any lookup.
+	// Negative AuthFailureRate disables the throttle.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// TenantQuotaBytes caps the compressed report bodies a tenant keeps
+	// stored (default 0: no quota); past it, posts get 507 with reason
+	// "quota" until retention frees room.
+	TenantQuotaBytes int64
 	// Retention is how long report bodies and resolved findings are kept
 	// (default 90 days; each host's latest report is always kept). Negative
 	// disables pruning.
@@ -60,12 +80,31 @@ func (c *Config) defaults() {
 	c.MaxBatch = cmpOr(c.MaxBatch, 256)
 	c.QueueSize = cmpOr(c.QueueSize, 8192)
 	c.MaxInFlight = cmpOr(c.MaxInFlight, 2048)
+	c.MaxPerToken = defaultUnlessNegative(c.MaxPerToken, 64)
+	c.MaxPerTenant = defaultUnlessNegative(c.MaxPerTenant, 512)
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 15 * time.Second
+	}
+	if c.AuthFailureRate == 0 {
+		c.AuthFailureRate, c.AuthFailureBurst = 1, 20
+	}
 	if c.Retention == 0 {
 		c.Retention = 90 * 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+}
+
+// defaultUnlessNegative is def for 0, 0 (no cap) for a negative v, else v.
+func defaultUnlessNegative(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 func cmpOr(v, def int) int {
@@ -83,6 +122,11 @@ type Server struct {
 	log      zerolog.Logger
 	auth     *Authenticator
 	limits   *limiters
+	failures *limiters // failed authentications per client address
+	perToken *slots
+	perTen   *slots
+	authLog  sampler
+	quota    *quota
 	m        *metrics
 	commit   *committer
 	mux      *http.ServeMux
@@ -103,10 +147,21 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, store: cfg.Store, log: cfg.Log,
 		auth:     NewAuthenticator(cfg.Store, cfg.TokenCacheTTL),
 		limits:   newLimiters(cfg.RatePerSecond, cfg.RateBurst),
+		failures: newLimiters(cfg.AuthFailureRate, cfg.AuthFailureBurst),
+		perToken: newSlots(cfg.MaxPerToken),
+		perTen:   newSlots(cfg.MaxPerTenant),
+		authLog:  sampler{every: time.Second},
 		m:        newMetrics(cfg.Store, 15*time.Second),
 		mux:      http.NewServeMux(),
 		inflight: make(chan struct{}, cfg.MaxInFlight),
 		stop:     make(chan struct{}),
+	}
+	if cfg.TenantQuotaBytes > 0 {
+		us, ok := cfg.Store.(usageStore)
+		if !ok {
+			return nil, errNoUsage
+		}
+		s.quota = &quota{store: us, ttl: 5 * time.Second, seen: map[string]usage{}}
 	}
 	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
 	s.routes()

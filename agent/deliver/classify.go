@@ -153,13 +153,14 @@ type answer struct {
 	code, reason string
 }
 
-// parseAnswer reads a server's error answer: {"error":"<code>",
-// "message":"…"}, or an older server's {"error":"<message>"}, or
-// anything else (a proxy's HTML page), of which only a printable start is
-// kept.
+// parseAnswer reads a server's error answer: {"error":"<message>",
+// "code":"<code>"}, or {"error":"<code>","message":"…"}, or an older
+// server's {"error":"<message>"}, or anything else (a proxy's HTML page),
+// of which only a printable start is kept.
 func parseAnswer(body []byte) answer {
 	var e struct {
 		Error   string `json:"error"`
+		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(body, &e) != nil || e.Error == "" {
@@ -170,6 +171,8 @@ func parseAnswer(body []byte) answer {
 	}
 	a := answer{reason: clean(e.Error, 500)}
 	switch {
+	case isCode(e.Code):
+		a.code = e.Code
 	case isCode(e.Error):
 		a.code = e.Error
 	default:

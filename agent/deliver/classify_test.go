@@ -28,6 +28,7 @@ func TestAboutCredential(t *testing.T) {
 
 func TestParseAnswer(t *testing.T) {
 	cases := []struct{ body, code, reason string }{
+		{`{"error":"this token's role may not do this","code":"forbidden_role","request_id":"r-1"}`, "forbidden_role", "this token's role may not do this"},
 		{`{"error":"forbidden_role","message":"this token's role may not do this"}`, "forbidden_role", "forbidden_role: this token's role may not do this"},
 		{`{"error":"this token's role may not do this","request_id":"r-1"}`, "forbidden_role", "this token's role may not do this"},
 		{`{"error":"host.host_id is empty"}`, "", "host.host_id is empty"},
