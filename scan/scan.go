@@ -135,7 +135,14 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	for _, oc := range outcomes {
 		merge(r, oc)
 		if oc.err != nil {
-			o.Log.Warn().Str("collector", oc.name).Dur("duration", oc.dur).Err(oc.err).Msg("collector failed")
+			// The log has the whole error (a panic's stack too); the report
+			// a clipped text.
+			e := o.Log.Warn().Str("collector", oc.name).Dur("duration", oc.dur).Err(oc.err)
+			var pe *panicError
+			if errors.As(oc.err, &pe) {
+				e = e.Bytes("stack", pe.stack)
+			}
+			e.Msg("collector failed")
 		} else {
 			o.Log.Debug().Str("collector", oc.name).Dur("duration", oc.dur).Int("components", len(oc.res.Components)).Msg("collector done")
 		}
@@ -161,8 +168,24 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	r.Lifecycle = out.Lifecycle
 	r.Summary = report.Summarize(r.Findings)
 	r.DurationMS = o.Now().Sub(start).Milliseconds()
+	// The scan checks its own report against the contract before anyone
+	// sends it: a report the server would refuse says so here, once.
+	// (A partial scan, --only without osinfo, has no host name: it is for
+	// reading, not for sending.)
+	if err := report.ValidateAt(r, o.Now()); err != nil {
+		o.Log.Error().Err(err).Msg("the report breaks schema v1; demarc-server would refuse it")
+	}
 	return r, nil
 }
+
+// panicError is a collector's panic: its value for the report, its stack
+// for the log.
+type panicError struct {
+	value string
+	stack []byte
+}
+
+func (e *panicError) Error() string { return "panic: " + e.value }
 
 func selectCollectors(list []collectors.Collector, only []string) ([]collectors.Collector, error) {
 	if len(only) == 0 {
@@ -199,7 +222,7 @@ func runOne(ctx context.Context, c collectors.Collector, timeout time.Duration) 
 		var o outcome
 		defer func() {
 			if p := recover(); p != nil {
-				o.err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+				o.err = &panicError{value: fmt.Sprint(p), stack: debug.Stack()}
 			}
 			done <- o
 		}()
@@ -223,13 +246,13 @@ func merge(r *report.Report, oc outcome) {
 		r.Updates = oc.res.Updates
 	}
 	for _, n := range oc.res.Notes {
-		r.Notes = append(r.Notes, report.Note{Collector: oc.name, Message: n})
+		r.Notes = append(r.Notes, report.Note{Collector: oc.name, Message: report.ClipText(n, report.MaxText)})
 	}
 	for _, e := range oc.res.Errors {
-		r.Errors = append(r.Errors, report.CollectorError{Collector: oc.name, Error: e.Error()})
+		r.Errors = append(r.Errors, report.CollectorError{Collector: oc.name, Error: report.ClipText(e.Error(), report.MaxText)})
 	}
 	if oc.err != nil {
-		r.Errors = append(r.Errors, report.CollectorError{Collector: oc.name, Error: oc.err.Error()})
+		r.Errors = append(r.Errors, report.CollectorError{Collector: oc.name, Error: report.ClipText(oc.err.Error(), report.MaxText)})
 	}
 }
 

@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/config"
+	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
@@ -129,5 +132,49 @@ func TestNewIDUnique(t *testing.T) {
 			t.Fatalf("bad id %s", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestPanickingCollectorReportIsAccepted: a collector's panic (its value
+// with control characters and a stack of many kilobytes) once made the
+// whole report one the server refused, parked forever by the agent. The
+// report now carries a clipped, clean text and passes the server's decoder.
+func TestPanickingCollectorReportIsAccepted(t *testing.T) {
+	t.Parallel()
+	huge := fakeCollector{"boom", func(context.Context) (collectors.Result, error) {
+		panic("index out of range\x1b[31m " + strings.Repeat("frame ", 3000))
+	}}
+	noisy := fakeCollector{"noisy", func(context.Context) (collectors.Result, error) {
+		return collectors.Result{Notes: []string{strings.Repeat("n", 10_000)}}, errors.New(strings.Repeat("e\x00", 5000))
+	}}
+	host := fakeCollector{"osinfo", func(context.Context) (collectors.Result, error) {
+		return collectors.Result{Host: &report.Host{Hostname: "h1"}}, nil
+	}}
+	o := opts(t, huge, noisy, host)
+	o.AgentName, o.HostID = "demarc", "0123456789abcdef0123456789abcdef"
+	r, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Errors) != 2 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	if err := report.Validate(r); err != nil {
+		t.Fatalf("the scan's own report is invalid: %v", err)
+	}
+	for _, e := range r.Errors {
+		if len(e.Error) > report.MaxText || !strings.HasSuffix(e.Error, "…") {
+			t.Errorf("%s: error text of %d bytes not clipped", e.Collector, len(e.Error))
+		}
+	}
+	if !strings.HasPrefix(r.Errors[0].Error, "panic: index out of range") {
+		t.Errorf("panic text: %.60q", r.Errors[0].Error)
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.DecodeReport(bytes.NewReader(body), "", ingest.DefaultLimits); err != nil {
+		t.Fatalf("the server refuses the report: %v", err)
 	}
 }
