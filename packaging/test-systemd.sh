@@ -146,7 +146,10 @@ in_sd dpkg -i "$deb_server" >/dev/null
 in_sd sed -i "s/^listen: .*/listen: 127.0.0.1:$port/" /etc/demarc/server.yaml
 in_sd systemctl enable --now demarc-server
 wait_for demarc-server '"serving"' 20
-in_sd journalctl -u demarc-server --no-pager | grep -q 'Created admin token' || fail "no admin token in the journal"
+in_sd journalctl -u demarc-server --no-pager | grep -q 'Created admin token' || fail "no note of the admin token in the journal"
+admin=$(in_sd cat /var/lib/demarc-server/bootstrap-admin-token) || fail "no bootstrap-admin-token file"
+[ "$(in_sd stat -c %a /var/lib/demarc-server/bootstrap-admin-token)" = 600 ] || fail "bootstrap-admin-token is not 0600"
+in_sd journalctl -u demarc-server --no-pager | grep -qF "${admin#dmc_*_}" && fail "the admin token's secret is in the journal"
 srv() { in_sd runuser -u demarc-server -- demarc-server --config /etc/demarc/server.yaml "$@"; }
 token=$(srv token create --tenant example-hosting --role agent --name web-fleet)
 viewer=$(srv token create --tenant example-hosting --role viewer --name packaging-test)

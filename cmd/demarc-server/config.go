@@ -53,7 +53,21 @@ type Config struct {
 	Limits struct {
 		MaxBodyBytes int64 `yaml:"max_body_bytes"`
 		MaxJSONBytes int64 `yaml:"max_json_bytes"`
+		// BodyTimeout bounds how long a report's body may take to arrive.
+		BodyTimeout time.Duration `yaml:"body_timeout"`
+		// PerToken and PerTenant cap the requests under way for one token
+		// and one tenant (-1: no cap).
+		PerToken  int `yaml:"per_token"`
+		PerTenant int `yaml:"per_tenant"`
+		// TenantQuotaBytes caps the compressed report bodies one tenant
+		// keeps stored (0: no quota).
+		TenantQuotaBytes int64 `yaml:"tenant_quota_bytes"`
 	} `yaml:"limits"`
+	// AuthFailures throttles failed authentications per client address.
+	AuthFailures struct {
+		PerSecond float64 `yaml:"per_second"`
+		Burst     int     `yaml:"burst"`
+	} `yaml:"auth_failures"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`

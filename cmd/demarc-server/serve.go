@@ -81,7 +81,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		Store: st, Log: log, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TokenCacheTTL: cfg.TokenCacheTTL, CommitWorkers: workers, MaxBatch: cfg.Commit.MaxBatch,
 		QueueSize: cfg.Commit.Queue, Retention: cfg.Retention,
-		Limits: limits(cfg),
+		Limits:      limits(cfg),
+		BodyTimeout: cfg.Limits.BodyTimeout, MaxPerToken: cfg.Limits.PerToken, MaxPerTenant: cfg.Limits.PerTenant,
+		TenantQuotaBytes: cfg.Limits.TenantQuotaBytes,
+		AuthFailureRate:  cfg.AuthFailures.PerSecond, AuthFailureBurst: cfg.AuthFailures.Burst,
 	})
 	if err != nil {
 		return err
