@@ -17,6 +17,7 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
@@ -45,7 +46,7 @@ func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := execx.LoadFakeDirVars(filepath.Join(dir, "cmd"), map[string]string{"ROOT": root.Dir()})
+	fake, err := fixture.Runner(dir, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestNotLiveRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, _ := hostfs.New(dir)
-	fake, err := execx.LoadFakeDirVars("testdata/rhel9-kernel-core/cmd", map[string]string{"ROOT": root.Dir()})
+	fake, err := fixture.Runner("testdata/rhel9-kernel-core", root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +172,12 @@ func TestPartialFailures(t *testing.T) {
 	}
 	running := WithUname(func() (Uname, error) { return Uname{Release: "5.14.0-427.13.1.el9_4.x86_64", Machine: "x86_64"}, nil })
 	rpmOut := "kernel-core\t(none):5.14.0-427.13.1.el9_4\tx86_64\n"
-	rpmArgv := func(dir string) []string {
-		return []string{"rpm", "--dbpath", filepath.Join(dir, "var/lib/rpm"), "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
-	}
+	// The query of a private copy of the database, as the fixtures spell it.
+	rpmArgv := []string{"rpm", "--dbpath", execx.PrivatePlaceholder, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
 
 	// needs-restarting hangs: a timeout error entry, the rest intact.
 	root, dir := rpmDir(t)
-	fake := execx.NewFake(execx.Response{Argv: rpmArgv(dir), Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
+	fake := execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	res, err := New(collectors.Deps{Root: root, Run: fake}, running).Collect(ctx)
@@ -189,7 +189,7 @@ func TestPartialFailures(t *testing.T) {
 	}
 
 	// needs-restarting exits 2: an ExitError entry.
-	fake = execx.NewFake(execx.Response{Argv: rpmArgv(dir), Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
 	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
 	var exitErr *ExitError
 	if len(res.Errors) != 1 || !errors.As(res.Errors[0], &exitErr) || exitErr.Code != 2 || res.Host.Kernel.RebootFlag {
@@ -203,7 +203,7 @@ func TestPartialFailures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "run/reboot-needed"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fake = execx.NewFake(execx.Response{Argv: rpmArgv(dir), Exit: 1, Stderr: "error: rpmdb open failed"})
+	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Exit: 1, Stderr: "error: rpmdb open failed"})
 	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
 	if len(res.Errors) != 1 || !res.Host.Kernel.RebootFlag || res.Host.Kernel.Release == "" {
 		t.Fatalf("rpm failure: %v %+v", res.Errors, res.Host.Kernel)

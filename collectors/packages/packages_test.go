@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"testing"
 	"time"
@@ -110,10 +109,9 @@ func runCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := privateRunner{fake}
 	c := New(collectors.Deps{
-		Root: root, Run: run, Log: zerolog.Nop(), Now: func() time.Time { return now },
-		Packages: pkgdb.NewCache(root, run),
+		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return now },
+		Packages: pkgdb.NewCache(root, fake),
 	})
 	c.timeout = 200 * time.Millisecond // the hang case; real answers are instant
 	res, err := c.Collect(context.Background())
@@ -170,21 +168,4 @@ func setMtimes(t *testing.T, dir string) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal(err)
 	}
-}
-
-// privateRE matches a path in the collector's private directory, and the
-// climb from the root before it (dnf's options under --installroot).
-var privateRE = regexp.MustCompile(`(/\.\.)*` + regexp.QuoteMeta(filepath.Join(os.TempDir(), privatePrefix)) + `[^/]+`)
-
-// privateRunner answers from the fixture with each private path written
-// ${PRIVATE}, as the fixtures spell it: the directory is new on every run.
-type privateRunner struct{ *execx.Fake }
-
-func (r privateRunner) Run(ctx context.Context, cmd execx.Cmd) (execx.Result, error) {
-	argv := make([]string, len(cmd.Argv))
-	for i, a := range cmd.Argv {
-		argv[i] = privateRE.ReplaceAllLiteralString(a, "${PRIVATE}")
-	}
-	cmd.Argv = argv
-	return r.Fake.Run(ctx, cmd)
 }

@@ -119,3 +119,71 @@ func TestLoadFakeDirVars(t *testing.T) {
 		t.Fatalf("%q %v", res.Stdout, err)
 	}
 }
+
+func TestCanonicalArgv(t *testing.T) {
+	t.Parallel()
+	tmp := filepath.Clean(os.TempDir())
+	priv := filepath.Join(tmp, "demarc-packages-123456")
+	rpmdb := filepath.Join(tmp, "demarc-rpmdb-42-0a1b2c3d4e5f")
+	climb := strings.Repeat("/..", 4)
+	for _, c := range []struct{ in, want string }{
+		{rpmdb, "${PRIVATE}"},
+		{priv + "/dnf/cache", "${PRIVATE}/dnf/cache"},
+		{"--setopt=cachedir=" + climb + priv + "/dnf/cache", "--setopt=cachedir=${PRIVATE}/dnf/cache"},
+		{"--setopt=logdir=" + priv + "/dnf/log", "--setopt=logdir=${PRIVATE}/dnf/log"},
+		{"Dir::Log=" + priv + "/apt:" + rpmdb, "Dir::Log=${PRIVATE}/apt:${PRIVATE}"},
+		// Not private: another directory, no name after the prefix, the
+		// tail of a longer path, a name without the prefix.
+		{filepath.Join(tmp, "TestX123/001/var/lib/rpm"), ""},
+		{tmp + "/demarc-", ""},
+		{tmp + "/demarc-/x", ""},
+		{"/srv" + priv, ""},
+		{"x" + priv, ""},
+		{filepath.Join(tmp, "other-demarc-1"), ""},
+		{"--installroot=/srv/host", ""},
+	} {
+		want := c.want
+		if want == "" {
+			want = c.in
+		}
+		if got := CanonicalArgv([]string{c.in})[0]; got != want {
+			t.Errorf("%q: got %q, want %q", c.in, got, want)
+		}
+	}
+}
+
+func TestFakeMatchesPrivate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yaml := "argv: [rpm, --dbpath, \"${PRIVATE}\", -qa]\nstdout: \"bash\\n\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "rpm.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadFakeDirVars(dir, map[string]string{"ROOT": "/srv/host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The responses given a real private path match too (fixture's
+	// rpm-qa.out answer is registered under pkgdb's real argv).
+	real := filepath.Join(os.TempDir(), "demarc-rpmdb-7-abc")
+	f.Add(Response{Argv: []string{"dnf", "--setopt=cachedir=/../.." + real + "/dnf/cache"}})
+	ctx := context.Background()
+	for _, argv := range [][]string{
+		{"rpm", "--dbpath", filepath.Join(os.TempDir(), "demarc-rpmdb-1-ffff"), "-qa"},
+		{"dnf", "--setopt=cachedir=" + filepath.Join(os.TempDir(), "demarc-packages-99") + "/dnf/cache"},
+	} {
+		if _, err := f.Run(ctx, Cmd{Argv: argv}); err != nil {
+			t.Errorf("%q: %v", argv, err)
+		}
+	}
+	want := []string{"rpm --dbpath ${PRIVATE} -qa", "dnf --setopt=cachedir=${PRIVATE}/dnf/cache"}
+	if got := f.Calls(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("calls %q", got)
+	}
+	if _, err := f.Run(ctx, Cmd{Argv: []string{"rpm", "--dbpath", "/var/lib/rpm", "-qa"}}); !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("a real path matched ${PRIVATE}: %v", err)
+	}
+	if _, err := LoadFakeDirVars(dir, map[string]string{"PRIVATE": "/x"}); err == nil {
+		t.Fatal("PRIVATE accepted as a variable")
+	}
+}

@@ -52,13 +52,16 @@ func NewFake(responses ...Response) *Fake {
 	return f
 }
 
-// Add registers one more response.
+// Add registers one more response. Its argv is matched in canonical form
+// (CanonicalArgv), so it may name a private directory as ${PRIVATE} or by
+// its real path.
 func (f *Fake) Add(r Response) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(r.Argv) == 0 {
 		return
 	}
+	r.Argv = CanonicalArgv(r.Argv)
 	f.responses[key(r.Argv)] = r
 	f.binaries[r.Argv[0]] = true
 	f.binaries[filepath.Base(r.Argv[0])] = true
@@ -87,8 +90,13 @@ func LoadFakeDir(dir string) (*Fake, error) {
 // LoadFakeDirVars is LoadFakeDir with ${NAME} placeholders in each
 // response's argv and output replaced by vars[NAME]: fixtures write the
 // scanned root as ${ROOT} (it appears in `rpm --root` and `apt -o Dir=`
-// argv), so no machine's path is committed.
+// argv), so no machine's path is committed. ${PRIVATE} is not a variable:
+// it stays as written and matches demarc's private directories (see
+// CanonicalArgv).
 func LoadFakeDirVars(dir string, vars map[string]string) (*Fake, error) {
+	if _, ok := vars["PRIVATE"]; ok {
+		return nil, errors.New("fake: ${PRIVATE} is not a variable")
+	}
 	f := NewFake()
 	expand := func(s string) string {
 		for k, v := range vars {
@@ -151,11 +159,14 @@ func (f *Fake) LookPath(name string) (string, error) {
 	return "", fmt.Errorf("%s: %w", name, ErrNotFound)
 }
 
-// Run implements Runner.
+// Run implements Runner. It matches the canonical argv (CanonicalArgv) of
+// c against the responses', so that a private directory, new on every run,
+// matches the ${PRIVATE} a fixture writes; errors and Calls show that form.
 func (f *Fake) Run(ctx context.Context, c Cmd) (Result, error) {
 	if len(c.Argv) == 0 {
 		return Result{}, errors.New("run: empty argv")
 	}
+	c.Argv = CanonicalArgv(c.Argv)
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	r, ok := f.responses[key(c.Argv)]
@@ -198,7 +209,7 @@ func (f *Fake) Run(ctx context.Context, c Cmd) (Result, error) {
 }
 
 // Calls returns the argv of every command run so far, in order, each joined
-// by spaces.
+// by spaces, with private directories written ${PRIVATE} (CanonicalArgv).
 func (f *Fake) Calls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
