@@ -31,16 +31,25 @@ func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
 // WithBMCTimeout sets the bound on the BMC reads.
 func WithBMCTimeout(d time.Duration) Option { return func(c *Collector) { c.bmcTimeout = d } }
 
+// fileSystem is the part of hostfs.Root the collector reads /proc and
+// /sys through (DMI is read by hwinfo from the root itself); tests wrap it
+// to make a read block as a BMC that does not answer does.
+type fileSystem interface {
+	ReadFileLimit(p string, limit int64) ([]byte, error)
+	Glob(pattern string) ([]string, error)
+}
+
 // Collector reports BIOS, CPU microcode and BMC firmware.
 type Collector struct {
 	deps       collectors.Deps
+	fsys       fileSystem
 	liveFS     bool
 	bmcTimeout time.Duration
 }
 
 // New returns the firmware collector.
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps, liveFS: deps.Root.IsLive(), bmcTimeout: DefaultBMCTimeout}
+	c := &Collector{deps: deps, fsys: deps.Root, liveFS: deps.Root.IsLive(), bmcTimeout: DefaultBMCTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -98,7 +107,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 
 // read reads a small live file; missing is ("", nil).
 func (c *Collector) read(p string) (string, error) {
-	b, err := c.deps.Root.ReadFileLimit(p, 64<<10)
+	b, err := c.fsys.ReadFileLimit(p, 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
@@ -109,7 +118,7 @@ func (c *Collector) read(p string) (string, error) {
 }
 
 func (c *Collector) cpuinfo() ([]hwinfo.CPU, error) {
-	b, err := c.deps.Root.ReadFileLimit("/proc/cpuinfo", 16<<20)
+	b, err := c.fsys.ReadFileLimit("/proc/cpuinfo", 16<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -181,7 +190,7 @@ func (c *Collector) microcode(cpus []hwinfo.CPU, virtual bool) (report.Component
 	source := "/proc/cpuinfo"
 	if len(revs) == 0 {
 		source = "/sys/devices/system/cpu/cpu*/microcode/version"
-		paths, _ := c.deps.Root.Glob(source)
+		paths, _ := c.fsys.Glob(source)
 		for _, p := range paths {
 			if v, err := c.read(p); err == nil && v != "" {
 				revs = append(revs, v)

@@ -34,18 +34,14 @@ func TestCases(t *testing.T) {
 	}
 }
 
-// TestBMCReadThatBlocks gives the BMC attribute as a FIFO without a
-// writer, whose open blocks like a BMC that does not answer: the collector
-// must return with a deadline error and keep the other components.
-func TestBMCReadThatBlocks(t *testing.T) {
+// bmcHost is a live-FS root with one CPU's microcode in /proc/cpuinfo and
+// a BMC directory, whose firmware_revision create makes.
+func bmcHost(t *testing.T, create func(path string) error) (hostfs.Root, string) {
+	t.Helper()
 	dir := t.TempDir()
-	bmc := filepath.Join(dir, "sys/bus/platform/devices/ipmi_bmc.0")
+	bmc := filepath.Join(dir, bmcDir)
 	if err := os.MkdirAll(bmc, 0o755); err != nil {
 		t.Fatal(err)
-	}
-	fifo := filepath.Join(bmc, "firmware_revision")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "proc"), 0o755); err != nil {
 		t.Fatal(err)
@@ -53,24 +49,80 @@ func TestBMCReadThatBlocks(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "proc/cpuinfo"), []byte("processor : 0\nmicrocode : 0x2f\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		// Unblock the abandoned reader.
-		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
+	rev := filepath.Join(bmc, "firmware_revision")
+	if err := create(rev); err != nil {
+		t.Skipf("make %s: %v", rev, err)
+	}
 	root, err := hostfs.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root, rev
+}
+
+// blockingFS is the root with every read under the BMC directory blocked
+// until release is closed, as a sysfs read the kernel passes to a BMC that
+// does not answer.
+type blockingFS struct {
+	hostfs.Root
+	release chan struct{}
+}
+
+func (b blockingFS) ReadFileLimit(p string, limit int64) ([]byte, error) {
+	if strings.HasPrefix(p, bmcDir+"/") {
+		<-b.release
+	}
+	return b.Root.ReadFileLimit(p, limit)
+}
+
+// TestBMCReadThatBlocks: a BMC read that blocks is abandoned at the BMC
+// timeout with a deadline error, and the other components are kept.
+func TestBMCReadThatBlocks(t *testing.T) {
+	t.Parallel()
+	root, _ := bmcHost(t, func(p string) error { return os.WriteFile(p, []byte("1.54\n"), 0o444) })
 	deps := collectortest.Deps(t, filepath.Join("testdata", "none"))
 	deps.Root = root
-	res, err := New(deps, WithLiveFS(), WithBMCTimeout(50*time.Millisecond)).Collect(context.Background())
+	c := New(deps, WithLiveFS(), WithBMCTimeout(50*time.Millisecond))
+	fsys := blockingFS{Root: root, release: make(chan struct{})}
+	t.Cleanup(func() { close(fsys.release) }) // unblock the abandoned reader
+	c.fsys = fsys
+	res, err := c.Collect(context.Background())
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
 	if len(res.Errors) != 1 || !errors.Is(res.Errors[0], context.DeadlineExceeded) {
 		t.Fatalf("errors = %v; want one deadline error", res.Errors)
+	}
+	if len(res.Components) != 1 || res.Components[0].Product != "cpu-microcode" {
+		t.Fatalf("components = %+v", res.Components)
+	}
+}
+
+// TestBMCFIFORefusedAtOnce: a FIFO in place of a BMC attribute (its open
+// would block without a writer) is refused by hostfs at once with
+// ErrNotRegular, long before the BMC timeout, and the other components are
+// kept.
+func TestBMCFIFORefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	root, fifo := bmcHost(t, func(p string) error { return syscall.Mkfifo(p, 0o644) })
+	t.Cleanup(func() {
+		// Unblock a reader that opened it after all.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	deps := collectortest.Deps(t, filepath.Join("testdata", "none"))
+	deps.Root = root
+	start := time.Now()
+	res, err := New(deps, WithLiveFS(), WithBMCTimeout(time.Minute)).Collect(context.Background())
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	if len(res.Errors) != 1 || !errors.Is(res.Errors[0], hostfs.ErrNotRegular) {
+		t.Fatalf("errors = %v; want one hostfs.ErrNotRegular", res.Errors)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("refused after %s, not at once", d)
 	}
 	if len(res.Components) != 1 || res.Components[0].Product != "cpu-microcode" {
 		t.Fatalf("components = %+v", res.Components)
