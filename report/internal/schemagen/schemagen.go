@@ -38,9 +38,9 @@ type gen struct {
 	docs   map[string]string // "Type" and "Type.Field" -> doc comment
 	defs   map[string]any
 	limits map[string]report.Constraint // report.Constraints()
-	used   map[string]bool                // the limits emitted
-	defAt  map[string]string              // type name -> the path its def was made at
-	alias  map[string]string              // path -> the path its type's def was made at
+	used   map[string]bool              // the limits emitted
+	defAt  map[string]string            // type name -> the path its def was made at
+	alias  map[string]string            // path -> the path its type's def was made at
 }
 
 // Generate returns the schema as indented JSON. srcDir is the directory of
