@@ -5,53 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/demarc/demarc/agent/internal/fsafe"
 )
 
 // writeAtomic writes data to dir/name so that the name holds either
-// nothing or all of data, even across a crash or power loss: temporary
-// file, fsync, rename, fsync of the directory. On failure the temporary
-// file is removed.
-func (s *Spool) writeAtomic(dir, name string, data []byte) (err error) {
-	f, err := s.create(dir, tmpPrefix+name+"-*")
-	if err != nil {
-		return fmt.Errorf("spool: create temporary file: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("spool: write %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("spool: fsync %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("spool: close %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+// nothing or all of data, even across a crash or power loss (see
+// fsafe.WriteAtomic). On failure the temporary file is removed.
+func (s *Spool) writeAtomic(dir, name string, data []byte) error {
+	if err := fsafe.WriteAtomic(s.create, dir, name, data, nil); err != nil {
+		// The file may be complete and in place with only the directory
+		// fsync failed: reported so that the caller keeps its copy (Put
+		// will not write the id twice).
 		return fmt.Errorf("spool: %w", err)
 	}
-	// The file is complete and in place; a failed directory fsync only
-	// means the rename may not survive a power loss. Report it so that the
-	// caller keeps its copy (Put will not write the id twice).
-	return syncDir(dir)
+	return nil
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := fsafe.SyncDir(dir); err != nil {
 		return fmt.Errorf("spool: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("spool: fsync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -74,7 +49,7 @@ func (s *Spool) TryLock() (unlock func(), err error) {
 	// given to another user since Recover is not read from.
 	fi, err := d.Stat()
 	if err == nil && !fi.IsDir() {
-		err = &UntrustedError{Path: s.dir, Owner: owner(fi), Problem: "is a " + kind(fi.Mode()) + ", not a directory"}
+		err = &UntrustedError{Path: s.dir, Owner: fsafe.Owner(fi), Problem: "is a " + fsafe.Kind(fi.Mode()) + ", not a directory"}
 	}
 	if err == nil {
 		_, err = checkDirInfo(s.dir, fi, false)

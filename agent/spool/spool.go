@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/demarc/demarc/agent/internal/fsafe"
 )
 
 // Sub-directories of the spool that hold reports which are never sent.
@@ -28,7 +29,7 @@ const (
 const MaxFileSize = 64 << 20
 
 const (
-	tmpPrefix = ".tmp-"
+	tmpPrefix = fsafe.TmpPrefix
 	suffix    = ".json"
 	seqDigits = 20
 )
@@ -63,17 +64,10 @@ type Spool struct {
 	now func() time.Time
 	// create makes the temporary file a write goes through (tests inject
 	// failing writers here).
-	create func(dir, pattern string) (file, error)
+	create func(dir, pattern string) (fsafe.File, error)
 
 	mu   sync.Mutex
 	last int64
-}
-
-type file interface {
-	io.Writer
-	Name() string
-	Sync() error
-	Close() error
 }
 
 // New returns the spool in dir, holding at most max pending reports (max
@@ -84,7 +78,7 @@ func New(dir string, max int) *Spool {
 	}
 	return &Spool{
 		dir: dir, max: max, now: time.Now,
-		create: func(dir, pattern string) (file, error) { return os.CreateTemp(dir, pattern) },
+		create: fsafe.CreateTemp,
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/demarc/demarc/agent/internal/fsafe"
 )
 
 func reportJSON(id string) []byte {
@@ -184,7 +186,7 @@ func (f fullFile) Write(b []byte) (int, error) {
 
 func TestFullDiskLeavesNoFile(t *testing.T) {
 	s := newSpool(t, 10)
-	s.create = func(dir, pattern string) (file, error) {
+	s.create = func(dir, pattern string) (fsafe.File, error) {
 		f, err := os.CreateTemp(dir, pattern)
 		return fullFile{f}, err
 	}
