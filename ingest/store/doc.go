@@ -7,16 +7,20 @@
 // runs. A zero Scope matches nothing.
 //
 // Data model (the same in every implementation):
-//   - reports: each accepted report, keyed by report_id (unique across the
-//     whole service, which is what makes ingestion idempotent across
-//     replicas), with the received body gzip-compressed, its SHA-256, and
-//     the scan time. Bodies older than the retention are pruned, except the
-//     latest report of each host.
-//   - hosts: each host's latest state (from its newest report by scanned_at;
-//     an older report arriving late is stored as history but never
+//   - reports: each accepted report, keyed by (host_id, report_id): report
+//     ids are unique per host, and the database's key is what makes
+//     ingestion idempotent across replicas. The received body is kept
+//     gzip-compressed with its SHA-256 and the scan time. Bodies older than
+//     the retention are pruned, except the latest report of each host.
+//   - hosts: each host's latest state (from the report received last; one
+//     received earlier but committed later is stored as history and never
 //     overwrites the latest state) and its open finding counts.
 //   - findings: each finding of each host by its stable id, with first_seen
 //     (first report it appeared in), opened_at (start of the current open
 //     stretch: first_seen, or the report it reappeared in), last_seen and
 //     resolved_at (the first newer report of the host without it).
+//   - enroll secrets, host identities and host keys: a tenant's enroll
+//     secret is traded once for an identity with a server-assigned host id
+//     and its first key; each post authenticated by a key is bound to its
+//     host and tenant. A host has at most one current and one pending key.
 package store

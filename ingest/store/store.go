@@ -39,8 +39,13 @@ type Store interface {
 	// later scan first).
 	Reports(ctx context.Context, sc Scope, hostID string, p Page) (ReportPage, error)
 	// ReportBody returns a stored report's decompressed JSON, or ErrNotFound
-	// (also once its body has been pruned).
+	// (also once its body has been pruned). Report ids are unique per host:
+	// when several hosts in scope have a report with this id, it returns
+	// the body received last.
 	ReportBody(ctx context.Context, sc Scope, reportID string) ([]byte, error)
+	// HostReportBody returns the decompressed JSON of one host's report in
+	// scope, or ErrNotFound (also once its body has been pruned).
+	HostReportBody(ctx context.Context, sc Scope, hostID, reportID string) ([]byte, error)
 	// Summary counts the open findings in scope.
 	Summary(ctx context.Context, sc Scope) (Summary, error)
 	// Trend counts open findings per responsible party at each of the given
@@ -77,6 +82,38 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken marks a token revoked, or returns ErrNotFound.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// CreateEnrollSecret stores an enroll secret (its hash, never the
+	// secret); an existing id is ErrConflict.
+	CreateEnrollSecret(ctx context.Context, s EnrollSecret) error
+	// EnrollSecret returns the secret with this id, revoked, expired or
+	// used up or not, or ErrNotFound.
+	EnrollSecret(ctx context.Context, id string) (EnrollSecret, error)
+	// EnrollSecrets lists every enroll secret, oldest first.
+	EnrollSecrets(ctx context.Context) ([]EnrollSecret, error)
+	// RevokeEnrollSecret marks a secret revoked (keeping the first
+	// revocation time), or returns ErrNotFound.
+	RevokeEnrollSecret(ctx context.Context, id string, at time.Time) error
+	// Enroll consumes one use of e.SecretID, re-checked inside the
+	// transaction (not revoked, not expired at e.Identity.EnrolledAt, of
+	// e.Identity.Tenant, uses below max_uses), or checks that e.TokenID is
+	// an unrevoked agent token of that tenant; otherwise it returns
+	// ErrNotFound and writes nothing. Then it creates the identity and its
+	// current key, all in one transaction. A host or key id already taken
+	// is ErrConflict (and consumes no use).
+	Enroll(ctx context.Context, e Enrollment) error
+	// HostKey returns the host key with this id, in any state, with its
+	// host's tenant and revocation, or ErrNotFound.
+	HostKey(ctx context.Context, keyID string) (HostKey, error)
+	// HostIdentity returns the identity of an enrolled host in scope (with
+	// its read-side fields), or ErrNotFound.
+	HostIdentity(ctx context.Context, sc Scope, hostID string) (HostIdentity, error)
+	// RevokeHost marks a host identity revoked (keeping the first
+	// revocation time): every key of it is refused. Unknown: ErrNotFound.
+	RevokeHost(ctx context.Context, hostID string, at time.Time) error
+	// RequestRotation sets the host's rotate_requested: the next post made
+	// with its current key is answered with a new key. Unknown: ErrNotFound.
+	RequestRotation(ctx context.Context, hostID string) error
 
 	// Prune deletes report bodies received before cutoff (keeping each
 	// host's latest report) and findings resolved before cutoff.
@@ -127,6 +164,19 @@ type Incoming struct {
 	SHA256 [32]byte
 	// ReceivedAt is when the server received it.
 	ReceivedAt time.Time
+	// KeyID is the host key that authenticated the post ("" for a legacy
+	// token). The key must be of the report's host and tenant, and the host
+	// not revoked, or the item is Forbidden. Its last_used_at becomes
+	// ReceivedAt; a pending key is promoted to current (the old current
+	// retired) when the result is Created or Duplicate.
+	KeyID string
+	// IssueKey, with KeyID set, is created as the host's pending key
+	// (replacing any earlier pending one) and rotate_requested is cleared,
+	// when the result is Created or Duplicate (Outcome.KeyIssued).
+	IssueKey *NewHostKey
+	// Legacy marks a post made with a legacy agent token: a host id that
+	// has an identity (was enrolled) is Forbidden.
+	Legacy bool
 }
 
 // Result is what storing one Incoming did.
@@ -136,11 +186,14 @@ type Result int
 const (
 	// Created: a new report, stored.
 	Created Result = iota + 1
-	// Duplicate: the same report_id and body were already stored.
+	// Duplicate: the same host, report_id and body were already stored.
 	Duplicate
-	// Conflict: the report_id is taken by a different body; nothing stored.
+	// Conflict: the host's report_id is taken by a different body; nothing
+	// stored.
 	Conflict
-	// Forbidden: the host id belongs to another tenant; nothing stored.
+	// Forbidden: the host id belongs to another tenant, or to an enrolled
+	// host the credential does not stand for (Incoming.KeyID, Legacy);
+	// nothing stored.
 	Forbidden
 )
 
@@ -166,6 +219,9 @@ type Outcome struct {
 	// report received last is (at the same instant, the later scan). It is
 	// false for one received before the host's latest, stored as history.
 	Latest bool
+	// KeyIssued is true when Incoming.IssueKey was stored as the host's
+	// pending key (the answer may hand it out).
+	KeyIssued bool
 }
 
 // ErrInvalid is returned for a filter, sort or cursor a store cannot use.

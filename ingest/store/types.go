@@ -35,6 +35,9 @@ type Host struct {
 	ReceivedAt time.Time `json:"received_at"`
 	// Open counts the open findings by responsible party and severity.
 	Open report.Summary `json:"open"`
+	// Enrollment is the host's identity and current key; nil for a host
+	// that never enrolled.
+	Enrollment *HostIdentity `json:"enrollment"`
 }
 
 // Finding is a finding of a host as tracked over time.

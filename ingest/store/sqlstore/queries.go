@@ -26,9 +26,12 @@ type queries struct {
 	hostState, insertHost, updateHost      string
 	hostFindings, clampFindings            string
 	upsertUsage                            string
-	upsertFindingPrefix, upsertFindingTail string
-	findingRow                             string
-	resolvePrefix                          string
+	// The statements of host keys (keys.go).
+	postingKey, identityExists, lockIdentity, keyState         string
+	keyUsed, retireState, promoteKey, insertKey, clearRotation string
+	upsertFindingPrefix, upsertFindingTail                     string
+	findingRow                                                 string
+	resolvePrefix                                              string
 	// upsertN and resolveN hold the statements for chunkSizes rows.
 	upsertN, resolveN map[int]string
 }
@@ -36,9 +39,9 @@ type queries struct {
 func buildQueries(rebind func(string) string, forUpdate string) queries {
 	var q queries
 	q.insertReport = rebind(`INSERT INTO reports (report_id, tenant, host_id, scanned_at, received_at, sha256, body, findings, summary)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
-	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE report_id = ?`)
-	q.deleteReport = rebind(`DELETE FROM reports WHERE report_id = ?`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
+	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE host_id = ? AND report_id = ?`)
+	q.deleteReport = rebind(`DELETE FROM reports WHERE host_id = ? AND report_id = ?`)
 	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest FROM hosts WHERE host_id = ?` + forUpdate)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
@@ -60,6 +63,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`)
 	q.clampFindings = rebind(`UPDATE findings SET opened_at = ?, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END
 WHERE host_id = ? AND resolved_at IS NULL AND opened_at > ?`)
 	q.upsertUsage = rebind(upsertUsage)
+	q.postingKey = rebind(`SELECT k.host_id, i.tenant, i.revoked_at IS NOT NULL FROM host_keys k
+JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
+	q.identityExists = rebind(`SELECT COUNT(*) FROM host_identities WHERE host_id = ?`)
+	q.lockIdentity = rebind(`SELECT rotate_requested FROM host_identities WHERE host_id = ?` + forUpdate)
+	q.keyState = rebind(`SELECT state FROM host_keys WHERE key_id = ?`)
+	q.keyUsed = rebind(`UPDATE host_keys SET last_used_at = ? WHERE key_id = ? AND (last_used_at IS NULL OR last_used_at < ?)`)
+	q.retireState = rebind(`UPDATE host_keys SET state = 'retired' WHERE host_id = ? AND state = ?`)
+	q.promoteKey = rebind(`UPDATE host_keys SET state = 'current' WHERE key_id = ? AND state = 'pending'`)
+	q.insertKey = rebind(`INSERT INTO host_keys (key_id, host_id, hash, state, created_at) VALUES (?, ?, ?, ?, ?)`)
+	q.clearRotation = rebind(`UPDATE host_identities SET rotate_requested = ? WHERE host_id = ?`)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

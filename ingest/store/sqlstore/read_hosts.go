@@ -78,6 +78,9 @@ func (s *Store) Hosts(ctx context.Context, sc store.Scope, f store.HostFilter, p
 	if err := rows.Err(); err != nil {
 		return store.HostPage{}, fmt.Errorf("list hosts: %w", err)
 	}
+	if err := rows.Close(); err != nil {
+		return store.HostPage{}, fmt.Errorf("list hosts: %w", err)
+	}
 	if len(page.Hosts) > p.Limit {
 		page.Hosts = page.Hosts[:p.Limit]
 		last := page.Hosts[p.Limit-1]
@@ -89,6 +92,9 @@ func (s *Store) Hosts(ctx context.Context, sc store.Scope, f store.HostFilter, p
 		default:
 			page.Next = encodeCursor(weights[p.Limit-1], last.HostID)
 		}
+	}
+	if err := s.withEnrollment(ctx, sc, page.Hosts); err != nil {
+		return store.HostPage{}, err
 	}
 	return page, nil
 }
@@ -136,7 +142,11 @@ func (s *Store) Host(ctx context.Context, sc store.Scope, hostID string) (store.
 	if err != nil {
 		return store.Host{}, fmt.Errorf("read host: %w", err)
 	}
-	return h, nil
+	hs := []store.Host{h}
+	if err := s.withEnrollment(ctx, sc, hs); err != nil {
+		return store.Host{}, err
+	}
+	return hs[0], nil
 }
 
 type scanner interface{ Scan(dest ...any) error }

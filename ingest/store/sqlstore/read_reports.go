@@ -67,12 +67,25 @@ func (s *Store) Reports(ctx context.Context, sc store.Scope, hostID string, p st
 	return page, nil
 }
 
-// ReportBody returns a stored report's JSON.
+// ReportBody returns a stored report's JSON: when several hosts in scope
+// have a report with this id, the body received last (then by host id).
 func (s *Store) ReportBody(ctx context.Context, sc store.Scope, reportID string) ([]byte, error) {
 	cond, args := scopeWhere(sc, "tenant")
-	q := s.rebind(`SELECT body FROM reports WHERE report_id = ? AND body IS NOT NULL AND ` + cond)
+	q := s.rebind(`SELECT body FROM reports WHERE report_id = ? AND body IS NOT NULL AND ` + cond +
+		` ORDER BY received_at DESC, host_id DESC LIMIT 1`)
+	return s.reportBody(ctx, q, reportID, append([]any{reportID}, args...))
+}
+
+// HostReportBody returns one host's stored report's JSON.
+func (s *Store) HostReportBody(ctx context.Context, sc store.Scope, hostID, reportID string) ([]byte, error) {
+	cond, args := scopeWhere(sc, "tenant")
+	q := s.rebind(`SELECT body FROM reports WHERE host_id = ? AND report_id = ? AND body IS NOT NULL AND ` + cond)
+	return s.reportBody(ctx, q, reportID, append([]any{hostID, reportID}, args...))
+}
+
+func (s *Store) reportBody(ctx context.Context, q, reportID string, args []any) ([]byte, error) {
 	var gz []byte
-	err := s.r.QueryRowContext(ctx, q, append([]any{reportID}, args...)...).Scan(&gz)
+	err := s.r.QueryRowContext(ctx, q, args...).Scan(&gz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("report %q: %w", reportID, store.ErrNotFound)
 	}

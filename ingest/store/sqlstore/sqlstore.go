@@ -121,7 +121,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.updateHost, s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage}
+		s.q.updateHost, s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
+		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
+		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation}
 	for _, n := range chunkSizes {
 		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
 	}

@@ -93,7 +93,8 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	freed := map[string]int64{}
 	var total int64
-	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM reports WHERE received_at < ? AND report_id NOT IN (SELECT latest_report_id FROM hosts)
+	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM reports WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM hosts h
+WHERE h.host_id = reports.host_id AND h.latest_report_id = reports.report_id)
 RETURNING tenant, COALESCE(LENGTH(body), 0)`), us)
 	if err != nil {
 		return 0, fmt.Errorf("prune reports: %w", err)

@@ -46,6 +46,9 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 			usage[items[i].Tenant] += int64(len(items[i].Gzip))
 		}
 	}
+	if err := s.applyKeys(ctx, tx, items, order, out); err != nil {
+		return nil, err
+	}
 	if err := s.addUsage(ctx, tx, usage, s.usageShard()); err != nil {
 		return nil, err
 	}
@@ -84,6 +87,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		return store.Outcome{}, fmt.Errorf("encode summary: %w", err)
 	}
 	scanned := micros(r.ScannedAt)
+	if refused, err := s.refused(ctx, tx, it); err != nil || refused {
+		return store.Outcome{Result: store.Forbidden}, err
+	}
 	res, err := s.exec(ctx, tx, s.q.insertReport, r.ReportID, it.Tenant, r.Host.HostID, scanned,
 		micros(it.ReceivedAt), it.SHA256[:], it.Gzip, len(r.Findings), string(sumJSON))
 	if err != nil {
@@ -115,7 +121,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		}
 	}
 	if cur.tenant != it.Tenant {
-		if _, err := s.exec(ctx, tx, s.q.deleteReport, r.ReportID); err != nil {
+		if _, err := s.exec(ctx, tx, s.q.deleteReport, r.Host.HostID, r.ReportID); err != nil {
 			return store.Outcome{}, fmt.Errorf("undo report: %w", err)
 		}
 		return store.Outcome{Result: store.Forbidden}, nil
@@ -146,11 +152,11 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 }
 
 // existingReport decides between Duplicate and Conflict for a report_id
-// that is already stored.
+// that the host already has.
 func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
 	var tenant string
 	var sum []byte
-	err := s.queryRow(ctx, tx, s.q.reportByID, it.Report.ReportID).Scan(&tenant, &sum)
+	err := s.queryRow(ctx, tx, s.q.reportByID, it.Report.Host.HostID, it.Report.ReportID).Scan(&tenant, &sum)
 	if err != nil {
 		return store.Outcome{}, fmt.Errorf("read existing report: %w", err)
 	}
