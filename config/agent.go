@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -19,8 +20,13 @@ const (
 	DefaultSplay = 15 * time.Minute
 	// DefaultReportTimeout bounds one delivery attempt.
 	DefaultReportTimeout = 30 * time.Second
-	// DefaultSpoolDir keeps undelivered reports.
-	DefaultSpoolDir = "/var/lib/demarc/spool"
+	// DefaultStateDir holds the agent's credential state.
+	DefaultStateDir = "/var/lib/demarc"
+	// DefaultSpoolDir keeps undelivered reports: "spool" below the state
+	// directory.
+	DefaultSpoolDir = DefaultStateDir + "/spool"
+	// DefaultEnrollSecretFile is where the agent finds its enroll secret.
+	DefaultEnrollSecretFile = "/etc/demarc/enroll-secret"
 	// DefaultMaxReports bounds the spool: at four scans a day, most of a
 	// year of reports.
 	DefaultMaxReports = 1000
@@ -54,8 +60,14 @@ func (c *Config) applyAgentDefaults() {
 	if c.Report.Timeout == 0 {
 		c.Report.Timeout = Duration(DefaultReportTimeout)
 	}
+	if c.StateDir == "" {
+		c.StateDir = DefaultStateDir
+	}
 	if c.Spool.Dir == "" {
-		c.Spool.Dir = DefaultSpoolDir
+		c.Spool.Dir = path.Join(c.StateDir, "spool")
+	}
+	if c.Report.EnrollSecretFile == "" {
+		c.Report.EnrollSecretFile = DefaultEnrollSecretFile
 	}
 	if c.Spool.MaxReports == 0 {
 		c.Spool.MaxReports = DefaultMaxReports
@@ -97,9 +109,6 @@ func (c *Config) validateAgent(bad func(key, msg string) error) error {
 			}
 			return e
 		}
-		if c.Report.TokenFile == "" {
-			return bad("report.token_file", "is required when report.url is set")
-		}
 	}
 	if (c.Report.ClientCert == "") != (c.Report.ClientKey == "") {
 		return bad("report.client_cert", "client_cert and client_key go together: set both or neither")
@@ -108,7 +117,8 @@ func (c *Config) validateAgent(bad func(key, msg string) error) error {
 		return bad("spool.max_reports", fmt.Sprintf("must be at most %d", maxMaxReports))
 	}
 	for _, kv := range [][2]string{
-		{"report.token_file", c.Report.TokenFile}, {"report.ca_file", c.Report.CAFile},
+		{"report.token_file", c.Report.TokenFile}, {"report.enroll_secret_file", c.Report.EnrollSecretFile},
+		{"report.ca_file", c.Report.CAFile}, {"state_dir", c.StateDir},
 		{"report.client_cert", c.Report.ClientCert}, {"report.client_key", c.Report.ClientKey},
 		{"spool.dir", c.Spool.Dir}, {"textfile_dir", c.TextfileDir},
 	} {

@@ -45,7 +45,8 @@ func TestAgentValuesNameKeyAndLine(t *testing.T) {
 		{"plain http", "report:\n  token_file: /t\n  url: http://demarc.example.net/api/v1/reports\n", "report.url", 3, ErrInsecureURL},
 		{"credentials", "report:\n  url: https://u:p@demarc.example.net/\n  token_file: /t\n", "report.url", 2, nil},
 		{"no host", "report:\n  url: https:///api\n  token_file: /t\n", "report.url", 2, nil},
-		{"no token", "report:\n  url: https://demarc.example.net/api/v1/reports\n", "report.token_file", 1, nil}, // the report: section
+		{"relative enroll secret", "report:\n  enroll_secret_file: enroll-secret\n", "report.enroll_secret_file", 2, nil},
+		{"relative state dir", "state_dir: var/lib/demarc\n", "state_dir", 1, nil},
 		{"cert without key", "report:\n  client_cert: /c.pem\n", "report.client_cert", 2, nil},
 		{"timeout short", "report:\n  timeout: 500ms\n", "report.timeout", 2, nil},
 		{"timeout long", "report:\n  timeout: 11m\n", "report.timeout", 2, nil},
@@ -77,6 +78,7 @@ func TestAgentValuesAccepted(t *testing.T) {
 		"schedule: \"@daily\"\n",
 		"schedule: \"CRON_TZ=Europe/Amsterdam 30 2 * * *\"\n",
 		"report:\n  url: http://127.0.0.1:8080/api/v1/reports\n  token_file: /t\n",
+		"report:\n  url: https://demarc.example.net/api/v1/reports\n", // enrolls with the default enroll secret file
 		"report:\n  url: http://localhost/api/v1/reports\n  token_file: /t\n",
 		"report:\n  url: http://[::1]/api/v1/reports\n  token_file: /t\n",
 		"report:\n  url: http://demarc.lan/api/v1/reports\n  token_file: /t\n  allow_insecure_http: true\n",

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -48,15 +49,32 @@ func (c *Config) CheckAgent() (warnings []*Error, err error) {
 	}
 	id := agentIdentity(c.Spool.Dir)
 	if c.Report.URL != "" {
-		if _, err := ReadToken(c.Report.TokenFile); err != nil {
-			return nil, problem("report.token_file", "", err)
+		// The token file, when set, is what the agent enrolls with if the
+		// enroll secret file holds nothing (deprecated), and what it posts
+		// with to a server too old to enroll: it must be usable.
+		files := [][3]string{{"report.token_file", c.Report.TokenFile, "token"}}
+		if _, err := os.Lstat(c.Report.EnrollSecretFile); err == nil || c.has("report.enroll_secret_file") {
+			// Missing is fine when the host is enrolled; the agent and
+			// `demarc config check` say when it needs one.
+			files = append(files, [3]string{"report.enroll_secret_file", c.Report.EnrollSecretFile, "enroll secret"})
 		}
-		ws, err := checkSecret(c.Report.TokenFile, "token", id)
-		if err != nil {
-			return nil, problem("report.token_file", err.Error(), ErrSecretExposed)
-		}
-		for _, w := range ws {
-			warnings = append(warnings, problem("report.token_file", w, nil))
+		for _, f := range files {
+			if f[1] == "" {
+				continue
+			}
+			if _, err := ReadToken(f[1]); err != nil {
+				if f[0] == "report.enroll_secret_file" && errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				return nil, problem(f[0], "", err)
+			}
+			ws, err := checkSecret(f[1], f[2], id)
+			if err != nil {
+				return nil, problem(f[0], err.Error(), ErrSecretExposed)
+			}
+			for _, w := range ws {
+				warnings = append(warnings, problem(f[0], w, nil))
+			}
 		}
 	}
 	if c.Report.CAFile != "" {
@@ -116,6 +134,26 @@ func ReadToken(path string) (string, error) {
 		}
 	}
 	return string(b), nil
+}
+
+// ReadSecret reads a credential file as ReadToken does, and refuses one
+// that every local user may read or change (ErrSecretExposed): whoever
+// read it holds the credential. The agent calls it before each use, so a
+// file made world-readable after the start is refused too.
+func ReadSecret(path string) (string, error) {
+	s, err := ReadToken(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if perm := fi.Mode().Perm(); perm&0o006 != 0 {
+		return "", fmt.Errorf("%s is mode %04o: %w; chmod 0600 %s and take the secret as leaked (revoke it, issue a new one)",
+			path, perm, ErrSecretExposed, path)
+	}
+	return s, nil
 }
 
 // LoadCAFile reads PEM certificates from path into a pool.

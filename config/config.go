@@ -44,6 +44,9 @@ type Config struct {
 	RunOnStart *bool `yaml:"run_on_start"`
 	// Report is where and how reports are delivered.
 	Report ReportConfig `yaml:"report"`
+	// StateDir holds the agent's credential state (host key, host id,
+	// enrollment record) and, by default, the spool.
+	StateDir string `yaml:"state_dir"`
 	// Spool keeps undelivered reports.
 	Spool SpoolConfig `yaml:"spool"`
 	// TextfileDir, when set, receives node_exporter textfile metrics.
@@ -64,7 +67,13 @@ type source struct {
 
 // ReportConfig is the agent's delivery target.
 type ReportConfig struct {
-	URL               string   `yaml:"url"`
+	URL string `yaml:"url"`
+	// EnrollSecretFile holds the tenant's enroll secret (dme_…), traded
+	// once for this host's key; it may be missing once the host is
+	// enrolled.
+	EnrollSecretFile string `yaml:"enroll_secret_file"`
+	// TokenFile holds a tenant agent token (dmc_…): deprecated, used as
+	// an enroll secret when EnrollSecretFile holds none.
 	TokenFile         string   `yaml:"token_file"`
 	CAFile            string   `yaml:"ca_file"`
 	ClientCert        string   `yaml:"client_cert"`
