@@ -79,7 +79,7 @@ func classify(resp *http.Response, body []byte, now time.Time) (Receipt, error) 
 	ans := parseAnswer(body)
 	switch {
 	case st >= 200 && st < 300:
-		return Receipt{Status: st, Duplicate: st == http.StatusOK}, nil
+		return Receipt{Status: st, Duplicate: st == http.StatusOK, HostKey: hostKeyIn(body)}, nil
 	case st >= 300 && st < 400:
 		return Receipt{}, &RetryError{Status: st, Err: fmt.Errorf("%w: HTTP %d redirect to %q: set report.url to the final URL",
 			ErrURL, st, clean(resp.Header.Get("Location"), 200))}
@@ -116,6 +116,15 @@ const (
 	// ReasonForeignHost: the report's host_id belongs to another tenant.
 	// HTTP 403, about the report.
 	ReasonForeignHost = "foreign_host"
+	// ReasonHostRevoked: the host key belongs to a host whose enrollment
+	// an admin revoked. HTTP 401: the agent stops delivering.
+	ReasonHostRevoked = "host_revoked"
+	// ReasonEnrollFirst: a tenant agent token may no longer post reports;
+	// the agent must enroll with it. HTTP 403, about the credential.
+	ReasonEnrollFirst = "enroll_first"
+	// ReasonForbiddenReport: the report names another host or tenant than
+	// the host key's. HTTP 403, about the report.
+	ReasonForbiddenReport = "forbidden_report"
 )
 
 // AboutCredential reports whether a refusal (HTTP status and the server's
@@ -123,16 +132,48 @@ const (
 // about the report: then the report is kept and retried and the agent
 // says its token is refused; otherwise a 4xx refusal moves the report to
 // rejected/. Every 401 is about the credential; a 403 only when the code
-// says the token's role may not post ("tenant" and "foreign_host" are
-// about the report). This is the one place that decides.
+// says the token's role may not post or that it must be traded for a host
+// key first ("tenant", "foreign_host" and "forbidden_report" are about
+// the report). This is the one place that decides.
 func AboutCredential(status int, code string) bool {
 	switch status {
 	case http.StatusUnauthorized:
 		return true
 	case http.StatusForbidden:
-		return code == ReasonForbiddenRole
+		return code == ReasonForbiddenRole || code == ReasonEnrollFirst
 	}
 	return false
+}
+
+// hostKeyIn returns the host key in a 2xx answer ({"host_key":"dmh_…"}),
+// or "" when it carries none or one that is not a host key.
+func hostKeyIn(body []byte) string {
+	var a struct {
+		HostKey string `json:"host_key"`
+	}
+	if json.Unmarshal(body, &a) != nil || !ValidHostKey(a.HostKey) {
+		return ""
+	}
+	return a.HostKey
+}
+
+// HostKeyPrefix starts every host key.
+const HostKeyPrefix = "dmh_"
+
+// ValidHostKey reports whether s can be a host key: the prefix, then at
+// most 200 printable ASCII characters that are not space (what a token
+// file may hold).
+func ValidHostKey(s string) bool {
+	rest, ok := strings.CutPrefix(s, HostKeyPrefix)
+	if !ok || rest == "" || len(s) > 200 {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // legacyCodes maps the messages of servers that put only a message in

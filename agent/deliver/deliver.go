@@ -135,6 +135,9 @@ type Receipt struct {
 	Status int
 	// Duplicate is true when the server already had the report.
 	Duplicate bool
+	// HostKey is a new host key (dmh_…) the server hands out with its
+	// acceptance (key rotation), or "".
+	HostKey string
 }
 
 // Send posts one report (JSON) gzip-compressed with the bearer token. It
@@ -147,6 +150,12 @@ func (c *Client) Send(ctx context.Context, report []byte) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, &RetryError{Err: fmt.Errorf("%w: %w", ErrToken, err)}
 	}
+	return c.SendAs(ctx, token, report)
+}
+
+// SendAs is Send with the given bearer credential (a host key) instead of
+// the token file's.
+func (c *Client) SendAs(ctx context.Context, bearer string, report []byte) (Receipt, error) {
 	var body bytes.Buffer
 	zw := gzip.NewWriter(&body)
 	if _, err := zw.Write(report); err != nil {
@@ -161,7 +170,7 @@ func (c *Client) Send(ctx context.Context, report []byte) (Receipt, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Content-Encoding", "gzip")
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Authorization", "Bearer "+bearer)
 	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -21,5 +21,11 @@
 // refused report. The server's error answer is {"error":"<code>",
 // "message":"…"}; the messages of servers that sent only a message in
 // "error" are mapped to their codes.
+// Host keys: SendAs posts with a given bearer (the host key) instead of
+// the token file's, and a 2xx answer's "host_key" (key rotation) comes
+// back in the Receipt. Enroll trades an enroll secret for a host id and
+// key (POST /api/v1/enroll beside the report URL); 401 host_revoked and
+// 403 enroll_first are about the credential, 403 forbidden_report about
+// the report. WhoAmIAs asks whoami with a host key (role "host").
 // The token is never logged and never part of an error.
 package deliver

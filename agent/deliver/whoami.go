@@ -13,8 +13,12 @@ import (
 	"github.com/demarc/demarc/config"
 )
 
-// RoleAgent is the role a token needs to post reports.
-const RoleAgent = "agent"
+// Roles that may post reports: a tenant agent token (deprecated) and a
+// host key.
+const (
+	RoleAgent = "agent"
+	RoleHost  = "host"
+)
 
 // ErrNoWhoAmI means the server does not say which role a token has: it
 // answered GET /api/v1/whoami with 404 or 405 (a server older than the
@@ -28,20 +32,30 @@ type Identity struct {
 	// Tenant is the customer account the server files this host's
 	// reports under.
 	Tenant string `json:"tenant"`
-	// Role is agent, viewer or admin; only agent may post reports.
+	// Role is host (a host key), agent, viewer or admin; host and agent
+	// may post reports.
 	Role string `json:"role"`
+	// HostID is the host a host key belongs to; "" for a token.
+	HostID string `json:"host_id"`
 }
 
 // WhoAmIURL derives the whoami endpoint from the report URL: the same
 // scheme and host, and the path /api/v1/whoami (after whatever prefix
 // comes before /api/v1/reports, for a server behind a path-routing proxy).
-func WhoAmIURL(reportURL string) (string, error) {
+func WhoAmIURL(reportURL string) (string, error) { return apiURL(reportURL, "whoami") }
+
+// EnrollURL derives the enrollment endpoint from the report URL, as
+// WhoAmIURL does: /api/v1/enroll.
+func EnrollURL(reportURL string) (string, error) { return apiURL(reportURL, "enroll") }
+
+// apiURL is the endpoint /api/v1/<name> beside the report URL.
+func apiURL(reportURL, name string) (string, error) {
 	u, err := url.Parse(reportURL)
 	if err != nil {
 		return "", fmt.Errorf("report url: %w", err)
 	}
 	prefix, _, _ := strings.Cut(u.Path, "/api/v1/")
-	*u = url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(prefix, "/") + "/api/v1/whoami"}
+	*u = url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(prefix, "/") + "/api/v1/" + name}
 	return u.String(), nil
 }
 
@@ -56,6 +70,11 @@ func (c *Client) WhoAmI(ctx context.Context) (Identity, error) {
 	if err != nil {
 		return Identity{}, fmt.Errorf("%w: %w", ErrToken, err)
 	}
+	return c.WhoAmIAs(ctx, token)
+}
+
+// WhoAmIAs is WhoAmI with the given bearer credential (a host key).
+func (c *Client) WhoAmIAs(ctx context.Context, token string) (Identity, error) {
 	u, err := WhoAmIURL(c.url)
 	if err != nil {
 		return Identity{}, err
@@ -87,7 +106,7 @@ func whoamiAnswer(resp *http.Response, body []byte) (Identity, error) {
 		if json.Unmarshal(body, &id) != nil || id.Role == "" {
 			return Identity{}, fmt.Errorf("%w: HTTP 200 is not a whoami answer: %s", ErrNoWhoAmI, parseAnswer(body).reason)
 		}
-		id.TokenID, id.Tenant, id.Role = clean(id.TokenID, 100), clean(id.Tenant, 100), clean(id.Role, 100)
+		id.TokenID, id.Tenant, id.Role, id.HostID = clean(id.TokenID, 100), clean(id.Tenant, 100), clean(id.Role, 100), clean(id.HostID, 100)
 		return id, nil
 	case st == http.StatusUnauthorized:
 		return Identity{}, fmt.Errorf("%w: HTTP 401: %s", ErrAuth, parseAnswer(body).reason)
