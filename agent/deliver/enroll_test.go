@@ -81,10 +81,10 @@ func TestEnroll(t *testing.T) {
 func TestReceiptHostKey(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"report_id":"r1","status":"created","host_key":"` + testHostKey + `"}`: testHostKey,
-		`{"report_id":"r1","status":"created"}`:                                "",
-		`{"host_key":"dmh_with space"}`:                                        "",
-		`{"host_key":"dmc_0011_notahostkey"}`:                                  "",
-		`not json`:                                                             "",
+		`{"report_id":"r1","status":"created"}`:                                  "",
+		`{"host_key":"dmh_with space"}`:                                          "",
+		`{"host_key":"dmc_0011_notahostkey"}`:                                    "",
+		`not json`:                                                               "",
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer dmh_current" {
