@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,6 +190,11 @@ func (s *Store) Close() error {
 // Migrate applies the pending embedded migrations of the dialect, each in
 // its own transaction, recording them in schema_migrations.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, math.MaxInt64)
+}
+
+// migrateTo applies the pending migrations up to version last.
+func (s *Store) migrateTo(ctx context.Context, last int64) error {
 	files, err := fs.Glob(migrations, "migrations/"+s.d.Name+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("list migrations: %w", err)
@@ -198,6 +204,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		v, err := migrationVersion(f)
 		if err != nil {
 			return err
+		}
+		if v > last {
+			break
 		}
 		if err := s.migrateOne(ctx, f, v); err != nil {
 			return err

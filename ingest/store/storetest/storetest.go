@@ -47,6 +47,16 @@ func Run(t *testing.T, open Opener) {
 		{"TenantUsage", testTenantUsage},
 		{"ConcurrentSameReport", testConcurrentSameReport},
 		{"MigrateTwice", testMigrateTwice},
+		{"EnrollSecrets", testEnrollSecrets},
+		{"EnrollRefused", testEnrollRefused},
+		{"EnrollConcurrent", testEnrollConcurrent},
+		{"EnrollIdentity", testEnrollIdentity},
+		{"KeyRotation", testKeyRotation},
+		{"KeyBinding", testKeyBinding},
+		{"LegacyPost", testLegacyPost},
+		{"ReportIDPerHost", testReportIDPerHost},
+		{"HostEnrollment", testHostEnrollment},
+		{"ConcurrentKeyPosts", testConcurrentKeyPosts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
