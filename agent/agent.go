@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/agent/deliver"
+	"github.com/demarc/demarc/agent/enroll"
 	"github.com/demarc/demarc/agent/sdnotify"
 	"github.com/demarc/demarc/agent/spool"
 	"github.com/demarc/demarc/agent/textfile"
@@ -64,6 +65,12 @@ type Setup struct {
 	// Warnings are configuration problems the agent runs with; logged at
 	// start and on every reload.
 	Warnings []error
+	// State is the host's credential state (host key, host id); set
+	// whenever Sender is the host-key sender FromConfig builds.
+	State *enroll.Store
+
+	// host is that sender, to which the agent gives its logger.
+	host *hostSender
 }
 
 // Options configures an Agent.
@@ -208,6 +215,9 @@ func (a *Agent) Run(ctx context.Context, reload <-chan struct{}) error {
 // set, recovers its spool (only for a directory no run of this agent may
 // be writing to: a temporary file there would be taken for a crash's).
 func (a *Agent) prepare(st *Setup, msg string, recover bool) {
+	if st.host != nil {
+		st.host.log = a.log
+	}
 	for _, w := range st.Warnings {
 		a.log.Warn().Err(w).Msg("configuration warning")
 	}

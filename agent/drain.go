@@ -136,7 +136,7 @@ func (a *Agent) sendOne(ctx context.Context, st *Setup, id string, data []byte, 
 		after = re.After
 	}
 	wait := a.backoff(after)
-	if errors.As(err, &re) && errors.Is(err, deliver.ErrAuth) {
+	if errors.As(err, &re) && (errors.Is(err, deliver.ErrAuth) || errors.Is(err, ErrEnrollment)) {
 		a.credentialRefused(st, re, pending, wait)
 		return result{kind: retry, retryIn: wait}
 	}
@@ -231,6 +231,9 @@ func Flush(ctx context.Context, st *Setup, log zerolog.Logger) (FlushResult, err
 	}
 	defer unlock()
 	a := New(Options{Log: log})
+	if st.host != nil {
+		st.host.log = log
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ev := a.drainLocked(ctx, st, func() (func(), error) { return func() {}, nil })

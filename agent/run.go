@@ -112,6 +112,9 @@ func (a *Agent) writeMetrics(st *Setup) {
 	s.SkippedScans = a.skipped.Load()
 	s.CredentialStatus, s.CredentialReason = a.cred.status, a.cred.code
 	s.MemoryReports = len(a.mem)
+	if st.host != nil {
+		s.Enrollment = string(st.host.state())
+	}
 	if st.Spool != nil {
 		if es, err := st.Spool.List(); err == nil {
 			s.SpoolReports = len(es)

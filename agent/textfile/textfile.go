@@ -41,6 +41,10 @@ type Stats struct {
 	// CredentialReason is the server's code for that refusal
 	// ("unauthenticated", "forbidden_role"), or "" when it gave none.
 	CredentialReason string
+	// Enrollment is the host's standing with the server: "enrolled",
+	// "revoked" or "unenrolled"; "" (no metric) when the agent delivers
+	// nowhere.
+	Enrollment string
 	// Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, Untrusted
 	// and SkippedScans count since the agent started.
 	Delivered, DeliveryFailures, Rejected, Dropped, Corrupt, Untrusted, SkippedScans int64
@@ -101,6 +105,10 @@ func Render(w io.Writer, s Stats) error {
 	m.gauge("demarc_spool_reports", "Undelivered reports waiting in the spool directory.", float64(s.SpoolReports))
 	m.gauge("demarc_memory_reports", "Undelivered reports held in memory because the spool could not be written.", float64(s.MemoryReports))
 	m.credential(s.CredentialStatus, s.CredentialReason)
+	if s.Enrollment != "" {
+		m.family("demarc_agent_enrolled", "gauge", "The host's enrollment with demarc-server: one series, 1, its state label enrolled, revoked (the server refused this host: reports stay in the spool) or unenrolled.")
+		m.sample("demarc_agent_enrolled", 1, "state", s.Enrollment)
+	}
 	m.counter("demarc_reports_delivered_total", "Reports the server accepted since the agent started.", s.Delivered)
 	m.counter("demarc_delivery_failures_total", "Delivery attempts that failed and will be retried, since the agent started.", s.DeliveryFailures)
 	m.counter("demarc_reports_rejected_total", "Reports the server refused (kept in rejected/), since the agent started.", s.Rejected)
