@@ -60,10 +60,16 @@ func (c *Config) applyAgentDefaults() {
 	if c.Report.Timeout == 0 {
 		c.Report.Timeout = Duration(DefaultReportTimeout)
 	}
-	if c.StateDir == "" {
-		c.StateDir = DefaultStateDir
-	}
-	if c.Spool.Dir == "" {
+	// The state directory and the spool default to each other: the spool
+	// is "spool" below the state directory, the state directory the
+	// spool's parent. Two agents with their own spools never share a host
+	// key by default.
+	switch {
+	case c.StateDir == "" && c.Spool.Dir == "":
+		c.StateDir, c.Spool.Dir = DefaultStateDir, DefaultSpoolDir
+	case c.StateDir == "":
+		c.StateDir = path.Dir(c.Spool.Dir)
+	case c.Spool.Dir == "":
 		c.Spool.Dir = path.Join(c.StateDir, "spool")
 	}
 	if c.Report.EnrollSecretFile == "" {

@@ -24,8 +24,14 @@ func TestStateDirDefaults(t *testing.T) {
 		t.Fatalf("spool.dir = %q, want below state_dir", c.Spool.Dir)
 	}
 	c, err = Parse("agent.yaml", []byte("state_dir: /srv/demarc\nspool:\n  dir: /var/spool/demarc\n"))
-	if err != nil || c.Spool.Dir != "/var/spool/demarc" {
+	if err != nil || c.Spool.Dir != "/var/spool/demarc" || c.StateDir != "/srv/demarc" {
 		t.Fatalf("explicit spool.dir: %v, %v", c, err)
+	}
+	// The state directory follows the spool: two agents with their own
+	// spools (a fleet simulation, tests) never share a host key.
+	c, err = Parse("agent.yaml", []byte("spool:\n  dir: /tmp/agent7/spool\n"))
+	if err != nil || c.StateDir != "/tmp/agent7" {
+		t.Fatalf("state_dir = %q, want the spool's parent", c.StateDir)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/rs/zerolog"
@@ -52,6 +53,45 @@ func newAgentCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&configFile, "config", defaultAgentConfig, "agent configuration file")
 	cmd.Flags().StringVar(&rootDir, "root", "/", "scan the filesystem mounted here (e.g. the host's / at /host in a container)")
+	cmd.AddCommand(newAgentEnrollCmd(g))
+	return cmd
+}
+
+func newAgentEnrollCmd(g *globals) *cobra.Command {
+	var configFile, secretFile, rootDir string
+	cmd := &cobra.Command{
+		Use:   "enroll",
+		Short: "Enroll this host with demarc-server now (and again after a revocation)",
+		Long: "Trade the enroll secret for this host's key now: POST /api/v1/enroll beside report.url with the\n" +
+			"host's name, OS, hashed machine identity and DMI product UUID. The host id, key and record go to\n" +
+			"state_dir. The agent does this by itself on its first delivery; run it by hand to enroll again\n" +
+			"after the server revoked the host (even with the same secret) or to move the host to another\n" +
+			"tenant. Run it as the agent's user or as root (the files are then given to state_dir's owner).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			root, err := hostfs.New(rootDir)
+			if err != nil {
+				return usageErr("--root: %v", err)
+			}
+			_, st, err := loadAgentConfig(configFile, root, log)
+			if err != nil {
+				return err
+			}
+			cs, err := agent.Enroll(cmd.Context(), st, secretFile, log)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "enrolled as host %s in tenant %s (state in %s)\n", cs.HostID, cs.Tenant, st.State.Dir())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&configFile, "config", defaultAgentConfig, "agent configuration file")
+	cmd.Flags().StringVar(&secretFile, "secret-file", "", "enroll with the secret in this file instead of report.enroll_secret_file")
+	cmd.Flags().StringVar(&rootDir, "root", "/", "read the host's facts from the filesystem mounted here")
 	return cmd
 }
 
@@ -78,8 +118,18 @@ func loadAgentConfig(path string, root hostfs.Root, log zerolog.Logger) (*config
 		return nil, nil, err
 	}
 	opts.Root, opts.Log, opts.Registry = root, log, testRegistry()
-	run := func(ctx context.Context) (*report.Report, error) { return scan.Run(ctx, opts) }
-	st, err := agent.FromConfig(cfg, run, version.String())
+	var st *agent.Setup
+	run := func(ctx context.Context) (*report.Report, error) {
+		o := opts
+		// Once enrolled, every report carries the server-assigned host id.
+		if st.State != nil {
+			if cs, err := st.State.Load(); err == nil && cs.HostID != "" {
+				o.HostID = cs.HostID
+			}
+		}
+		return scan.Run(ctx, o)
+	}
+	st, err = agent.FromConfigRoot(cfg, run, version.String(), root)
 	if err != nil {
 		return nil, nil, err
 	}
