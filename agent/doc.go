@@ -22,6 +22,17 @@
 // next report's errors. A report's report_id never changes, so the server
 // stores a report sent twice once.
 //
+// Credential: reports are posted with this host's key (package enroll
+// keeps it in the state directory). Without one, the first delivery
+// enrolls with the enroll secret, or, deprecated, the agent token; a
+// report made before is re-attributed to the server's host id. A 2xx
+// answer's new key goes to host-key.new, is posted with next and becomes
+// current on its 2xx (dropped on its 401); a kill at any step loses and
+// duplicates nothing. 401 host_revoked stops delivery (no request) until
+// a different secret or `demarc agent enroll`; the textfile says
+// demarc_agent_enrolled{state}. A server older than enrollment gets the
+// token as before until it answers enroll_first.
+//
 // Lifecycle: Run's reload channel (SIGHUP, see Signals) rebuilds the Setup
 // from the configuration; a bad one is logged and the running one kept.
 // Cancelling Run's context (SIGTERM, SIGINT) cancels an in-flight scan or
