@@ -57,7 +57,7 @@ func serveChild(dir string) error {
 	if err := st.CreateToken(ctx, tok); err != nil {
 		return err
 	}
-	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.New(os.Stderr).Level(zerolog.WarnLevel)})
+	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.New(os.Stderr).Level(zerolog.WarnLevel), AgentTokenReports: true})
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,14 @@ import (
 type ingestResponse struct {
 	ReportID string `json:"report_id"`
 	Status   string `json:"status"`
+	// HostKey is the host's next key, when the server rotates it: the
+	// agent uses it from its next post on, which retires the old one.
+	HostKey string `json:"host_key,omitempty"`
 }
+
+// errForbiddenReport is the one answer to a body that names another host
+// or tenant than its credential's, whether or not that host exists.
+const errForbiddenReport = "this credential may not post this report"
 
 // postReport is POST /api/v1/reports: decode, validate, group-commit, and
 // answer only once the report is durable.
@@ -24,6 +31,10 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	reject := func(status int, reason, msg string) {
 		s.m.rejects.WithLabelValues(reason).Inc()
 		writeError(w, r, status, reason, msg)
+	}
+	if p.Role == store.RoleAgent && !s.cfg.AgentTokenReports {
+		reject(http.StatusForbidden, "enroll_first", "a tenant's agent token only enrolls hosts now: enroll with it (POST /api/v1/enroll) and post with the host key")
+		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		reject(http.StatusUnsupportedMediaType, "content_type", "Content-Type must be application/json")
@@ -69,13 +80,34 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(status, reason, msg)
 		return
 	}
+	// Who the report is about comes from the credential: a body that
+	// names another host or tenant moves nothing, and learns nothing.
 	if t := d.Report.Profile.Tenant; t != "" && t != p.Tenant {
-		reject(http.StatusForbidden, "tenant", "report names another tenant than the token's")
+		reject(http.StatusForbidden, "forbidden_report", errForbiddenReport)
 		return
 	}
-	out, err := s.commit.submit(r.Context(), store.Incoming{
-		Tenant: p.Tenant, Report: d.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: s.cfg.Now().UTC(),
-	})
+	if p.Role == RoleHost && d.Report.Host.HostID != p.HostID {
+		reject(http.StatusForbidden, "forbidden_report", errForbiddenReport)
+		return
+	}
+	now := s.cfg.Now().UTC()
+	in := store.Incoming{
+		Tenant: p.Tenant, Report: d.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: now,
+		Legacy: p.Role == store.RoleAgent,
+	}
+	var nextKey string
+	if p.Role == RoleHost {
+		in.KeyID = p.TokenID
+		if s.rotateDue(p, now) {
+			var key store.NewHostKey
+			if nextKey, key, err = newHostKey(now); err != nil {
+				reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
+				return
+			}
+			in.IssueKey = &key
+		}
+	}
+	out, err := s.commit.submit(r.Context(), in)
 	switch {
 	case errors.Is(err, ErrBusy):
 		reject(http.StatusServiceUnavailable, "busy", "server busy, retry later")
@@ -99,22 +131,42 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	if out.Result == store.Created {
 		s.quota.add(p.Tenant, int64(len(d.Gzip)))
 	}
-	s.answer(w, r, out, d.Report.ReportID, reject)
+	if p.Role == RoleHost {
+		// Its state or last use changed: read it again next time.
+		s.auth.forget(hostKeyPrefix, p.TokenID)
+	}
+	if !out.KeyIssued {
+		nextKey = "" // the store did not keep it (a refusal, a conflict)
+	} else if nextKey != "" {
+		s.m.keysIssued.Inc()
+	}
+	s.answer(w, r, out, d.Report.ReportID, nextKey, reject)
+}
+
+// rotateDue reports whether a post made with a host's current key should
+// bring the host a new key: an admin asked for it, or the key is older
+// than KeyRotation.
+func (s *Server) rotateDue(p Principal, now time.Time) bool {
+	k := p.Key
+	if k == nil || k.State != store.KeyCurrent {
+		return false // a pending key is being confirmed by this very post
+	}
+	return k.RotateRequested || (s.cfg.KeyRotation > 0 && now.Sub(k.CreatedAt) >= s.cfg.KeyRotation)
 }
 
 // answer writes the response for a stored (or refused) report.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, out store.Outcome, id string, reject func(int, string, string)) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, out store.Outcome, id, nextKey string, reject func(int, string, string)) {
 	switch out.Result {
 	case store.Created:
 		s.m.reports.WithLabelValues("created").Inc()
-		writeJSON(w, http.StatusAccepted, ingestResponse{ReportID: id, Status: "created"})
+		writeJSON(w, http.StatusAccepted, ingestResponse{ReportID: id, Status: "created", HostKey: nextKey})
 	case store.Duplicate:
 		s.m.reports.WithLabelValues("duplicate").Inc()
-		writeJSON(w, http.StatusOK, ingestResponse{ReportID: id, Status: "duplicate"})
+		writeJSON(w, http.StatusOK, ingestResponse{ReportID: id, Status: "duplicate", HostKey: nextKey})
 	case store.Conflict:
 		reject(http.StatusConflict, "conflict", "report_id already stored with a different body")
 	case store.Forbidden:
-		reject(http.StatusForbidden, "foreign_host", "host_id belongs to another tenant")
+		reject(http.StatusForbidden, "forbidden_report", errForbiddenReport)
 	default:
 		reject(http.StatusInternalServerError, "internal", "internal error")
 	}

@@ -149,7 +149,7 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request) {
 	}
 	d := hostDetail{Host: h, Findings: fs.Findings, FindingsNext: fs.Next, Reports: reps.Reports, ReportsNext: reps.Next,
 		Components: []report.Component{}, Errors: []report.CollectorError{}}
-	if body, err := s.store.ReportBody(ctx, sc, h.LatestReportID); err == nil {
+	if body, err := s.store.HostReportBody(ctx, sc, h.HostID, h.LatestReportID); err == nil {
 		var latest report.Report
 		if json.Unmarshal(body, &latest) == nil {
 			d.Components, d.Updates, d.Notes = nonNilSlice(latest.Components), latest.Updates, latest.Notes

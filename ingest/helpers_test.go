@@ -59,7 +59,10 @@ func newEnvOn(t *testing.T, st store.Store, mod func(*ingest.Config)) *env {
 	if err := st.RevokeToken(t.Context(), id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	cfg := ingest.Config{Store: st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), TokenCacheTTL: -1}
+	// Most tests post with the tenant agent tokens above, as agents did
+	// before enrollment (compat mode); the enrollment tests turn it off.
+	cfg := ingest.Config{Store: st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), TokenCacheTTL: -1,
+		AgentTokenReports: true}
 	if mod != nil {
 		mod(&cfg)
 	}

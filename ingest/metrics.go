@@ -24,6 +24,8 @@ type metrics struct {
 	commitErrors  prometheus.Counter
 	authFailures  *prometheus.CounterVec
 	tenantBytes   *prometheus.GaugeVec
+	keysIssued    prometheus.Counter
+	enrollments   *prometheus.CounterVec
 }
 
 func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
@@ -53,12 +55,21 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 		Name: "demarc_store_commit_errors_total", Help: "Reports whose commit failed.",
 	})
 	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "demarc_auth_failures_total", Help: "Requests refused for their credential, by result (invalid: 401; throttled: 429 before any lookup, the client address having failed too often).",
+		Name: "demarc_auth_failures_total", Help: "Requests refused for their credential, by result (invalid: 401; throttled: 429 before any lookup, the client address having failed too often; host_revoked: a revoked host's key).",
 	}, []string{"result"})
 	m.tenantBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "demarc_tenant_stored_bytes", Help: "Compressed report bodies a tenant keeps stored, as last read for its quota (only with a quota).",
 	}, []string{"tenant"})
-	for _, r := range []string{"invalid", "throttled"} {
+	m.keysIssued = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "demarc_host_keys_issued_total", Help: "New host keys handed out in answers to report posts (rotation).",
+	})
+	m.enrollments = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_enrollments_total", Help: "Host enrollments, by credential (enroll_secret, or a deprecated agent token).",
+	}, []string{"credential"})
+	for _, c := range []string{"enroll_secret", "agent_token"} {
+		m.enrollments.WithLabelValues(c)
+	}
+	for _, r := range []string{"invalid", "throttled", "host_revoked"} {
 		m.authFailures.WithLabelValues(r)
 	}
 	// Export every series from the start, so that rates work from zero.
@@ -68,7 +79,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	for _, r := range rejectReasons {
 		m.rejects.WithLabelValues(r)
 	}
-	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes,
+	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes, m.keysIssued, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&fleetCollector{store: s, ttl: gaugeTTL})
 	return m
@@ -77,7 +88,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 // rejectReasons are the reasons label values of demarc_ingest_rejects_total.
 var rejectReasons = []string{
 	"content_type", "too_large", "busy", "invalid", "encoding", "bad_gzip", "malformed", "read_error",
-	"tenant", "stopping", "store", "client_gone", "conflict", "foreign_host", "body_timeout", "quota",
+	"stopping", "store", "client_gone", "conflict", "forbidden_report", "enroll_first", "body_timeout", "quota",
 }
 
 // fleetCollector exports open findings by party and severity, read from

@@ -183,7 +183,14 @@ func (s *Server) authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFun
 			writeError(w, r, http.StatusTooManyRequests, "auth_throttled", "too many failed authentications from this address")
 			return
 		case errors.Is(err, ErrUnauthorized):
-			s.authFailed(w, r, addr, "invalid or revoked token")
+			s.authFailed(w, r, addr, errBadCredential)
+			return
+		case errors.Is(err, ErrHostRevoked):
+			// A genuine key: told plainly, so that the agent stops and
+			// keeps its reports; no failure budget is spent.
+			s.m.authFailures.WithLabelValues("host_revoked").Inc()
+			w.Header().Set("WWW-Authenticate", `Bearer realm="demarc", error="invalid_token"`)
+			writeError(w, r, http.StatusUnauthorized, "host_revoked", "this host's enrollment was revoked by an admin; enroll it again with a new enroll secret")
 			return
 		case err != nil:
 			s.logFor(r).Error().Err(err).Msg("token lookup failed")
@@ -199,16 +206,17 @@ func (s *Server) authed(h http.HandlerFunc, roles ...store.Role) http.HandlerFun
 			writeError(w, r, http.StatusForbidden, "forbidden_role", "this token's role may not do this")
 			return
 		}
-		if wait, ok := s.limits.allow(p.TokenID); !ok {
+		lk := p.limitKey()
+		if wait, ok := s.limits.allow(lk); !ok {
 			retryAfter(w, wait.Seconds())
 			writeError(w, r, http.StatusTooManyRequests, "rate_limited", "rate limit exceeded for this token")
 			return
 		}
-		if !s.perToken.take(p.TokenID) {
+		if !s.perToken.take(lk) {
 			writeError(w, r, http.StatusTooManyRequests, "concurrency", "too many requests under way for this token")
 			return
 		}
-		defer s.perToken.give(p.TokenID)
+		defer s.perToken.give(lk)
 		if !s.perTen.take(p.Tenant) {
 			writeError(w, r, http.StatusTooManyRequests, "concurrency", "too many requests under way for this tenant")
 			return

@@ -58,6 +58,15 @@ type Config struct {
 	// stored (default 0: no quota); past it, posts get 507 with reason
 	// "quota" until retention frees room.
 	TenantQuotaBytes int64
+	// KeyRotation is the age after which a host key is replaced: the 2xx
+	// answer to a post made with it carries the next key (default 30
+	// days; negative: only when an admin asks, `host rotate`).
+	KeyRotation time.Duration
+	// AgentTokenReports lets a tenant's agent token post reports as
+	// before enrollment existed (host id from the body), for the release
+	// in which agents are upgraded; an enrolled host's id is refused to
+	// it. Off by default: an agent token only enrolls.
+	AgentTokenReports bool
 	// Retention is how long report bodies and resolved findings are kept
 	// (default 90 days; each host's latest report is always kept). Negative
 	// disables pruning.
@@ -84,6 +93,9 @@ func (c *Config) defaults() {
 	c.MaxPerTenant = defaultUnlessNegative(c.MaxPerTenant, 512)
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 15 * time.Second
+	}
+	if c.KeyRotation == 0 {
+		c.KeyRotation = 30 * 24 * time.Hour
 	}
 	if c.AuthFailureRate == 0 {
 		c.AuthFailureRate, c.AuthFailureBurst = 1, 20
@@ -173,8 +185,9 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) routes() {
 	viewers := []store.Role{store.RoleViewer, store.RoleAdmin}
-	s.Handle("/api/v1/reports", only(http.MethodPost, s.authed(s.postReport, store.RoleAgent)))
-	s.Handle("/api/v1/whoami", only(http.MethodGet, s.authed(s.whoami, store.RoleAgent, store.RoleViewer, store.RoleAdmin)))
+	s.Handle("/api/v1/reports", only(http.MethodPost, s.authed(s.postReport, store.RoleAgent, RoleHost)))
+	s.Handle("/api/v1/enroll", only(http.MethodPost, s.authed(s.enroll, RoleEnroll, store.RoleAgent)))
+	s.Handle("/api/v1/whoami", only(http.MethodGet, s.authed(s.whoami, store.RoleAgent, store.RoleViewer, store.RoleAdmin, RoleHost)))
 	s.Handle("/api/v1/reports/{report_id}", only(http.MethodGet, s.authed(s.getReport, viewers...)))
 	s.Handle("/api/v1/hosts", only(http.MethodGet, s.authed(s.listHosts, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}", only(http.MethodGet, s.authed(s.getHost, viewers...)))

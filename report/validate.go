@@ -269,3 +269,20 @@ func validate(c *checker, r *Report, now time.Time) error {
 	}
 	return nil
 }
+
+// ValidateEnrollment checks what a host says of itself when it enrolls
+// with demarc-server, with the rules of the same fields in a report:
+// hostname as host.hostname, the ids as tokens, the version as text.
+func ValidateEnrollment(hostname, machineID, productUUID, osID, osVersionID, agentVersion string) error {
+	c := &checker{}
+	c.hostname(p("hostname"), hostname)
+	c.token(p("machine_id"), machineID, 64, false)
+	c.token(p("product_uuid"), productUUID, 64, false)
+	c.token(p("os.id"), osID, 64, false)
+	c.token(p("os.version_id"), osVersionID, 64, false)
+	c.text(p("agent_version"), agentVersion, MaxShort, false)
+	if c.err != nil {
+		return c.err
+	}
+	return nil
+}

@@ -55,6 +55,8 @@ func runServer(o options, p *plan) (loadgen.Stats, string, error) {
 		// Each bench agent stands for many hosts: lift the per-token limit
 		// well above what it can send (the limiter still runs).
 		RatePerSecond: 1e6, RateBurst: 1e6, Retention: -1,
+		// Each bench agent posts many hosts' reports with one tenant token.
+		AgentTokenReports: true, MaxPerToken: -1, MaxPerTenant: -1,
 	})
 	if err != nil {
 		return loadgen.Stats{}, "", err

@@ -63,6 +63,15 @@ type Config struct {
 		// keeps stored (0: no quota).
 		TenantQuotaBytes int64 `yaml:"tenant_quota_bytes"`
 	} `yaml:"limits"`
+	// KeyRotation replaces a host key older than this (0: 30 days;
+	// negative: only on `host rotate`).
+	KeyRotation time.Duration `yaml:"key_rotation"`
+	// Compat eases the upgrade from tenant agent tokens.
+	Compat struct {
+		// AgentTokenReports lets agent tokens post reports as before
+		// enrollment (for the release in which agents are upgraded).
+		AgentTokenReports bool `yaml:"agent_token_reports"`
+	} `yaml:"compat"`
 	// AuthFailures throttles failed authentications per client address.
 	AuthFailures struct {
 		PerSecond float64 `yaml:"per_second"`

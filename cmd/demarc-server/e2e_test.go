@@ -52,9 +52,10 @@ type server struct {
 
 func startServer(t *testing.T, bin, db string) *server {
 	t.Helper()
-	// The test's agents share one token: lift its rate limit.
+	// The test's agents share one tenant agent token (compat mode, as
+	// before enrollment): lift its rate limit.
 	cfg := filepath.Join(t.TempDir(), "server.yaml")
-	if err := os.WriteFile(cfg, []byte("rate_limit:\n  per_second: 100000\n  burst: 100000\ntoken_cache_ttl: 1s\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("rate_limit:\n  per_second: 100000\n  burst: 100000\ntoken_cache_ttl: 1s\ncompat:\n  agent_token_reports: true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return startServerArgs(t, bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--db", db, "--log-level", "warn")

@@ -85,6 +85,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		BodyTimeout: cfg.Limits.BodyTimeout, MaxPerToken: cfg.Limits.PerToken, MaxPerTenant: cfg.Limits.PerTenant,
 		TenantQuotaBytes: cfg.Limits.TenantQuotaBytes,
 		AuthFailureRate:  cfg.AuthFailures.PerSecond, AuthFailureBurst: cfg.AuthFailures.Burst,
+		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
 	})
 	if err != nil {
 		return err

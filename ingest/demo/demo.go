@@ -93,7 +93,10 @@ func Fill(ctx context.Context, st store.Store, o Options) (Result, error) {
 	var clock atomic.Int64
 	srv, err := ingest.New(ingest.Config{
 		Store: st, Log: o.Log, RatePerSecond: -1, Retention: -1, TokenCacheTTL: time.Minute,
-		Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() },
+		// The simulated hosts post with their tenant's agent token, as
+		// agents did before enrollment.
+		AgentTokenReports: true,
+		Now:               func() time.Time { return time.Unix(0, clock.Load()).UTC() },
 	})
 	if err != nil {
 		return Result{}, err

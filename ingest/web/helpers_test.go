@@ -75,7 +75,8 @@ func newEnv(t *testing.T, hosts, days int) *env {
 	}
 	e.hostile = e.saveHostile(now.Add(-2 * time.Minute))
 	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-		TokenCacheTTL: -1, RatePerSecond: -1, Now: func() time.Time { return *e.clock }})
+		TokenCacheTTL: -1, RatePerSecond: -1, Now: func() time.Time { return *e.clock },
+		AgentTokenReports: true}) // the simulated fleet posts with tenant agent tokens
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	d.Reports = reps.Reports
-	if body, err := u.st.ReportBody(ctx, sc, h.LatestReportID); err == nil {
+	if body, err := u.st.HostReportBody(ctx, sc, h.HostID, h.LatestReportID); err == nil {
 		var latest report.Report
 		if json.Unmarshal(body, &latest) == nil {
 			d.Components, d.Updates, d.Errors = latest.Components, latest.Updates, latest.Errors
