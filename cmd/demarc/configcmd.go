@@ -109,6 +109,10 @@ func checkEnrollment(ctx context.Context, st *agent.Setup, cfg *config.Config, p
 	cs := es.State
 	var line string
 	switch {
+	case cs.Status == enroll.Enrolled && cfg.Tenant != "" && cs.Tenant != "" && cfg.Tenant != cs.Tenant:
+		return "", "", fmt.Errorf("%s: tenant is %q but this host is enrolled in tenant %q: the server refuses reports that name "+
+			"another tenant (forbidden_report); fix tenant (or leave it out), or enroll in tenant %q (demarc agent enroll --secret-file …)",
+			path, cfg.Tenant, cs.Tenant, cfg.Tenant)
 	case cs.Status == enroll.Enrolled:
 		line = fmt.Sprintf("yes, as host %s in tenant %s (state in %s)", cs.HostID, cs.Tenant, st.State.Dir())
 	case cs.Status == enroll.Revoked && es.Blocked:

@@ -96,6 +96,13 @@ func TestAgentEnrollAndConfigCheck(t *testing.T) {
 		t.Fatal("the host key's secret is in the output")
 	}
 
+	b, _ := os.ReadFile(cfg)
+	other := filepath.Join(filepath.Dir(cfg), "other.yaml")
+	os.WriteFile(other, append([]byte("tenant: globex\n"), b...), 0o600)
+	if _, errOut, code := runDemarc(t, "config", "check", "--offline", "--config", other); code != 2 || !strings.Contains(errOut, `enrolled in tenant "acme"`) {
+		t.Fatalf("another tenant configured: exit %d, stderr %s", code, errOut)
+	}
+
 	stub.mu.Lock()
 	stub.whoamiHost = strings.Repeat("f", 32) // the key is another host's
 	stub.mu.Unlock()
