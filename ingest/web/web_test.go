@@ -1,6 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -16,6 +21,7 @@ import (
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/ingest/store/sqlite"
 	"github.com/demarc/demarc/ingest/web"
+	"github.com/demarc/demarc/internal/reportgen"
 )
 
 // TestPagesRender signs in as admin and as a viewer and reads every page
@@ -431,4 +437,51 @@ func TestEmptyFleet(t *testing.T) {
 	if _, body := e.get(c, "/"); !strings.Contains(body, "The provider has no open finding") {
 		t.Error("the empty overview does not say there is nothing to patch")
 	}
+}
+
+// TestHostPageShowsEnrollment: the host page says when a host enrolled,
+// how old its key is and when it was last used, and flags a machine-id
+// that another host presented too (a cloned image); a host that reports
+// with its tenant's agent token says it is not enrolled.
+func TestHostPageShowsEnrollment(t *testing.T) {
+	e := newEnv(t, 2, 1)
+	now := *e.clock
+	for i, id := range []string{"0123456789abcdef0123456789abcd01", "0123456789abcdef0123456789abcd02"} {
+		if err := e.st.Enroll(t.Context(), store.Enrollment{TokenID: tokenIDOf(e.tok["agentA"]),
+			Identity: store.HostIdentity{HostID: id, Tenant: "acme", Hostname: "clone", MachineID: "5eed5eed5eed5eed5eed5eed5eed5eed", EnrolledAt: now.Add(-48 * time.Hour)},
+			Key:      store.NewHostKey{ID: fmt.Sprintf("00112233aabbcc%02d", i), Hash: make([]byte, 32), CreatedAt: now.Add(-48 * time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+		r := reportgen.NewHost(uint64(500+i), 500+i, "acme", 5, -1).Next(now.Add(-time.Hour))
+		r.Host.HostID = id
+		body, _ := json.Marshal(r)
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(body)
+		zw.Close()
+		in := store.Incoming{Tenant: "acme", Report: r, Gzip: buf.Bytes(), SHA256: sha256.Sum256(body), ReceivedAt: now.Add(-time.Hour),
+			KeyID: fmt.Sprintf("00112233aabbcc%02d", i)}
+		if out, err := e.st.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || out[0].Result != store.Created {
+			t.Fatalf("save: %v %+v", err, out)
+		}
+	}
+	c := e.session(e.tok["viewerA"])
+	code, page := e.get(c, "/hosts/0123456789abcdef0123456789abcd01")
+	if code != http.StatusOK || !strings.Contains(page, `id="dup-machine-id"`) || !strings.Contains(page, "last used") || !strings.Contains(page, "2 days old") {
+		t.Errorf("enrolled host page: %d\n%s", code, between(page, `id="enrolled"`, "</dl>"))
+	}
+	code, page = e.get(c, "/hosts/"+e.hosts["acme"][0])
+	if code != http.StatusOK || !strings.Contains(page, "not enrolled") {
+		t.Errorf("legacy host page: %d\n%s", code, between(page, `id="enrolled"`, "</dl>"))
+	}
+}
+
+// tokenIDOf is the id part of "dmc_<id>_<secret>".
+func tokenIDOf(tok string) string { return tok[4:20] }
+
+// between is the part of s from the first from to the next to.
+func between(s, from, to string) string {
+	_, rest, _ := strings.Cut(s, from)
+	out, _, _ := strings.Cut(rest, to)
+	return out
 }
