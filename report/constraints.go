@@ -49,6 +49,7 @@ func exemplar() *Report {
 		Findings:   []Finding{{Evidence: []string{""}}},
 		Lifecycle:  &LifecycleData{},
 		Errors:     []CollectorError{{}},
+		Collectors: []CollectorRun{{}},
 		Notes:      []Note{{}},
 	}
 }

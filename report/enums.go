@@ -168,3 +168,32 @@ func Summarize(findings []Finding) Summary {
 	}
 	return s
 }
+
+// CollectorStatus is how one collector of a scan ended.
+type CollectorStatus string
+
+// The collector statuses. Only CollectorOK means the collector saw everything
+// it looks at: a finding of any other collector that is absent from the
+// report may have been missed, not fixed.
+const (
+	// CollectorOK: the collector ran to its end without an error.
+	CollectorOK CollectorStatus = "ok"
+	// CollectorPartial: the collector returned its result but with errors
+	// (one command of several failed, the package database could not be
+	// read): what it reports is true, but it may have missed things.
+	CollectorPartial CollectorStatus = "partial"
+	// CollectorFailed: the collector returned an error or panicked.
+	CollectorFailed CollectorStatus = "failed"
+	// CollectorTimedOut: the collector ran out of its time.
+	CollectorTimedOut CollectorStatus = "timed_out"
+	// CollectorNotRun: the collector was left out (--only) or cannot work
+	// on this scan (a live-only collector under another --root, a package
+	// manager that cannot be asked about another root).
+	CollectorNotRun CollectorStatus = "not_run"
+)
+
+// CollectorStatuses lists every collector status.
+var CollectorStatuses = []CollectorStatus{CollectorOK, CollectorPartial, CollectorFailed, CollectorTimedOut, CollectorNotRun}
+
+// Valid reports whether s is a known collector status.
+func (s CollectorStatus) Valid() bool { return slices.Contains(CollectorStatuses, s) }

@@ -26,6 +26,10 @@ const (
 	MaxPackages = 50000
 	// MaxListSmall bounds errors, notes and reboot packages.
 	MaxListSmall = 1000
+	// MaxCollectors bounds the collectors of one report.
+	MaxCollectors = 64
+	// MaxCollectorName bounds a collector's name.
+	MaxCollectorName = 64
 	// MaxEvidence bounds the evidence lines of a finding.
 	MaxEvidence = 100
 	// MaxDetails bounds the keys of a component's details.

@@ -42,6 +42,12 @@ type Report struct {
 	Lifecycle *LifecycleData `json:"lifecycle,omitempty"`
 	// Errors lists collectors that failed, wholly or in part.
 	Errors []CollectorError `json:"errors"`
+	// Collectors lists every collector of the scan and how it ended, so
+	// that a reader can tell a gap that is gone from a gap that was not
+	// looked for (a finding whose collector is not "ok" here may have been
+	// missed, not fixed: see EvidenceCollectors). Written by the scan since
+	// v1.1; absent from older reports (see OutcomesOf).
+	Collectors []CollectorRun `json:"collectors,omitempty"`
 	// Notes lists things worth knowing that are not failures: a permission
 	// denied on one file, a bounded walk cut short.
 	Notes []Note `json:"notes,omitempty"`
@@ -274,6 +280,18 @@ type CollectorError struct {
 	Collector string `json:"collector"`
 	// Error says what went wrong.
 	Error string `json:"error"`
+}
+
+// CollectorRun is one collector of a scan and how it ended.
+type CollectorRun struct {
+	// Name is the collector's name (as --only spells it).
+	Name string `json:"name"`
+	// Status is how the collector ended: ok, partial, failed, timed_out or
+	// not_run.
+	Status CollectorStatus `json:"status"`
+	// DurationMS is the collector's wall time in milliseconds (0 when it
+	// did not run).
+	DurationMS int64 `json:"duration_ms,omitempty"`
 }
 
 // Note is something a collector or rule wants the reader to know that is

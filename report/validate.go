@@ -259,6 +259,7 @@ func validate(c *checker, r *Report, now time.Time) error {
 		c.text(idx("errors", i).f("collector"), e.Collector, MaxShort, true)
 		c.text(idx("errors", i).f("error"), e.Error, MaxText, false)
 	}
+	validateCollectors(c, r.Collectors)
 	c.count(p("notes"), len(r.Notes), MaxListSmall)
 	for i, n := range r.Notes {
 		c.text(idx("notes", i).f("collector"), n.Collector, MaxShort, true)

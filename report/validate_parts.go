@@ -124,3 +124,23 @@ func validateFindings(c *checker, fs []Finding) {
 		c.token(at.f("blocked_by"), f.BlockedBy, MaxFindingIDLen, false)
 	}
 }
+
+func validateCollectors(c *checker, cs []CollectorRun) {
+	c.count(p("collectors"), len(cs), MaxCollectors)
+	seen := make(map[string]bool, len(cs))
+	for i := range cs {
+		if c.err != nil {
+			return
+		}
+		k, at := &cs[i], idx("collectors", i)
+		c.token(at.f("name"), k.Name, MaxCollectorName, true)
+		if seen[k.Name] {
+			c.fail(at.f("name"), "duplicate collector")
+		}
+		seen[k.Name] = true
+		if !k.Status.Valid() {
+			c.fail(at.f("status"), "must be ok, partial, failed, timed_out or not_run")
+		}
+		c.number(at.f("duration_ms"), k.DurationMS, 0, MaxDurationMS)
+	}
+}

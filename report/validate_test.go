@@ -18,6 +18,13 @@ func TestValidateFields(t *testing.T) {
 	if err := report.ValidateAt(base(), now); err != nil {
 		t.Fatalf("valid report rejected: %v", err)
 	}
+	withRuns := base()
+	for _, st := range report.CollectorStatuses {
+		withRuns.Collectors = append(withRuns.Collectors, report.CollectorRun{Name: "c-" + string(st), Status: st, DurationMS: 12})
+	}
+	if err := report.ValidateAt(withRuns, now); err != nil {
+		t.Fatalf("valid collectors rejected: %v", err)
+	}
 	tests := []struct {
 		field string
 		mod   func(*report.Report)
@@ -40,6 +47,22 @@ func TestValidateFields(t *testing.T) {
 		// drift of minutes passes.
 		{"scanned_at", func(r *report.Report) { r.ScannedAt = now.Add(time.Hour) }},
 		{"summary.customer.low", func(r *report.Report) { r.Summary.Customer.Low = -1 }},
+		{"collectors", func(r *report.Report) { r.Collectors = make([]report.CollectorRun, report.MaxCollectors+1) }},
+		{"collectors[0].name", func(r *report.Report) { r.Collectors = []report.CollectorRun{{Status: report.CollectorOK}} }},
+		{"collectors[0].name", func(r *report.Report) {
+			r.Collectors = []report.CollectorRun{{Name: "pack ages", Status: report.CollectorOK}}
+		}},
+		{"collectors[0].name", func(r *report.Report) {
+			r.Collectors = []report.CollectorRun{{Name: strings.Repeat("c", report.MaxCollectorName+1), Status: report.CollectorOK}}
+		}},
+		{"collectors[1].name", func(r *report.Report) {
+			r.Collectors = []report.CollectorRun{{Name: "kernel", Status: report.CollectorOK}, {Name: "kernel", Status: report.CollectorFailed}}
+		}},
+		{"collectors[0].status", func(r *report.Report) { r.Collectors = []report.CollectorRun{{Name: "kernel", Status: "crashed"}} }},
+		{"collectors[0].status", func(r *report.Report) { r.Collectors = []report.CollectorRun{{Name: "kernel"}} }},
+		{"collectors[0].duration_ms", func(r *report.Report) {
+			r.Collectors = []report.CollectorRun{{Name: "kernel", Status: report.CollectorOK, DurationMS: -1}}
+		}},
 	}
 	for _, tc := range tests {
 		r := base()

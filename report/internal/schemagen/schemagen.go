@@ -19,11 +19,12 @@ import (
 
 // enums lists the allowed values of each enum type.
 var enums = map[reflect.Type][]string{
-	reflect.TypeOf(report.Tier("")):        strs(report.Tiers),
-	reflect.TypeOf(report.Layer("")):       strs(report.Layers),
-	reflect.TypeOf(report.Kind("")):        strs(report.Kinds),
-	reflect.TypeOf(report.Severity("")):    strs(report.Severities),
-	reflect.TypeOf(report.Responsible("")): {string(report.ResponsibleProvider), string(report.ResponsibleCustomer)},
+	reflect.TypeOf(report.Tier("")):            strs(report.Tiers),
+	reflect.TypeOf(report.Layer("")):           strs(report.Layers),
+	reflect.TypeOf(report.Kind("")):            strs(report.Kinds),
+	reflect.TypeOf(report.Severity("")):        strs(report.Severities),
+	reflect.TypeOf(report.Responsible("")):     {string(report.ResponsibleProvider), string(report.ResponsibleCustomer)},
+	reflect.TypeOf(report.CollectorStatus("")): strs(report.CollectorStatuses),
 }
 
 func strs[T ~string](vs []T) []string {
