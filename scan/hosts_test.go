@@ -240,6 +240,7 @@ func TestHosts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				checkEvidence(t, r)
 				js, txt := renderGolden(t, r, root)
 				validateReport(t, sch, js)
 				checkGolden(t, filepath.Join(hc.dir, "want."+string(tier)+".json"), js)
@@ -256,6 +257,9 @@ func renderGolden(t testing.TB, r *report.Report, root string) (js, txt []byte) 
 	t.Helper()
 	r.ReportID = "00000000-0000-4000-8000-000000000000"
 	r.DurationMS = 0
+	for i := range r.Collectors {
+		r.Collectors[i].DurationMS = 0
+	}
 	var jb, tb bytes.Buffer
 	if err := report.RenderJSON(&jb, r); err != nil {
 		t.Fatal(err)
@@ -302,5 +306,23 @@ func validateReport(t testing.TB, sch *jsonschema.Schema, js []byte) {
 	}
 	if err := sch.Validate(inst); err != nil {
 		t.Errorf("report does not match report/schema.json: %v", err)
+	}
+}
+
+// checkEvidence: every finding of a fixture host has a row in the
+// report's evidence table, and the collector it names first ran.
+func checkEvidence(t *testing.T, r *report.Report) {
+	t.Helper()
+	o := report.OutcomesOf(r)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		from := report.EvidenceCollectors(f)
+		if from == nil {
+			t.Errorf("finding %s %s %s: no row in report's evidence table", f.Kind, f.Layer, f.Product)
+			continue
+		}
+		if st := o.Of(from[0]).Status; st == report.CollectorNotRun {
+			t.Errorf("finding %s %s %s rests on %s, which did not run", f.Kind, f.Layer, f.Product, from[0])
+		}
 	}
 }

@@ -100,7 +100,8 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		}
 	}
 	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner)}
-	list, err := selectCollectors(registry(deps, o.Collectors), o.Only)
+	registered := registry(deps, o.Collectors)
+	list, err := selectCollectors(registered, o.Only)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +133,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		Components: []report.Component{},
 		Errors:     []report.CollectorError{},
 	}
+	r.Collectors = collectorRuns(registered, outcomes)
 	for _, oc := range outcomes {
 		merge(r, oc)
 		if oc.err != nil {
@@ -176,6 +178,47 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		o.Log.Error().Err(err).Msg("the report breaks schema v1; demarc-server would refuse it")
 	}
 	return r, nil
+}
+
+// errTimedOut is a collector abandoned at its timeout.
+var errTimedOut = errors.New("timed out")
+
+// collectorRuns says how every collector of the registry ended, in
+// registry order: one left out by --only did not run.
+func collectorRuns(registered []collectors.Collector, outcomes []outcome) []report.CollectorRun {
+	ran := make(map[string]outcome, len(outcomes))
+	for _, oc := range outcomes {
+		ran[oc.name] = oc
+	}
+	out := make([]report.CollectorRun, 0, len(registered))
+	for _, c := range registered {
+		oc, ok := ran[c.Name()]
+		if !ok {
+			out = append(out, report.CollectorRun{Name: c.Name(), Status: report.CollectorNotRun})
+			continue
+		}
+		out = append(out, report.CollectorRun{Name: oc.name, Status: status(oc), DurationMS: oc.dur.Milliseconds()})
+	}
+	return out
+}
+
+// status is how a collector's run ended. A collector that returned its
+// result with errors in it (one command of several failed, the package
+// database could not be read) is partial, not ok: what it reports is
+// true, but it may have missed something, so a gap it no longer reports
+// is not known to be fixed.
+func status(oc outcome) report.CollectorStatus {
+	switch {
+	case oc.err == nil && len(oc.res.Errors) == 0:
+		return report.CollectorOK
+	case oc.err == nil:
+		return report.CollectorPartial
+	case errors.Is(oc.err, errTimedOut), errors.Is(oc.err, context.DeadlineExceeded):
+		return report.CollectorTimedOut
+	case errors.Is(oc.err, collectors.ErrNotApplicable):
+		return report.CollectorNotRun
+	}
+	return report.CollectorFailed
 }
 
 // panicError is a collector's panic: its value for the report, its stack
@@ -234,7 +277,7 @@ func runOne(ctx context.Context, c collectors.Collector, timeout time.Duration) 
 	case <-ctx.Done():
 		// A collector that ignores its context is abandoned, not waited
 		// for: the scan must finish.
-		oc.err = fmt.Errorf("timed out after %s", timeout)
+		oc.err = fmt.Errorf("%w after %s", errTimedOut, timeout)
 	}
 	return oc
 }
