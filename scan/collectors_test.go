@@ -31,7 +31,10 @@ func TestCollectorRuns(t *testing.T) {
 		fakeCollector{"controlpanel", result(errors.New("read /usr/local/cpanel/version: permission denied"))},
 		fakeCollector{"boom", func(context.Context) (collectors.Result, error) { panic("bad index") }},
 		fakeCollector{"hang", func(context.Context) (collectors.Result, error) { select {} }},
-		fakeCollector{"polite", func(ctx context.Context) (collectors.Result, error) { <-ctx.Done(); return collectors.Result{}, ctx.Err() }},
+		fakeCollector{"polite", func(ctx context.Context) (collectors.Result, error) {
+			<-ctx.Done()
+			return collectors.Result{}, ctx.Err()
+		}},
 		fakeCollector{"skipped", result(nil)},
 	}
 	o := opts(t, cs...)
