@@ -7,11 +7,25 @@ type parsedCycle struct {
 	segs []int64
 }
 
+// datedVersion is a release of a cycle, its version parsed once.
+type datedVersion struct {
+	v    Version
+	date Date
+}
+
 // parse pre-parses the cycle names that are versions (all but a few
-// vendor labels).
+// vendor labels), and each cycle's dated versions: judging a host asks
+// for the newest release of several cycles, and parsing versions was
+// most of the cost of an evaluation.
 func (p *Product) parse() {
 	p.parsed = p.parsed[:0]
 	for _, c := range p.Cycles {
+		c.dated, c.datedFor = c.dated[:0], p.ID
+		for _, r := range c.Versions {
+			if v, err := ParseVersion(p.ID, r.Version); err == nil {
+				c.dated = append(c.dated, datedVersion{v: v, date: r.Date})
+			}
+		}
 		v, err := ParseVersion(p.ID, c.Name)
 		if err != nil {
 			continue
@@ -135,16 +149,25 @@ func (p *Product) ltsTrack() bool {
 func (c *Cycle) LatestAt(product string, at time.Time) string {
 	day := Day(at)
 	var best *Version
-	for _, r := range c.Versions {
-		if r.Date.After(day) {
-			continue
+	if c.datedFor == product && len(c.dated) > 0 {
+		for i := range c.dated {
+			d := &c.dated[i]
+			if !d.date.After(day) && (best == nil || d.v.Compare(*best) > 0) {
+				best = &d.v
+			}
 		}
-		v, err := ParseVersion(product, r.Version)
-		if err != nil {
-			continue
-		}
-		if best == nil || v.Compare(*best) > 0 {
-			best = &v
+	} else {
+		for _, r := range c.Versions {
+			if r.Date.After(day) {
+				continue
+			}
+			v, err := ParseVersion(product, r.Version)
+			if err != nil {
+				continue
+			}
+			if best == nil || v.Compare(*best) > 0 {
+				best = &v
+			}
 		}
 	}
 	if best != nil {

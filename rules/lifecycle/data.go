@@ -138,6 +138,10 @@ type Cycle struct {
 	Note string `json:"note,omitempty"`
 	// Sources lists the cycle's own source URLs (vendor data).
 	Sources []string `json:"sources,omitempty"`
+
+	// dated holds Versions parsed (for product datedFor) by Index.
+	dated    []datedVersion
+	datedFor string
 }
 
 // Release is one dated version.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	goversion "github.com/hashicorp/go-version"
 )
@@ -40,8 +42,38 @@ var (
 //   - ESXi "7.0 Update 3" is "7.0.3";
 //   - a leading "v" is dropped.
 //
-// It never panics; junk gives an error wrapping ErrBadVersion.
+// It never panics; junk gives an error wrapping ErrBadVersion. Results
+// are memoised (a server judges the same few thousand versions over and
+// over): a Version is immutable.
 func ParseVersion(product, s string) (Version, error) {
+	key := product + "\x00" + s
+	if c, ok := parsedVersions.Load(key); ok {
+		pv := c.(parsedVersion)
+		return pv.v, pv.err
+	}
+	v, err := parseVersion(product, s)
+	if parsedCount.Add(1) > maxParsedVersions {
+		parsedVersions.Clear()
+		parsedCount.Store(0)
+	}
+	parsedVersions.Store(key, parsedVersion{v, err})
+	return v, err
+}
+
+// The memo of ParseVersion, cleared whole when it holds too many.
+var (
+	parsedVersions sync.Map
+	parsedCount    atomic.Int64
+)
+
+const maxParsedVersions = 100_000
+
+type parsedVersion struct {
+	v   Version
+	err error
+}
+
+func parseVersion(product, s string) (Version, error) {
 	orig := s
 	s = strings.TrimSpace(s)
 	if len(s) > maxVersionLen {
