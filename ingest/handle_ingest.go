@@ -90,9 +90,18 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusForbidden, "forbidden_report", errForbiddenReport)
 		return
 	}
+	// The server judges: the report's observations, the provider's
+	// record of the host, the server's own rules and data. The body as
+	// received (the host's claim) is stored beside the verdict.
+	j, err := s.judge(r.Context(), p.Tenant, d.Report)
+	if err != nil {
+		s.logFor(r).Error().Err(err).Str("report_id", d.Report.ReportID).Msg("judge report")
+		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
+		return
+	}
 	now := s.cfg.Now().UTC()
 	in := store.Incoming{
-		Tenant: p.Tenant, Report: d.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: now,
+		Tenant: p.Tenant, Report: j.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: now,
 		Legacy: p.Role == store.RoleAgent,
 	}
 	var nextKey string

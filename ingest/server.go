@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules"
 )
 
 // Config configures a Server. Zero values take the documented defaults.
@@ -62,6 +65,20 @@ type Config struct {
 	// answer to a post made with it carries the next key (default 30
 	// days; negative: only when an admin asks, `host rotate`).
 	KeyRotation time.Duration
+	// Records finds the provider's record of a host (nil: no host has
+	// one). The record, not the report, decides the profile a report is
+	// judged on.
+	Records RecordLookup
+	// Unrecorded is the policy for a host without a record (default
+	// trust_claim); DefaultTier is the tier of policy default_tier.
+	Unrecorded  Policy
+	DefaultTier report.Tier
+	// Provider is the provider's name in the server's findings (default:
+	// the name the report gives, else the matrix's).
+	Provider string
+	// Rules judges reports (default: the built-in matrix and lifecycle
+	// data).
+	Rules *rules.Engine
 	// AgentTokenReports lets a tenant's agent token post reports as
 	// before enrollment existed (host id from the body), for the release
 	// in which agents are upgraded; an enrolled host's id is refused to
@@ -93,6 +110,12 @@ func (c *Config) defaults() {
 	c.MaxPerTenant = defaultUnlessNegative(c.MaxPerTenant, 512)
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 15 * time.Second
+	}
+	if c.Unrecorded == "" {
+		c.Unrecorded = TrustClaim
+	}
+	if c.DefaultTier == "" {
+		c.DefaultTier = report.TierManaged
 	}
 	if c.KeyRotation == 0 {
 		c.KeyRotation = 30 * 24 * time.Hour
@@ -144,8 +167,12 @@ type Server struct {
 	mux      *http.ServeMux
 	inflight chan struct{}
 	stopping atomic.Bool
-	stop     chan struct{}
-	bg       sync.WaitGroup
+
+	engineOnce sync.Once
+	engine     *rules.Engine
+	engineErr  error
+	stop       chan struct{}
+	bg         sync.WaitGroup
 }
 
 // New builds a Server over cfg.Store. Close it after the HTTP server has
@@ -155,6 +182,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("ingest: no store")
 	}
 	cfg.defaults()
+	if !cfg.Unrecorded.Valid() {
+		return nil, fmt.Errorf("ingest: unrecorded policy %q: want trust_claim, default_tier or quarantine", cfg.Unrecorded)
+	}
+	if !cfg.DefaultTier.Valid() {
+		return nil, fmt.Errorf("ingest: default tier %q: want managed, iaas or colocation", cfg.DefaultTier)
+	}
 	s := &Server{
 		cfg: cfg, store: cfg.Store, log: cfg.Log,
 		auth:     NewAuthenticator(cfg.Store, cfg.TokenCacheTTL),
