@@ -11,6 +11,7 @@ import (
 // account compares what every agent believes with what the server stored,
 // reading the database through the store (the server has stopped).
 func (f *fleet) account(ctx context.Context) error {
+	f.res.MinRotations = -1
 	st, err := dbopen.Open(ctx, f.res.dsn, dbopen.Options{})
 	if err != nil {
 		return fmt.Errorf("open the server's database: %w", err)
@@ -59,12 +60,9 @@ func storedReports(ctx context.Context, st store.Store, host string) (map[string
 	}
 }
 
-// accountHost checks one agent's reports against the store.
+// accountHost checks one agent's reports against the store, where they
+// are under the host id the server assigned, and its host key.
 func (f *fleet) accountHost(ctx context.Context, st store.Store, l *ledger) error {
-	stored, dups, err := storedReports(ctx, st, l.host)
-	if err != nil {
-		return err
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := f.res
@@ -72,16 +70,38 @@ func (f *fleet) accountHost(ctx context.Context, st store.Store, l *ledger) erro
 	r.Delivered += len(l.acked)
 	r.Dup200 += l.dup200
 	r.Retried += l.failures
-	r.Stored += len(stored)
-	r.DupStored += dups
-	if dups > 0 {
-		r.note("%s: %d reports stored twice", l.host, dups)
+	r.KeysReceived += l.keysReceived
+	r.Rotations += l.rotations
+	r.KeysDropped += l.keysDropped
+	r.Unauthorized += l.unauthorized
+	if r.MinRotations < 0 || l.rotations < r.MinRotations {
+		r.MinRotations = l.rotations
+	}
+	r.MaxRotations = max(r.MaxRotations, l.rotations)
+	if l.unauthorized > 0 {
+		r.note("%s: %d sends refused with 401 (the server refused its host key)", l.host, l.unauthorized)
 	}
 	if l.rejected > 0 {
 		r.note("%s: %d reports refused by the server", l.host, l.rejected)
 	}
 	for _, msg := range l.logIssues {
 		r.note("%s: logged an error: %s", l.host, msg)
+	}
+	if l.hostID == "" {
+		r.NeverStored += len(l.gen)
+		return nil // not enrolled: noted by identify
+	}
+	if err := f.checkKeys(ctx, st, l); err != nil {
+		return err
+	}
+	stored, dups, err := storedReports(ctx, st, l.hostID)
+	if err != nil {
+		return err
+	}
+	r.Stored += len(stored)
+	r.DupStored += dups
+	if dups > 0 {
+		r.note("%s: %d reports stored twice", l.host, dups)
 	}
 	unspooled := map[string]bool{}
 	for _, id := range l.unspooled {
@@ -121,7 +141,7 @@ func (f *fleet) accountHost(ctx context.Context, st store.Store, l *ledger) erro
 // orders by id) and the same open findings. Called with l.mu held.
 func (f *fleet) checkLatest(ctx context.Context, st store.Store, l *ledger, stored map[string]store.ReportMeta) error {
 	last := l.gen[len(l.gen)-1]
-	h, err := st.Host(ctx, store.AllTenants(), l.host)
+	h, err := st.Host(ctx, store.AllTenants(), l.hostID)
 	if err != nil {
 		f.res.LatestMismatch++
 		f.res.note("%s: no latest state on the server: %v", l.host, err)

@@ -9,9 +9,11 @@ import (
 )
 
 // TestFleetShort runs the short simulation (Short: 40 in-process agents, 2
-// `demarc agent` processes, one cycle of faults: two server SIGKILLs, a
-// network cut with agents killed mid-spool, drops, resets and delays) and
-// fails on any discrepancy. It builds both binaries; skipped with -short.
+// `demarc agent` processes, enrolled with their tenant's enroll secret,
+// host keys rotated every few seconds, one cycle of faults: two server
+// SIGKILLs, a network cut with agents killed mid-spool, drops, resets and
+// delays) and fails on any discrepancy. It builds both binaries; skipped
+// with -short.
 func TestFleetShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of simulated fleet; skipped with -short")
@@ -38,6 +40,11 @@ func TestFleetShort(t *testing.T) {
 		t.Errorf("generated %d, delivered %d", res.Generated, res.Delivered)
 	case res.Retried == 0:
 		t.Errorf("no delivery failed: the faults did not reach the agents")
+	case res.Enrolled != cfg.Agents+cfg.Procs:
+		t.Errorf("%d of %d agents enrolled", res.Enrolled, cfg.Agents+cfg.Procs)
+	case res.MinRotations < 1 || res.KeysIssued == 0:
+		t.Errorf("keys issued %d, rotations %d (an agent completed %d): key_rotation %s did not rotate every host",
+			res.KeysIssued, res.Rotations, res.MinRotations, cfg.KeyRotation)
 	}
 }
 

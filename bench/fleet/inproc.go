@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/demarc/demarc/agent"
 	"github.com/demarc/demarc/agent/deliver"
+	"github.com/demarc/demarc/agent/enroll"
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/report"
 )
@@ -28,6 +30,7 @@ type inproc struct {
 	lat           *samples
 	log           zerolog.Logger
 	spoolDir      string
+	stateDir      string
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -35,6 +38,7 @@ type inproc struct {
 
 func (a *inproc) ledger() *ledger { return a.led }
 func (a *inproc) spool() string   { return a.spoolDir }
+func (a *inproc) state() string   { return a.stateDir }
 
 // setup is what `demarc agent` does on load (cmd/demarc loadAgentSetup),
 // with this agent's scan.
@@ -50,7 +54,7 @@ func (a *inproc) setup() (*agent.Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.Sender = &recorder{inner: st.Sender, led: a.led, lat: a.lat}
+	st.Sender = &recorder{inner: st.Sender, led: a.led, lat: a.lat, stateDir: a.stateDir}
 	return st, nil
 }
 
@@ -114,18 +118,33 @@ func (a *inproc) flush(ctx context.Context) error {
 }
 
 // recorder is the real sender with a ledger: what the agent believes was
-// delivered is what Send returned without error.
+// delivered is what Send returned without error. The sender enrolls and
+// rotates the host key in the state directory; the recorder sees the
+// key files change around each send.
 type recorder struct {
-	inner agent.Sender
-	led   *ledger
-	lat   *samples
+	inner    agent.Sender
+	led      *ledger
+	lat      *samples
+	stateDir string
 }
 
 func (r *recorder) Send(ctx context.Context, data []byte) (deliver.Receipt, error) {
+	key, pending := r.keys()
 	t0 := time.Now()
 	rc, err := r.inner.Send(ctx, data)
 	t1 := time.Now()
+	key2, pending2 := r.keys()
+	switch {
+	case key != "" && key2 != key:
+		r.led.keyEvent(&r.led.rotations) // host-key.new made current
+	case pending != "" && pending2 == "":
+		r.led.keyEvent(&r.led.keysDropped) // the server refused the new key
+	}
+	if pending2 != "" && pending2 != pending {
+		r.led.keyEvent(&r.led.keysReceived)
+	}
 	var rj *deliver.RejectedError
+	var re *deliver.RetryError
 	switch {
 	case err == nil:
 		r.led.ack(reportID(data), rc.Status, t1)
@@ -133,10 +152,20 @@ func (r *recorder) Send(ctx context.Context, data []byte) (deliver.Receipt, erro
 	case ctx.Err() != nil:
 	case errors.As(err, &rj):
 		r.led.refused()
+	case errors.As(err, &re) && re.Status == http.StatusUnauthorized:
+		r.led.keyEvent(&r.led.unauthorized)
+		r.led.failed()
 	default:
 		r.led.failed()
 	}
 	return rc, err
+}
+
+// keys reads the agent's host key and pending key files ("" when absent).
+func (r *recorder) keys() (key, pending string) {
+	k, _ := os.ReadFile(filepath.Join(r.stateDir, enroll.KeyFile))
+	p, _ := os.ReadFile(filepath.Join(r.stateDir, enroll.PendingFile))
+	return string(k), string(p)
 }
 
 func (r *recorder) CloseIdle() { r.inner.CloseIdle() }

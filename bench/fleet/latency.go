@@ -85,6 +85,9 @@ type scraper struct {
 	prevAt  time.Time
 	prevCPU cpuSample
 	rows    []latencyRow
+	// keys is demarc_host_keys_issued_total summed over the server's
+	// lives (each restart counts from zero); keysPrev its last reading.
+	keys, keysPrev float64
 }
 
 // latencyRow is one scrape interval.
@@ -124,18 +127,46 @@ func (s *scraper) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			// A last reading of the counters, for what the final flush
+			// did since the last tick.
+			if _, keys, ok := scrape(client, s.url()); ok {
+				s.addKeys(keys)
+			}
 			return
 		case now := <-t.C:
 			cpu := sampleCPU(s.pid())
-			h, ok := scrape(client, s.url())
+			h, keys, ok := scrape(client, s.url())
 			if !ok {
 				// Down or slow to answer: the next scrape's interval
 				// spans this one (a restart shows as counts going down).
 				continue
 			}
 			s.add(h, now, cpu)
+			s.addKeys(keys)
 		}
 	}
+}
+
+// addKeys adds the keys issued since the last reading; a reading below
+// the last one is a restarted server, counting from zero. Keys issued in
+// the last second of a server SIGKILLed are missed: the sum is a lower
+// bound.
+func (s *scraper) addKeys(v float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v >= s.keysPrev {
+		s.keys += v - s.keysPrev
+	} else {
+		s.keys += v
+	}
+	s.keysPrev = v
+}
+
+// keysIssued is the server's count of host keys handed out in answers.
+func (s *scraper) keysIssued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.keys)
 }
 
 func (s *scraper) add(h histogram, now time.Time, cpu cpuSample) {
@@ -211,18 +242,25 @@ func (s *scraper) writeCSV(path string, t0 time.Time) error {
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-// scrape reads the ingest route's latency buckets from /metrics.
-func scrape(c *http.Client, url string) (histogram, bool) {
+// keysIssuedMetric counts the host keys the server handed out (rotation).
+const keysIssuedMetric = "demarc_host_keys_issued_total "
+
+// scrape reads the ingest route's latency buckets and the host keys
+// issued from /metrics.
+func scrape(c *http.Client, url string) (h histogram, keys float64, ok bool) {
 	resp, err := c.Get(url)
 	if err != nil {
-		return histogram{}, false
+		return histogram{}, 0, false
 	}
 	defer resp.Body.Close()
-	var h histogram
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if v, found := strings.CutPrefix(line, keysIssuedMetric); found {
+			keys, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+			continue
+		}
 		if !strings.HasPrefix(line, "demarc_http_request_duration_seconds_bucket{") || !strings.Contains(line, ingestRoute) {
 			continue
 		}
@@ -239,7 +277,7 @@ func scrape(c *http.Client, url string) (histogram, bool) {
 		}
 		h.le, h.count = append(h.le, b), append(h.count, v)
 	}
-	return h, resp.StatusCode == http.StatusOK && len(h.le) > 0
+	return h, keys, resp.StatusCode == http.StatusOK && len(h.le) > 0
 }
 
 // sample is one acknowledged delivery as the agent saw it.

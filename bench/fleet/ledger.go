@@ -8,21 +8,33 @@ import (
 )
 
 // ledger is what one agent (one host) believes: the reports it made, in
-// order, and those the server acknowledged. In-process agents fill it from
-// their scan and sender; `demarc agent` processes from their log lines.
+// order, and those the server acknowledged, and what became of its host
+// key. In-process agents fill it from their scan and sender; `demarc
+// agent` processes from their log lines.
 type ledger struct {
-	host, tenant string
+	// host is the agent's name in the simulation (its directory);
+	// hostID is the id the server assigned at enrollment, read from the
+	// agent's state directory once the agents have stopped.
+	host, tenant, hostID string
+	// keyIDs are the ids of the host keys in the state directory after
+	// the run (pending, current; "" for none).
+	keyIDs []string
 
-	mu        sync.Mutex
-	gen       []genRec
-	genIdx    map[string]int
-	acked     map[string]ackRec
-	dup200    int // acknowledgements that were the duplicate answer (200)
-	failures  int // sends that failed and were kept for a retry
-	rejected  int // sends the server refused for good
-	instance  int // incremented at every (re)start of the agent
-	unspooled []string
-	logIssues []string // log lines that must not happen in a clean run
+	mu       sync.Mutex
+	gen      []genRec
+	genIdx   map[string]int
+	acked    map[string]ackRec
+	dup200   int // acknowledgements that were the duplicate answer (200)
+	failures int // sends that failed and were kept for a retry
+	rejected int // sends the server refused for good
+	// Host keys: new keys the agent received in answers, rotations it
+	// completed (a received key confirmed and made current), received
+	// keys the server then refused (dropped), and sends refused with 401
+	// (the agent's key no longer accepted: locked out).
+	keysReceived, rotations, keysDropped, unauthorized int
+	instance                                           int // incremented at every (re)start of the agent
+	unspooled                                          []string
+	logIssues                                          []string // log lines that must not happen in a clean run
 }
 
 // genRec is one report the agent made.
@@ -73,6 +85,13 @@ func (l *ledger) failed() {
 func (l *ledger) refused() {
 	l.mu.Lock()
 	l.rejected++
+	l.mu.Unlock()
+}
+
+// keyEvent counts one change of the agent's host key.
+func (l *ledger) keyEvent(counter *int) {
+	l.mu.Lock()
+	*counter++
 	l.mu.Unlock()
 }
 

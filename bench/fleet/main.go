@@ -40,8 +40,12 @@ type Config struct {
 	// RecoveryLimit bounds the wait, after the last fault, for every report
 	// made before it to be acknowledged; Tail runs clean after that.
 	RecoveryLimit, Tail time.Duration
-	// Tenants spread the agents (one agent token each).
+	// Tenants spread the agents (one enroll secret each).
 	Tenants int
+	// KeyRotation is the server's key_rotation: a host key older than
+	// this is replaced in the answer to the host's next report. A few
+	// seconds make every host rotate several times during the run.
+	KeyRotation time.Duration
 	// DB is "sqlite" or a postgres:// URL (a schema of its own is made).
 	DB string
 	// Dir holds everything of the run ("" for a temporary directory,
@@ -68,7 +72,8 @@ func Short() Config {
 		Agents: 40, FixtureAgents: 8, Procs: 2,
 		Every: 2 * time.Second, Splay: time.Second, Timeout: 3 * time.Second,
 		Warmup: 4 * time.Second, Cycle: 30 * time.Second, Cycles: 1, KillShare: 0.25,
-		RecoveryLimit: 45 * time.Second, Tail: 4 * time.Second, Tenants: 2, DB: "sqlite", Seed: 1,
+		RecoveryLimit: 45 * time.Second, Tail: 4 * time.Second, Tenants: 2, KeyRotation: 4 * time.Second,
+		DB: "sqlite", Seed: 1,
 	}
 }
 
@@ -78,8 +83,8 @@ func Long() Config {
 		Agents: 1000, FixtureAgents: 28, Procs: 4,
 		Every: 5 * time.Second, Splay: 2 * time.Second, Timeout: 5 * time.Second,
 		Warmup: 30 * time.Second, Cycle: 60 * time.Second, Cycles: 3, KillShare: 0.1,
-		RecoveryLimit: 120 * time.Second, Tail: 30 * time.Second, Tenants: 4, DB: "sqlite", Seed: 1,
-		Nice: 10,
+		RecoveryLimit: 120 * time.Second, Tail: 30 * time.Second, Tenants: 4, KeyRotation: 15 * time.Second,
+		DB: "sqlite", Seed: 1, Nice: 10,
 	}
 }
 
@@ -124,6 +129,7 @@ func bind(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.RecoveryLimit, "recovery-limit", c.RecoveryLimit, "longest wait for recovery after the last fault")
 	fs.DurationVar(&c.Tail, "tail", c.Tail, "clean run after recovery")
 	fs.IntVar(&c.Tenants, "tenants", c.Tenants, "tenants")
+	fs.DurationVar(&c.KeyRotation, "key-rotation", c.KeyRotation, "the server's key_rotation (host keys older than this are replaced)")
 	fs.StringVar(&c.DB, "db", c.DB, "sqlite, or a postgres:// URL")
 	fs.StringVar(&c.Dir, "dir", c.Dir, "directory for the run (default: a temporary one)")
 	fs.BoolVar(&c.Keep, "keep", c.Keep, "keep the run's directory")

@@ -23,32 +23,37 @@ type member interface {
 	flush(ctx context.Context) error
 	ledger() *ledger
 	spool() string
+	// state is the agent's state_dir: its host key, host id and
+	// enrollment record.
+	state() string
 }
 
 // spoolMax is each agent's spool bound: far above what a run fills, so
 // that no report is dropped for room.
 const spoolMax = 5000
 
-// agentConfig is an agent's configuration file, as a provider writes it.
-func agentConfig(tenant, hostID, url, tokenFile, spoolDir string, c Config) string {
+// agentConfig is an agent's configuration file, as a provider writes it:
+// no host id (the server assigns it at enrollment), the tenant's enroll
+// secret, and a state directory of the agent's own.
+func agentConfig(tenant, url, secretFile, stateDir, spoolDir string, c Config) string {
 	return fmt.Sprintf(`tenant: %s
-host_id: %s
 provider: Example Hosting
 schedule: "@every %s"
 splay: %s
 run_on_start: true
+state_dir: %s
 report:
   url: %s
-  token_file: %s
+  enroll_secret_file: %s
   timeout: %s
 spool:
   dir: %s
   max_reports: %d
-`, tenant, hostID, c.Every, c.Splay, url, tokenFile, c.Timeout, spoolDir, spoolMax)
+`, tenant, c.Every, c.Splay, stateDir, url, secretFile, c.Timeout, spoolDir, spoolMax)
 }
 
 // members builds the fleet: in-process agents first, then processes.
-func (f *fleet) members(url string, tokens []string) error {
+func (f *fleet) members(url string, secrets []string) error {
 	fixtures, err := loadFixtures(filepath.Join(f.repo, "scan", "testdata", "hosts"))
 	if err != nil {
 		return err
@@ -63,7 +68,7 @@ func (f *fleet) members(url string, tokens []string) error {
 	}
 	f.closers = append(f.closers, logf.Close)
 	for i := range f.cfg.Agents {
-		t := i % len(tokens)
+		t := i % len(secrets)
 		tenant := tenantName(t)
 		a := &inproc{lat: &f.lat}
 		if i < f.cfg.FixtureAgents {
@@ -79,14 +84,14 @@ func (f *fleet) members(url string, tokens []string) error {
 		}
 		a.led = newLedger(a.name, tenant)
 		a.log = zerolog.New(logf).Level(zerolog.WarnLevel).Hook(errorHook{a.led}).With().Timestamp().Str("agent", a.name).Logger()
-		if a.cfgPath, a.spoolDir, err = f.agentFiles(a.name, tenant, url, tokens[t]); err != nil {
+		if a.cfgPath, a.spoolDir, a.stateDir, err = f.agentFiles(a.name, tenant, url, secrets[t]); err != nil {
 			return err
 		}
 		f.inprocs = append(f.inprocs, a)
 		f.all = append(f.all, a)
 	}
 	for j := range f.cfg.Procs {
-		t := j % len(tokens)
+		t := j % len(secrets)
 		fx := fixtures[(j*5+3)%len(fixtures)]
 		p := &proc{name: fmt.Sprintf("proc%02d-%s", j, fx.name), bin: f.demarcBin}
 		p.led = newLedger(p.name, tenantName(t))
@@ -97,7 +102,7 @@ func (f *fleet) members(url string, tokens []string) error {
 			return fmt.Errorf("copy fixture root %s: %w", fx.name, err)
 		}
 		p.logPath = filepath.Join(f.dir, "agents", p.name, "agent.log")
-		if p.cfgPath, p.spoolDir, err = f.agentFiles(p.name, tenantName(t), url, tokens[t]); err != nil {
+		if p.cfgPath, p.spoolDir, p.stateDir, err = f.agentFiles(p.name, tenantName(t), url, secrets[t]); err != nil {
 			return err
 		}
 		f.procs = append(f.procs, p)
@@ -108,20 +113,22 @@ func (f *fleet) members(url string, tokens []string) error {
 
 func tenantName(i int) string { return fmt.Sprintf("tenant%d", i) }
 
-// agentFiles writes an agent's configuration and token file.
-func (f *fleet) agentFiles(name, tenant, url, token string) (cfgPath, spoolDir string, err error) {
+// agentFiles writes an agent's configuration and its tenant's enroll
+// secret (0600, as an admin installs /etc/demarc/enroll-secret); the
+// agent makes its state directory when it enrolls.
+func (f *fleet) agentFiles(name, tenant, url, secret string) (cfgPath, spoolDir, stateDir string, err error) {
 	d := filepath.Join(f.dir, "agents", name)
-	spoolDir = filepath.Join(d, "spool")
+	spoolDir, stateDir = filepath.Join(d, "spool"), filepath.Join(d, "state")
 	if err := os.MkdirAll(d, 0o700); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	tokenFile := filepath.Join(d, "token")
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-		return "", "", err
+	secretFile := filepath.Join(d, "enroll-secret")
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		return "", "", "", err
 	}
 	cfgPath = filepath.Join(d, "agent.yaml")
-	err = os.WriteFile(cfgPath, []byte(agentConfig(tenant, name, url, tokenFile, spoolDir, f.cfg)), 0o600)
-	return cfgPath, spoolDir, err
+	err = os.WriteFile(cfgPath, []byte(agentConfig(tenant, url, secretFile, stateDir, spoolDir, f.cfg)), 0o600)
+	return cfgPath, spoolDir, stateDir, err
 }
 
 // spoolState is what an agent's spool holds: the reports waiting, and

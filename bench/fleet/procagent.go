@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -19,8 +20,8 @@ import (
 // beliefs come from its own log lines (JSON on stderr), read as they are
 // written and timed on arrival.
 type proc struct {
-	name, bin, cfgPath, root, logPath, spoolDir string
-	led                                         *ledger
+	name, bin, cfgPath, root, logPath, spoolDir, stateDir string
+	led                                                   *ledger
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -29,6 +30,7 @@ type proc struct {
 
 func (p *proc) ledger() *ledger { return p.led }
 func (p *proc) spool() string   { return p.spoolDir }
+func (p *proc) state() string   { return p.stateDir }
 
 func (p *proc) start() error {
 	cmd := exec.Command(p.bin, "agent", "--config", p.cfgPath, "--root", p.root)
@@ -89,12 +91,16 @@ type logLine struct {
 	Customer report.Counts `json:"customer"`
 }
 
-// Messages of cmd/demarc's agent (agent/run.go, agent/drain.go).
+// Messages of cmd/demarc's agent (agent/run.go, agent/drain.go,
+// agent/hostkey.go).
 const (
-	msgScanDone  = "scan done"
-	msgDelivered = "report delivered"
-	msgFailed    = "delivery failed: the report is kept and sent later"
-	msgRejected  = "server refused the report: kept in rejected/ with the reason, not retried"
+	msgScanDone    = "scan done"
+	msgDelivered   = "report delivered"
+	msgFailed      = "delivery failed: the report is kept and sent later"
+	msgRejected    = "server refused the report: kept in rejected/ with the reason, not retried"
+	msgKeyReceived = "the server handed out a new host key: the next report is posted with it"
+	msgKeyRotated  = "host key rotated: the server accepted the new key"
+	msgKeyDropped  = "the server refused the rotated host key: dropped it, posting with the current key"
 )
 
 func parseLogLine(led *ledger, b []byte, at time.Time) {
@@ -111,8 +117,18 @@ func parseLogLine(led *ledger, b []byte, at time.Time) {
 		led.failed()
 	case msgRejected:
 		led.refused()
+	case msgKeyReceived:
+		led.keyEvent(&led.keysReceived)
+	case msgKeyRotated:
+		led.keyEvent(&led.rotations)
+	case msgKeyDropped:
+		led.keyEvent(&led.keysDropped)
 	}
 	if l.Level == "error" || l.Level == "fatal" || l.Level == "panic" {
+		if l.Status == http.StatusUnauthorized {
+			// The credential refused (logged once per change of state).
+			led.keyEvent(&led.unauthorized)
+		}
 		led.issue(l.Message)
 	}
 }

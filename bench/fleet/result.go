@@ -24,18 +24,30 @@ type Result struct {
 	Unspooled, NeverStored      int
 	SpooledAtStop, StillSpooled int
 	Aside, LatestMismatch       int
-	ServerKills, NetworkFaults  int
-	InprocKills, ProcKills      int
-	Recovery                    time.Duration
-	Recovered                   bool
-	ServerClean, ServerSteady   histogram
-	ServerFault                 histogram
-	OthersCPU                   float64 // mean, % of one core, in the steady seconds
-	AgentClean, AgentAll        [2]time.Duration
-	AgentCleanN, AgentAllN      int
-	Proxy                       faultproxy.Stats
-	Windows                     []window
-	Discrepancies               []string
+	// Enrollment and host keys: agents enrolled after the run; keys the
+	// server issued in answers (its demarc_host_keys_issued_total summed
+	// over its lives: a lower bound, a SIGKILL loses the last second);
+	// keys the agents received, rotations they completed (fewest and most
+	// of one agent), received keys the server then refused (dropped);
+	// sends refused with 401 during the run; agents whose keys the server
+	// refuses after it (locked out); hosts whose current key is missing
+	// or not the agent's.
+	Enrolled, KeysIssued, KeysReceived    int
+	Rotations, MinRotations, MaxRotations int
+	KeysDropped, Unauthorized, LockedOut  int
+	KeyMismatch                           int
+	ServerKills, NetworkFaults            int
+	InprocKills, ProcKills                int
+	Recovery                              time.Duration
+	Recovered                             bool
+	ServerClean, ServerSteady             histogram
+	ServerFault                           histogram
+	OthersCPU                             float64 // mean, % of one core, in the steady seconds
+	AgentClean, AgentAll                  [2]time.Duration
+	AgentCleanN, AgentAllN                int
+	Proxy                                 faultproxy.Stats
+	Windows                               []window
+	Discrepancies                         []string
 }
 
 // OK is true when every report is accounted for.
@@ -74,6 +86,15 @@ func (r *Result) print(w io.Writer) {
 	p("still spooled after the flush", r.StillSpooled)
 	p("rejected or corrupt (moved aside)", r.Aside)
 	p("hosts whose latest state is not their last report", r.LatestMismatch)
+	fmt.Fprintln(w, "enrollment and host keys:")
+	p("agents enrolled (server-assigned host id in their state_dir)", fmt.Sprintf("%d of %d", r.Enrolled, r.Config.Agents+r.Config.Procs))
+	p(fmt.Sprintf("keys issued by the server (key_rotation %s)", r.Config.KeyRotation), fmt.Sprintf("at least %d (its /metrics, over every restart)", r.KeysIssued))
+	p("keys received by the agents", r.KeysReceived)
+	p("rotations completed (new key confirmed and made current)", fmt.Sprintf("%d (per agent: %d to %d)", r.Rotations, max(r.MinRotations, 0), r.MaxRotations))
+	p("received keys the server refused (dropped, old key kept)", r.KeysDropped)
+	p("sends refused with 401 during the run", r.Unauthorized)
+	p("agents refused with 401 after the run (locked out)", r.LockedOut)
+	p("hosts without exactly one current key held by their agent", r.KeyMismatch)
 	rec := fmt.Sprintf("%.1fs", r.Recovery.Seconds())
 	if !r.Recovered {
 		rec += " (not recovered within the limit)"

@@ -102,12 +102,12 @@ func (f *fleet) prepare(ctx context.Context) error {
 	}
 	f.closers = append(f.closers, func() error { cleanup(); return nil })
 	f.res.dsn = dsn
-	if f.srv, err = newServer(f.serverBin, f.dir, dsn); err != nil {
+	if f.srv, err = newServer(f.serverBin, f.dir, dsn, f.cfg.KeyRotation); err != nil {
 		return err
 	}
-	tokens := make([]string, max(f.cfg.Tenants, 1))
-	for i := range tokens {
-		if tokens[i], err = f.srv.token(tenantName(i), "agent"); err != nil {
+	secrets := make([]string, max(f.cfg.Tenants, 1))
+	for i := range secrets {
+		if secrets[i], err = f.srv.enrollSecret(tenantName(i)); err != nil {
 			return err
 		}
 	}
@@ -123,7 +123,7 @@ func (f *fleet) prepare(ctx context.Context) error {
 	if f.proxy, err = faultproxy.Listen("127.0.0.1:0", f.srv.address()); err != nil {
 		return err
 	}
-	return f.members("http://"+f.proxy.Addr()+"/api/v1/reports", tokens)
+	return f.members("http://"+f.proxy.Addr()+"/api/v1/reports", secrets)
 }
 
 // binaries builds demarc and demarc-server unless given.
@@ -237,7 +237,8 @@ func (f *fleet) recover(ctx context.Context, last time.Time) (time.Duration, boo
 }
 
 // finish stops the agents, flushes what they still hold with `demarc
-// spool flush` (agent.Flush in process), stops the server and accounts.
+// spool flush` (agent.Flush in process), asks the server whether it still
+// accepts every agent's key, stops the server and accounts.
 func (f *fleet) finish(ctx context.Context) error {
 	f.stopAll()
 	for _, m := range f.all {
@@ -252,7 +253,9 @@ func (f *fleet) finish(ctx context.Context) error {
 			f.res.note("%s: flush: %v", m.ledger().host, err)
 		}
 	})
+	f.identify(ctx)
 	f.scr.stop()
+	f.res.KeysIssued = f.scr.keysIssued()
 	f.srv.signal(syscall.SIGTERM)
 	f.res.Proxy = f.proxy.Stats()
 	f.res.ServerClean, f.res.ServerSteady, f.res.ServerFault, f.res.OthersCPU = f.scr.classify()

@@ -19,14 +19,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// serverConfig lifts the per-token rate limit: the simulation's agents
-// share one token per tenant, where a real fleet has one per host or per
-// group.
-const serverConfig = `rate_limit:
+// serverConfig lifts the per-credential rate limit (a tenant's agents
+// all enroll with its one enroll secret within the first period, a
+// thousand of them in the long run) and rotates host keys every
+// keyRotation.
+func serverConfig(keyRotation time.Duration) string {
+	return fmt.Sprintf(`rate_limit:
   per_second: 1000000
   burst: 1000000
+key_rotation: %s
 log_level: warn
-`
+`, keyRotation)
+}
 
 // server is the demarc-server process, killed and restarted on the same
 // database and, when it can, the same port.
@@ -63,16 +67,17 @@ func (s *server) dbKind() string {
 	return "PostgreSQL"
 }
 
-func newServer(bin, dir, db string) (*server, error) {
+func newServer(bin, dir, db string, keyRotation time.Duration) (*server, error) {
 	s := &server{bin: bin, db: db, config: filepath.Join(dir, "server.yaml"), logPath: filepath.Join(dir, "server.log")}
-	return s, os.WriteFile(s.config, []byte(serverConfig), 0o600)
+	return s, os.WriteFile(s.config, []byte(serverConfig(keyRotation)), 0o600)
 }
 
-// token creates a token with the server's own command.
-func (s *server) token(tenant, role string) (string, error) {
-	out, err := exec.Command(s.bin, "token", "create", "--db", s.db, "--tenant", tenant, "--role", role).Output()
+// enrollSecret creates a tenant's enroll secret with the server's own
+// command, as an admin does.
+func (s *server) enrollSecret(tenant string) (string, error) {
+	out, err := exec.Command(s.bin, "enroll-secret", "create", "--db", s.db, "--tenant", tenant, "--name", "fleet "+tenant).Output()
 	if err != nil {
-		return "", fmt.Errorf("token create: %w", exitDetail(err))
+		return "", fmt.Errorf("enroll-secret create: %w", exitDetail(err))
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -158,6 +163,9 @@ func (s *server) signal(sig syscall.Signal) {
 // metricsURL is the server's own metrics, read directly (not through the
 // proxy).
 func (s *server) metricsURL() string { return "http://" + s.address() + "/metrics" }
+
+// baseURL is the server itself, not through the proxy.
+func (s *server) baseURL() string { return "http://" + s.address() }
 
 // exitDetail adds a failed command's stderr to its error.
 func exitDetail(err error) error {
