@@ -38,6 +38,22 @@ type Host struct {
 	// Enrollment is the host's identity and current key; nil for a host
 	// that never enrolled.
 	Enrollment *HostIdentity `json:"enrollment"`
+	// FailingCollectors lists the collectors that did not run cleanly in
+	// the latest report: its scan could not check everything.
+	FailingCollectors []CollectorIssue `json:"failing_collectors"`
+	// Unverified counts the open findings not verified since a report
+	// whose collector failed (they are in Open).
+	Unverified int `json:"unverified"`
+}
+
+// CollectorIssue is a collector that did not run cleanly in a report.
+type CollectorIssue struct {
+	// Collector is the collector's name.
+	Collector string `json:"collector"`
+	// Status is how it ended (never ok).
+	Status report.CollectorStatus `json:"status"`
+	// Error is its errors in the report, if any.
+	Error string `json:"error,omitempty"`
 }
 
 // Finding is a finding of a host as tracked over time.
@@ -57,6 +73,12 @@ type Finding struct {
 	// ResolvedAt is the scan time of the first newer report without it;
 	// nil while open.
 	ResolvedAt *time.Time `json:"resolved_at"`
+	// UnverifiedSince is the scan time of the first report that did not
+	// contain it while a collector it rests on failed (or did not run):
+	// it stays open, unverified, until a report whose collectors ran
+	// clean sees it again or no longer sees it; nil when verified. Its
+	// LastSeen stays the last report that contained it.
+	UnverifiedSince *time.Time `json:"unverified_since"`
 }
 
 // ReportMeta is one stored report in a host's history.
@@ -95,6 +117,9 @@ type HostFilter struct {
 	Severity    report.Severity
 	// Search matches a substring of the hostname or host id.
 	Search string
+	// FailingCollectors keeps hosts whose latest report has collectors
+	// that did not run cleanly.
+	FailingCollectors bool
 	// Sort is one of HostSorts ("" is "hostname").
 	Sort string
 }
@@ -195,6 +220,9 @@ type Summary struct {
 	// OldestProvider is the open provider finding with the oldest open
 	// stretch, nil when there is none.
 	OldestProvider *Finding `json:"oldest_provider_finding"`
+	// HostsFailingCollectors counts the hosts whose latest report has
+	// collectors that did not run cleanly.
+	HostsFailingCollectors int64 `json:"hosts_failing_collectors"`
 }
 
 // TrendPoint is the number of open findings per party at one instant.

@@ -13,23 +13,34 @@ import (
 )
 
 type storedFinding struct {
-	hash int64
-	open bool
+	hash       int64
+	open       bool
+	unverified bool
+	kind       report.Kind
+	layer      report.Layer
 }
 
 // syncFindings brings the host's findings in line with its latest report:
-// new, changed and reappearing findings are upserted, unchanged open ones
-// are left alone (their last_seen is the host's scanned_at), and open ones
-// absent from the report are resolved at its scan time. prevScanned is the
-// host's previous latest scan (the last time the resolved ones were seen),
-// -1 for a new host, which has no stored findings.
-func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, scanned, prevScanned int64) error {
+// new, changed, reappearing and unverified findings are upserted,
+// unchanged open ones are left alone (their last_seen is the host's
+// scanned_at), and open ones absent from the report are resolved at its
+// scan time when every collector they rest on ran cleanly in it
+// (report.OutcomesOf, report.EvidenceCollectors); otherwise they stay
+// open, unverified since its scan time: a failed check is not a fix.
+// prevScanned is the host's previous latest scan (the last time the
+// resolved ones were seen), -1 for a new host, which has no stored
+// findings. It returns how many open findings are unverified after it.
+//
+// It judges whatever findings the report carries (the agent's, or the
+// server's own verdict on its observations) against the report's
+// collectors and errors.
+func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, scanned, prevScanned int64) (int, error) {
 	hostID := it.Report.Host.HostID
 	existing := map[string]storedFinding{}
 	if prevScanned >= 0 {
 		var err error
 		if existing, err = s.storedFindings(ctx, tx, hostID); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	var changed []*report.Finding
@@ -39,7 +50,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 		f := &it.Report.Findings[i]
 		present[f.ID] = true
 		h := fp.hashes[i]
-		if e, ok := existing[f.ID]; ok && e.open && e.hash == h {
+		if e, ok := existing[f.ID]; ok && e.open && !e.unverified && e.hash == h {
 			continue
 		}
 		changed = append(changed, f)
@@ -48,15 +59,29 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 	start := 0
 	for _, n := range chunks(len(changed)) {
 		if err := s.upsertFindings(ctx, tx, it, changed[start:start+n], hashes[start:start+n], scanned); err != nil {
-			return err
+			return 0, err
 		}
 		start += n
 	}
-	var gone []any
+	outcomes := report.OutcomesOf(it.Report)
+	var gone, unverify []any
+	unverified := 0
 	for id, e := range existing {
-		if e.open && !present[id] {
-			gone = append(gone, id)
+		if !e.open || present[id] {
+			continue
 		}
+		switch {
+		case outcomes.Verified(&report.Finding{Kind: e.kind, Layer: e.layer}):
+			gone = append(gone, id)
+		case e.unverified:
+			unverified++ // since an earlier report
+		default:
+			unverify = append(unverify, id)
+			unverified++
+		}
+	}
+	if err := s.unverify(ctx, tx, hostID, unverify, scanned, prevScanned); err != nil {
+		return 0, err
 	}
 	start = 0
 	for _, n := range chunks(len(gone)) {
@@ -64,11 +89,11 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 		// (that state may have been dated ahead of this one).
 		args := append([]any{scanned, min(prevScanned, scanned), hostID}, gone[start:start+n]...)
 		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
-			return fmt.Errorf("resolve findings: %w", err)
+			return 0, fmt.Errorf("resolve findings: %w", err)
 		}
 		start += n
 	}
-	return nil
+	return unverified, nil
 }
 
 func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (map[string]storedFinding, error) {
@@ -83,11 +108,12 @@ func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (
 	defer rows.Close()
 	out := make(map[string]storedFinding)
 	for rows.Next() {
-		var id string
+		var id, kind, layer string
 		var f storedFinding
-		if err := rows.Scan(&id, &f.hash, &f.open); err != nil {
+		if err := rows.Scan(&id, &f.hash, &f.open, &f.unverified, &kind, &layer); err != nil {
 			return nil, fmt.Errorf("read host findings: %w", err)
 		}
+		f.kind, f.layer = report.Kind(kind), report.Layer(layer)
 		out[id] = f
 	}
 	if err := rows.Err(); err != nil {

@@ -18,6 +18,7 @@ var hostCols = []string{
 	"customer_virt", "agent_version", "latest_report_id", "scanned_at", "received_at",
 	"p_critical", "p_high", "p_medium", "p_low", "p_info",
 	"c_critical", "c_high", "c_medium", "c_low", "c_info", "provider_weight", "findings_digest",
+	"collector_failures",
 }
 
 // queries are the fixed statements, rebound for the dialect once.
@@ -31,7 +32,7 @@ type queries struct {
 	keyUsed, retireState, promoteKey, insertKey, clearRotation string
 	upsertFindingPrefix, upsertFindingTail                     string
 	findingRow                                                 string
-	resolvePrefix                                              string
+	resolvePrefix, unverifyPrefix                              string
 	// upsertN and resolveN hold the statements for chunkSizes rows.
 	upsertN, resolveN map[int]string
 }
@@ -42,7 +43,7 @@ func buildQueries(rebind func(string) string, forUpdate string) queries {
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE host_id = ? AND report_id = ?`)
 	q.deleteReport = rebind(`DELETE FROM reports WHERE host_id = ? AND report_id = ?`)
-	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest FROM hosts WHERE host_id = ?` + forUpdate)
+	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest, unverified FROM hosts WHERE host_id = ?` + forUpdate)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
 	sets := make([]string, len(hostCols)-1)
@@ -56,7 +57,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.updateHost = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
 		`, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END` +
 		` WHERE host_id = ? AND tenant = ? AND (received_at, scanned_at, latest_report_id) < (?, ?, ?)`)
-	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL FROM findings WHERE host_id = ?`)
+	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer FROM findings WHERE host_id = ?`)
 	// clampFindings moves back the open stretch of a host's open findings
 	// to the scan time of its new state when that is earlier: they are in
 	// the report scanned then, so they were open then.
@@ -84,8 +85,12 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 		up = append(up, c+" = excluded."+c)
 	}
 	q.upsertFindingTail = ` ON CONFLICT (host_id, finding_id) DO UPDATE SET ` + strings.Join(up, ", ") +
-		`, opened_at = CASE WHEN findings.resolved_at IS NULL THEN findings.opened_at ELSE excluded.opened_at END, resolved_at = NULL`
-	q.resolvePrefix = `UPDATE findings SET resolved_at = ?, last_seen = ? WHERE host_id = ? AND resolved_at IS NULL AND finding_id IN `
+		`, opened_at = CASE WHEN findings.resolved_at IS NULL THEN findings.opened_at ELSE excluded.opened_at END, resolved_at = NULL, unverified_since = NULL`
+	// An unverified finding was last seen before the reports that could
+	// not check it: its last_seen stays.
+	q.resolvePrefix = `UPDATE findings SET resolved_at = ?, last_seen = CASE WHEN unverified_since IS NULL THEN ? ELSE last_seen END, unverified_since = NULL
+WHERE host_id = ? AND resolved_at IS NULL AND finding_id IN `
+	q.unverifyPrefix = `UPDATE findings SET unverified_since = ?, last_seen = ? WHERE host_id = ? AND resolved_at IS NULL AND unverified_since IS NULL AND finding_id IN `
 	return q
 }
 

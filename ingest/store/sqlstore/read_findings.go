@@ -10,13 +10,13 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// lastSeenExpr is a finding's last sighting: an open finding was in its
-// host's latest report.
-const lastSeenExpr = `(CASE WHEN f.resolved_at IS NULL THEN h.scanned_at ELSE f.last_seen END)`
+// lastSeenExpr is a finding's last sighting: an open, verified finding
+// was in its host's latest report.
+const lastSeenExpr = `(CASE WHEN f.resolved_at IS NULL AND f.unverified_since IS NULL THEN h.scanned_at ELSE f.last_seen END)`
 
 const findingSelect = `SELECT f.host_id, f.finding_id, f.tenant, f.kind, f.layer, f.product, f.installed, f.latest,
 f.cycle, f.eol_date, f.severity, f.responsible, f.rule, f.rationale, f.remediation, f.evidence, f.blocked_by,
-f.first_seen, f.opened_at, ` + lastSeenExpr + `, f.resolved_at, h.hostname, h.tier
+f.first_seen, f.opened_at, ` + lastSeenExpr + `, f.resolved_at, h.hostname, h.tier, f.unverified_since
 FROM findings f JOIN hosts h ON h.host_id = f.host_id`
 
 var findingSorts = map[string]sortSpec{
@@ -105,10 +105,10 @@ func scanFinding(r scanner) (store.Finding, error) {
 	var f store.Finding
 	var kind, layer, sev, resp, evidence, tier string
 	var first, opened, last int64
-	var resolved *int64
+	var resolved, unverified *int64
 	err := r.Scan(&f.HostID, &f.ID, &f.Tenant, &kind, &layer, &f.Product, &f.Installed, &f.Latest,
 		&f.Cycle, &f.EOLDate, &sev, &resp, &f.Rule, &f.Rationale, &f.Remediation, &evidence, &f.BlockedBy,
-		&first, &opened, &last, &resolved, &f.Hostname, &tier)
+		&first, &opened, &last, &resolved, &f.Hostname, &tier, &unverified)
 	if err != nil {
 		return f, err
 	}
@@ -118,6 +118,10 @@ func scanFinding(r scanner) (store.Finding, error) {
 	if resolved != nil {
 		t := fromMicros(*resolved)
 		f.ResolvedAt = &t
+	}
+	if unverified != nil {
+		t := fromMicros(*unverified)
+		f.UnverifiedSince = &t
 	}
 	if err := json.Unmarshal([]byte(evidence), &f.Evidence); err != nil {
 		return f, fmt.Errorf("decode evidence: %w", err)

@@ -14,7 +14,8 @@ import (
 const hostSelect = `SELECT host_id, tenant, hostname, os_id, os_version_id, os_name, os_pretty_name, os_family,
 kernel_release, arch, virt_system, virt_role, provider, tier, maintenance, customer_virt, agent_version,
 latest_report_id, scanned_at, first_seen, received_at,
-p_critical, p_high, p_medium, p_low, p_info, c_critical, c_high, c_medium, c_low, c_info, provider_weight
+p_critical, p_high, p_medium, p_low, p_info, c_critical, c_high, c_medium, c_low, c_info, provider_weight,
+collector_failures, unverified
 FROM hosts`
 
 var hostSorts = map[string]sortSpec{
@@ -124,6 +125,9 @@ func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
 		}
 		w.add("(" + strings.Join(cols, " + ") + ") > 0")
 	}
+	if f.FailingCollectors {
+		w.add("collector_failures <> ''")
+	}
 	if f.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 		w.add(`(LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(host_id) LIKE ? ESCAPE '\')`, pat, pat)
@@ -155,14 +159,16 @@ func scanHost(r scanner) (store.Host, int64, error) {
 	var h store.Host
 	var tier string
 	var scanned, first, received, weight int64
+	var failures string
 	pc, cc := &h.Open.Provider, &h.Open.Customer
 	err := r.Scan(&h.HostID, &h.Tenant, &h.Hostname, &h.OS.ID, &h.OS.VersionID, &h.OS.Name, &h.OS.PrettyName,
 		&h.OS.Family, &h.KernelRelease, &h.Arch, &h.Virtualization, &h.VirtRole, &h.Provider, &tier,
 		&h.MaintenanceAgreement, &h.CustomerManagedVirtualisation, &h.AgentVersion, &h.LatestReportID,
 		&scanned, &first, &received,
 		&pc.Critical, &pc.High, &pc.Medium, &pc.Low, &pc.Info,
-		&cc.Critical, &cc.High, &cc.Medium, &cc.Low, &cc.Info, &weight)
+		&cc.Critical, &cc.High, &cc.Medium, &cc.Low, &cc.Info, &weight, &failures, &h.Unverified)
 	h.Tier = report.Tier(tier)
+	h.FailingCollectors = decodeFailures(failures)
 	h.ScannedAt, h.FirstSeen, h.ReceivedAt = fromMicros(scanned), fromMicros(first), fromMicros(received)
 	return h, weight, err
 }

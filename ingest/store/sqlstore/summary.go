@@ -27,6 +27,10 @@ func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, err
 	if err != nil {
 		return sum, err
 	}
+	q := s.rebind(`SELECT COUNT(*) FROM hosts WHERE collector_failures <> '' AND ` + cond)
+	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&sum.HostsFailingCollectors); err != nil {
+		return sum, fmt.Errorf("count hosts failing collectors: %w", err)
+	}
 	fcond, fargs := scopeWhere(sc, "f.tenant")
 	err = s.each(ctx, `SELECT h.tier, f.responsible, f.severity, COUNT(*) FROM findings f JOIN hosts h ON h.host_id = f.host_id
 WHERE f.resolved_at IS NULL AND `+fcond+` GROUP BY h.tier, f.responsible, f.severity ORDER BY h.tier, f.responsible, f.severity`, fargs, func(r *sql.Rows) error {
@@ -52,7 +56,7 @@ AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer
 	if err != nil {
 		return sum, err
 	}
-	q := s.rebind(findingSelect + ` WHERE f.resolved_at IS NULL AND f.responsible = 'provider' AND ` + fcond +
+	q = s.rebind(findingSelect + ` WHERE f.resolved_at IS NULL AND f.responsible = 'provider' AND ` + fcond +
 		` ORDER BY f.opened_at, f.host_id, f.finding_id LIMIT 1`)
 	f, err := scanFinding(s.r.QueryRowContext(ctx, q, fargs...))
 	switch {

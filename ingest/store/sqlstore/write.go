@@ -65,6 +65,9 @@ type hostState struct {
 	scannedAt  int64
 	latest     string
 	digest     int64
+	// unverified counts the host's open findings not verified since a
+	// report whose collector failed.
+	unverified int
 }
 
 // latestOrder reports whether a report received at received, scanned at
@@ -110,7 +113,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 			return store.Outcome{}, err
 		}
 		if inserted {
-			err := s.syncFindings(ctx, tx, it, fp, scanned, -1)
+			_, err := s.syncFindings(ctx, tx, it, fp, scanned, -1)
 			return store.Outcome{Result: store.Created, Latest: true}, err
 		}
 		// Another replica inserted the host first: it is committed now.
@@ -134,11 +137,20 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		return store.Outcome{Result: store.Created}, err
 	}
 	latest := store.Outcome{Result: store.Created, Latest: true}
-	if fp.digest != cur.digest {
-		// Otherwise the same findings as the latest report: nothing to
-		// write (an open finding's last_seen is its host's scanned_at).
-		if err := s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt); err != nil {
+	if fp.digest != cur.digest || cur.unverified > 0 {
+		// Otherwise the same findings as the latest report and none
+		// unverified: nothing to write (an open finding's last_seen is its
+		// host's scanned_at).
+		unverified, err := s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt)
+		if err != nil {
 			return latest, err
+		}
+		if unverified > 0 || cur.unverified > 0 {
+			// The report's summary does not count the findings kept open
+			// unverified.
+			if err := s.recountHost(ctx, tx, r.Host.HostID); err != nil {
+				return latest, err
+			}
 		}
 	}
 	if scanned < cur.scannedAt {
@@ -168,7 +180,7 @@ func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incomi
 
 func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
 	var h hostState
-	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest)
+	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}
@@ -189,7 +201,7 @@ func hostValues(it *store.Incoming, sum report.Summary, digest int64) []any {
 		r.ReportID, micros(r.ScannedAt), micros(it.ReceivedAt),
 		sum.Provider.Critical, sum.Provider.High, sum.Provider.Medium, sum.Provider.Low, sum.Provider.Info,
 		sum.Customer.Critical, sum.Customer.High, sum.Customer.Medium, sum.Customer.Low, sum.Customer.Info,
-		weight(sum.Provider), digest,
+		weight(sum.Provider), digest, collectorFailures(r),
 	}
 }
 

@@ -31,6 +31,8 @@ func Run(t *testing.T, open Opener) {
 		{"FutureDated", testFutureDated},
 		{"SameInstant", testSameInstant},
 		{"FindingLifecycle", testFindingLifecycle},
+		{"FailedCheckIsNotAFix", testFailedCheckIsNotAFix},
+		{"FailedCheckOlderAgent", testFailedCheckOlderAgent},
 		{"TenantIsolation", testTenantIsolation},
 		{"HostPagination", testHostPagination},
 		{"FindingPagination", testFindingPagination},
