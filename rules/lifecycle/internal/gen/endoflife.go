@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,14 +35,6 @@ type eolRelease struct {
 	LTS               yaml.Node `yaml:"lts"`
 	Latest            string    `yaml:"latest"`
 	LatestReleaseDate yaml.Node `yaml:"latestReleaseDate"`
-}
-
-// releaseData is an endoflife.date release-data file.
-type releaseData struct {
-	Versions map[string]struct {
-		Name string `json:"name"`
-		Date string `json:"date"`
-	} `json:"versions"`
 }
 
 var errNoFrontMatter = errors.New("no front matter")
@@ -108,7 +99,7 @@ func parseEOLProduct(fsys fs.FS, srcDir, relDir, id string, conf productConf) (*
 	}
 	if conf.DropExtended != "" {
 		p.ExtendedLabel = ""
-		p.Notes = append(p.Notes, "extended support column not used: "+oneLine(conf.DropExtended))
+		p.Notes = append(p.Notes, lifecycle.NoteNoExtended+oneLine(conf.DropExtended))
 	}
 	rel := path.Join(relDir, id+".json")
 	if rb, err := fs.ReadFile(fsys, rel); err == nil {
@@ -195,58 +186,12 @@ func expandLabel(label string, r eolRelease) string {
 // addReleaseData files every dated version under its cycle and takes each
 // cycle's latest from them.
 func addReleaseData(p *lifecycle.Product, b []byte) error {
-	var rd releaseData
-	if err := json.Unmarshal(b, &rd); err != nil {
-		return err
-	}
-	tmp := &lifecycle.Dataset{Products: []*lifecycle.Product{p}}
-	if err := tmp.Index(); err != nil {
-		return err
-	}
-	for name, v := range rd.Versions {
-		if v.Name != "" {
-			name = v.Name
-		}
-		d, err := lifecycle.ParseDate(v.Date)
-		if err != nil {
-			continue
-		}
-		pv, err := lifecycle.ParseVersion(p.ID, name)
-		if err != nil {
-			continue
-		}
-		if c := p.Match(pv); c != nil {
-			c.Versions = append(c.Versions, lifecycle.Release{Version: name, Date: d})
-		}
-	}
-	for _, c := range p.Cycles {
-		if len(c.Versions) == 0 {
-			continue
-		}
-		addPageLatest(p, c)
-		lifecycle.SortReleases(p, c.Versions)
-		c.Latest, c.LatestDate = c.Versions[0].Version, c.Versions[0].Date
-	}
-	return nil
-}
-
-// addPageLatest adds the product page's latest version to the cycle's
-// dated versions when release-data lacks it (release-data is incomplete
-// for some products, e.g. AlmaLinux 9.7/9.8).
-func addPageLatest(p *lifecycle.Product, c *lifecycle.Cycle) {
-	if c.Latest == "" || c.LatestDate.IsZero() {
-		return
-	}
-	lv, err := lifecycle.ParseVersion(p.ID, c.Latest)
+	rs, err := lifecycle.ParseReleaseData(b)
 	if err != nil {
-		return
+		return err
 	}
-	for _, r := range c.Versions {
-		if v, err := lifecycle.ParseVersion(p.ID, r.Version); err == nil && v.Compare(lv) >= 0 {
-			return
-		}
-	}
-	c.Versions = append(c.Versions, lifecycle.Release{Version: c.Latest, Date: c.LatestDate})
+	p.AddReleases(rs)
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
