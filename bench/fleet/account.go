@@ -138,7 +138,8 @@ func (f *fleet) accountHost(ctx context.Context, st store.Store, l *ledger) erro
 
 // checkLatest checks that the host's latest state is its last report: the
 // same report (or one scanned in the same instant, which the server
-// orders by id) and the same open findings. Called with l.mu held.
+// orders by id) and the open findings of the server's verdict on it.
+// Called with l.mu held.
 func (f *fleet) checkLatest(ctx context.Context, st store.Store, l *ledger, stored map[string]store.ReportMeta) error {
 	last := l.gen[len(l.gen)-1]
 	h, err := st.Host(ctx, store.AllTenants(), l.hostID)
@@ -155,9 +156,12 @@ func (f *fleet) checkLatest(ctx context.Context, st store.Store, l *ledger, stor
 		}
 		return nil
 	}
-	if h.Open != last.summary {
+	// The server judges each report with its own rules (issue 13): the
+	// host's open findings are the verdict on its last report, stored
+	// with it, not the summary the agent claimed.
+	if want := stored[last.id].Summary; h.Open != want {
 		f.res.LatestMismatch++
-		f.res.note("%s: open findings %+v, the last report says %+v", l.host, h.Open, last.summary)
+		f.res.note("%s: open findings %+v, the server's verdict on the last report %+v", l.host, h.Open, want)
 	}
 	return nil
 }

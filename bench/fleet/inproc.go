@@ -61,7 +61,7 @@ func (a *inproc) setup() (*agent.Setup, error) {
 func (a *inproc) recordScan(ctx context.Context) (*report.Report, error) {
 	r, err := a.scan(ctx)
 	if err == nil {
-		a.led.generated(r.ReportID, time.Now(), r.Summary)
+		a.led.generated(r.ReportID, time.Now())
 	}
 	return r, err
 }

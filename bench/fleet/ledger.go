@@ -3,8 +3,6 @@ package main
 import (
 	"sync"
 	"time"
-
-	"github.com/demarc/demarc/report"
 )
 
 // ledger is what one agent (one host) believes: the reports it made, in
@@ -42,7 +40,6 @@ type genRec struct {
 	id       string
 	at       time.Time // when the scan finished
 	instance int
-	summary  report.Summary
 }
 
 // ackRec is the first 2xx answer for a report.
@@ -55,14 +52,14 @@ func newLedger(host, tenant string) *ledger {
 	return &ledger{host: host, tenant: tenant, genIdx: map[string]int{}, acked: map[string]ackRec{}}
 }
 
-func (l *ledger) generated(id string, at time.Time, s report.Summary) {
+func (l *ledger) generated(id string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.genIdx[id]; ok {
 		return
 	}
 	l.genIdx[id] = len(l.gen)
-	l.gen = append(l.gen, genRec{id: id, at: at, instance: l.instance, summary: s})
+	l.gen = append(l.gen, genRec{id: id, at: at, instance: l.instance})
 }
 
 func (l *ledger) ack(id string, status int, at time.Time) {

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/demarc/demarc/report"
 )
 
 // proc is a real `demarc agent` process scanning a fixture root. Its
@@ -83,12 +81,10 @@ func (p *proc) readLog(r io.Reader, logf io.Writer) {
 
 // logLine is what the accountant reads of a `demarc agent` log line.
 type logLine struct {
-	Level    string        `json:"level"`
-	Message  string        `json:"message"`
-	ReportID string        `json:"report_id"`
-	Status   int           `json:"status"`
-	Provider report.Counts `json:"provider"`
-	Customer report.Counts `json:"customer"`
+	Level    string `json:"level"`
+	Message  string `json:"message"`
+	ReportID string `json:"report_id"`
+	Status   int    `json:"status"`
 }
 
 // Messages of cmd/demarc's agent (agent/run.go, agent/drain.go,
@@ -110,7 +106,7 @@ func parseLogLine(led *ledger, b []byte, at time.Time) {
 	}
 	switch l.Message {
 	case msgScanDone:
-		led.generated(l.ReportID, at, report.Summary{Provider: l.Provider, Customer: l.Customer})
+		led.generated(l.ReportID, at)
 	case msgDelivered:
 		led.ack(l.ReportID, l.Status, at)
 	case msgFailed:
