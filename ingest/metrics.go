@@ -109,12 +109,15 @@ var (
 		"Open findings across all tenants by responsible party and severity.", []string{"responsible", "severity"}, nil)
 	fleetHostsDesc = prometheus.NewDesc("demarc_fleet_hosts", "Hosts by tier.", []string{"tier"}, nil)
 	fleetUpDesc    = prometheus.NewDesc("demarc_fleet_query_success", "1 if the fleet gauges could be read.", nil, nil)
+	fleetFailDesc  = prometheus.NewDesc("demarc_fleet_hosts_failing_collectors",
+		"Hosts whose latest report has collectors that failed or did not run: their last scan could not check everything, and the findings those collectors would see stay open, unverified.", nil, nil)
 )
 
 func (f *fleetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- fleetOpenDesc
 	ch <- fleetHostsDesc
 	ch <- fleetUpDesc
+	ch <- fleetFailDesc
 }
 
 func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
@@ -147,4 +150,5 @@ func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range report.Tiers {
 		ch <- prometheus.MustNewConstMetric(fleetHostsDesc, prometheus.GaugeValue, float64(f.cached.Hosts[t]), string(t))
 	}
+	ch <- prometheus.MustNewConstMetric(fleetFailDesc, prometheus.GaugeValue, float64(f.cached.HostsFailingCollectors))
 }

@@ -85,6 +85,8 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 		Severity:    enum(r, "severity", validSeverity),
 		Search:      param(r, "q", 128),
 		Sort:        enum(r, "sort", oneOf("hostname", "-scanned_at", "-provider_open")),
+		// failing=1: hosts whose last scan could not check everything.
+		FailingCollectors: param(r, "failing", 1) == "1",
 	}
 	if v.Admin() {
 		f.Tenant = enum(r, "tenant", validTenant)
@@ -127,6 +129,9 @@ type hostData struct {
 	Errors     []report.CollectorError
 	// Blockers names the findings that block others, by id.
 	Blockers map[string]store.Finding
+	// Unverified says, by finding id, why an unverified finding could not
+	// be checked.
+	Unverified map[string]string
 }
 
 func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
@@ -142,6 +147,7 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		u.readError(w, r, err)
 		return
 	}
+	d.Unverified = unverifiedWhy(h, open.Findings)
 	for _, f := range open.Findings {
 		d.Blockers[f.ID] = f
 		if f.Responsible == report.ResponsibleProvider {

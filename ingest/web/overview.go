@@ -30,6 +30,11 @@ type overviewData struct {
 	Oldest []store.Finding
 	// Worst lists the hosts with the heaviest provider backlog.
 	Worst []store.Host
+	// Failing lists the hosts whose last scan could not check everything
+	// (some of its collectors did not run cleanly), newest scan first;
+	// FailingCount counts them all.
+	Failing      []store.Host
+	FailingCount int64
 }
 
 // backlog is one party's open findings: a row per severity, a column per
@@ -67,6 +72,7 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	d.Backlog = backlogs(sum.Open)
 	d.EOLLayers = eolRows(sum.EOL)
+	d.FailingCount = sum.HostsFailingCollectors
 	steps := []func() error{
 		func() (err error) {
 			d.PatchFirst, err = u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, 8)
@@ -95,6 +101,14 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 		func() error {
 			p, err := u.st.Hosts(ctx, sc, store.HostFilter{Sort: "-provider_open", Responsible: report.ResponsibleProvider}, store.Page{Limit: 8})
 			d.Worst = p.Hosts
+			return err
+		},
+		func() error {
+			if d.FailingCount == 0 {
+				return nil
+			}
+			p, err := u.st.Hosts(ctx, sc, store.HostFilter{Sort: "-scanned_at", FailingCollectors: true}, store.Page{Limit: 8})
+			d.Failing = p.Hosts
 			return err
 		},
 		func() error {
