@@ -65,6 +65,11 @@ type Config struct {
 	// answer to a post made with it carries the next key (default 30
 	// days; negative: only when an admin asks, `host rotate`).
 	KeyRotation time.Duration
+	// OnRecordsChanged is called with the hosts whose provider's record an
+	// API PUT or the web UI changed (nil: nothing is called). A record
+	// changed by `demarc-server hosts import` in another process is seen
+	// by store.Store.RecordsChangedSince.
+	OnRecordsChanged RecordsChanged
 	// Records finds the provider's record of a host (nil: no host has
 	// one). The record, not the report, decides the profile a report is
 	// judged on.
@@ -226,6 +231,8 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/hosts/{host_id}", only(http.MethodGet, s.authed(s.getHost, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}/findings", only(http.MethodGet, s.authed(s.hostFindings, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}/reports", only(http.MethodGet, s.authed(s.hostReports, viewers...)))
+	s.Handle("/api/v1/hosts/{host_id}/record", s.recordRoute(viewers))
+	s.Handle("/api/v1/hosts/{host_id}/record/history", only(http.MethodGet, s.authed(s.recordHistory, viewers...)))
 	s.Handle("/api/v1/findings", only(http.MethodGet, s.authed(s.listFindings, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))

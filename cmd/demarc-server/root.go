@@ -43,7 +43,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	pf.StringVar(&g.configFile, "config", "", "configuration file (YAML)")
 	pf.StringVar(&g.db, "db", "", "database: sqlite:PATH or postgres://user@host/db (default sqlite:demarc.db)")
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
-	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newTokenCmd(g), newEnrollSecretCmd(g), newHostCmd(g), newDemoCmd(g), &cobra.Command{
+	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newTokenCmd(g), newEnrollSecretCmd(g), newHostCmd(g), newHostsCmd(g), newDemoCmd(g), &cobra.Command{
 		Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintln(g.stdout, "demarc-server", version.String())

@@ -59,6 +59,11 @@ func Run(t *testing.T, open Opener) {
 		{"ReportIDPerHost", testReportIDPerHost},
 		{"HostEnrollment", testHostEnrollment},
 		{"ConcurrentKeyPosts", testConcurrentKeyPosts},
+		{"RecordPutRead", testRecordPutRead},
+		{"RecordMatching", testRecordMatching},
+		{"RecordImportMatching", testRecordImportMatching},
+		{"RecordConcurrentPuts", testRecordConcurrentPuts},
+		{"RecordBatch", testRecordBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
