@@ -63,6 +63,19 @@ type Config struct {
 		// keeps stored (0: no quota).
 		TenantQuotaBytes int64 `yaml:"tenant_quota_bytes"`
 	} `yaml:"limits"`
+	// Judge configures the server's own judgement of every report.
+	Judge struct {
+		// Unrecorded is the policy for hosts without a provider's record:
+		// trust_claim, default_tier or quarantine.
+		Unrecorded string `yaml:"unrecorded"`
+		// DefaultTier is the tier of policy default_tier.
+		DefaultTier string `yaml:"default_tier"`
+		// Provider is the provider's name in findings.
+		Provider string `yaml:"provider"`
+		// Rules is a responsibility matrix file replacing the built-in one
+		// (the format of `demarc rules show`).
+		Rules string `yaml:"rules"`
+	} `yaml:"judge"`
 	// KeyRotation replaces a host key older than this (0: 30 days;
 	// negative: only on `host rotate`).
 	KeyRotation time.Duration `yaml:"key_rotation"`

@@ -18,6 +18,8 @@ import (
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store/dbopen"
 	"github.com/demarc/demarc/ingest/web"
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules"
 )
 
 type serveFlags struct {
@@ -77,6 +79,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	if workers <= 0 && kind == "postgres" {
 		workers = 4
 	}
+	engine, err := rules.NewEngine(rules.Options{MatrixFile: cfg.Judge.Rules})
+	if err != nil {
+		return fmt.Errorf("judge.rules: %w", err)
+	}
 	srv, err := ingest.New(ingest.Config{
 		Store: st, Log: log, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TokenCacheTTL: cfg.TokenCacheTTL, CommitWorkers: workers, MaxBatch: cfg.Commit.MaxBatch,
@@ -86,6 +92,8 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		TenantQuotaBytes: cfg.Limits.TenantQuotaBytes,
 		AuthFailureRate:  cfg.AuthFailures.PerSecond, AuthFailureBurst: cfg.AuthFailures.Burst,
 		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
+		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
+		Provider: cfg.Judge.Provider, Rules: engine,
 	})
 	if err != nil {
 		return err
