@@ -76,7 +76,11 @@ func (s *Server) judge(ctx context.Context, tenant string, r *report.Report) (Ju
 	out := *r
 	out.Profile = profile
 	if source == Quarantined {
+		// No verdict without a record: no finding is kept, and none the
+		// host had is taken as fixed (every one reads unverified, the
+		// missing record named as what could not be checked).
 		out.Findings = []report.Finding{}
+		out.Collectors = []report.CollectorRun{{Name: "provider_record", Status: report.CollectorNotRun}}
 	} else {
 		engine, err := s.rulesEngine(ctx)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
@@ -101,6 +102,29 @@ func TestUnrecordedPolicies(t *testing.T) {
 				t.Errorf("OS end of life: found %v, responsible %q; want %q", ok, f.Responsible, tc.want)
 			}
 		})
+	}
+	// A host that had findings and loses its record is not thereby fixed.
+	records := map[string]bool{}
+	lookup := func(_ context.Context, _, hostID, _, _ string) (ingest.HostProfile, bool, error) {
+		return ingest.HostProfile{Tier: report.TierManaged}, records[hostID], nil
+	}
+	e := newEnv(t, func(c *ingestConfig) { c.Unrecorded, c.Records = ingest.Quarantine, lookup })
+	r := centos7(62)
+	records[r.Host.HostID] = true
+	if st, _ := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+		t.Fatal(st)
+	}
+	if _, ok := osFinding(t, e, r.Host.HostID); !ok {
+		t.Fatal("no OS finding while the record exists")
+	}
+	delete(records, r.Host.HostID)
+	later := centos7(62)
+	later.ReportID, later.ScannedAt = later.ReportID+"-2", t0.Add(time.Hour)
+	if st, _ := e.post(e.tok["agentA"], later); st != http.StatusAccepted {
+		t.Fatal(st)
+	}
+	if f, ok := osFinding(t, e, r.Host.HostID); !ok || f.UnverifiedSince == nil {
+		t.Errorf("after the record went: OS finding open %v, unverified %v; want open and unverified", ok, f.UnverifiedSince)
 	}
 	if _, err := ingest.New(ingest.Config{Store: newEnv(t, nil).st, Unrecorded: "believe_everything"}); err == nil {
 		t.Error("an unknown policy was accepted")
