@@ -132,6 +132,8 @@ type hostData struct {
 	// Unverified says, by finding id, why an unverified finding could not
 	// be checked.
 	Unverified map[string]string
+	// Record is the provider's record card (record.go).
+	Record *recordCard
 }
 
 func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
@@ -174,8 +176,12 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 			d.Components, d.Updates, d.Errors = latest.Components, latest.Updates, latest.Errors
 		}
 	}
+	if d.Record, err = u.loadRecordCard(r, v, id); err != nil {
+		u.readError(w, r, err)
+		return
+	}
 	v.Title, v.Nav, v.Data = h.Hostname, "hosts", d
-	u.render(w, http.StatusOK, "host", v)
+	u.render(w, recordStatus(r), "host", v)
 }
 
 // partyFindings are one party's open findings on a host: the critical,

@@ -32,6 +32,7 @@ type Config struct {
 type UI struct {
 	cfg   Config
 	st    store.Store
+	srv   *ingest.Server
 	auth  *ingest.Authenticator
 	pages map[string]*template.Template
 }
@@ -54,10 +55,11 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &UI{cfg: cfg, st: srv.Store(), auth: srv.Auth(), pages: pages}
+	u := &UI{cfg: cfg, st: srv.Store(), srv: srv, auth: srv.Auth(), pages: pages}
 	srv.Handle("GET /{$}", u.secure(u.page(u.overview)))
 	srv.Handle("GET /hosts", u.secure(u.page(u.hosts)))
 	srv.Handle("GET /hosts/{host_id}", u.secure(u.page(u.host)))
+	srv.Handle("POST /hosts/{host_id}/record", u.secure(u.page(u.saveRecord)))
 	srv.Handle("GET /findings", u.secure(u.page(u.findings)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
 	srv.Handle("GET /signin", u.secure(http.HandlerFunc(u.signinForm)))
