@@ -172,6 +172,7 @@ type Server struct {
 	mux      *http.ServeMux
 	inflight chan struct{}
 	stopping atomic.Bool
+	lc       lifecycleCache // the current lifecycle data (handle_lifecycle.go)
 
 	engineOnce sync.Once
 	engine     *rules.Engine
@@ -226,6 +227,7 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/reports", only(http.MethodPost, s.authed(s.postReport, store.RoleAgent, RoleHost)))
 	s.Handle("/api/v1/enroll", only(http.MethodPost, s.authed(s.enroll, RoleEnroll, store.RoleAgent)))
 	s.Handle("/api/v1/whoami", only(http.MethodGet, s.authed(s.whoami, store.RoleAgent, store.RoleViewer, store.RoleAdmin, RoleHost)))
+	s.Handle("/api/v1/lifecycle", only(http.MethodGet, s.authed(s.getLifecycle, store.RoleAgent, RoleHost, store.RoleViewer, store.RoleAdmin)))
 	s.Handle("/api/v1/reports/{report_id}", only(http.MethodGet, s.authed(s.getReport, viewers...)))
 	s.Handle("/api/v1/hosts", only(http.MethodGet, s.authed(s.listHosts, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}", only(http.MethodGet, s.authed(s.getHost, viewers...)))

@@ -50,6 +50,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 			return err
 		},
 	})
+	root.AddCommand(newLifecycleCmd(g))
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}

@@ -145,6 +145,15 @@ type Store interface {
 	// after an import made by another process.
 	RecordsChangedSince(ctx context.Context, t time.Time) ([]string, error)
 
+	// PutLifecycle stores an imported lifecycle dataset as a new version;
+	// a version number already taken is ErrConflict.
+	PutLifecycle(ctx context.Context, v LifecycleVersion) error
+	// CurrentLifecycle returns the highest version with its body, or
+	// ErrNotFound when none was imported (the embedded data is current).
+	CurrentLifecycle(ctx context.Context) (LifecycleVersion, error)
+	// LifecycleVersions lists every version, oldest first, without bodies.
+	LifecycleVersions(ctx context.Context) ([]LifecycleVersion, error)
+
 	// Prune deletes report bodies received before cutoff (keeping each
 	// host's latest report) and findings resolved before cutoff.
 	Prune(ctx context.Context, cutoff time.Time) (int64, error)

@@ -103,7 +103,7 @@ func parseAPIv1(b []byte) (*Product, []string, Date, error) {
 	for i, r := range *ap.Releases {
 		c, err := apiV1Cycle(r)
 		if err != nil {
-			return nil, nil, Date{}, fmt.Errorf("product %s: release %d: %w", ap.Name, i, err)
+			return nil, nil, Date{}, fmt.Errorf("product %s: release %d: %w", ap.Name, i+1, err)
 		}
 		if seen[c.Name] {
 			return nil, nil, Date{}, fmt.Errorf("product %s: cycle %q: listed twice: %w", ap.Name, c.Name, ErrDuplicate)

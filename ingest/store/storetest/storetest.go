@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecordImportMatching", testRecordImportMatching},
 		{"RecordConcurrentPuts", testRecordConcurrentPuts},
 		{"RecordBatch", testRecordBatch},
+		{"LifecycleVersions", testLifecycleVersions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
