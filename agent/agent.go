@@ -68,6 +68,10 @@ type Setup struct {
 	// State is the host's credential state (host key, host id); set
 	// whenever Sender is the host-key sender FromConfig builds.
 	State *enroll.Store
+	// Lifecycle is the server's lifecycle data cached in state_dir, asked
+	// for before each scan; set whenever Sender is. Scan judges with its
+	// Dataset (nil: the built-in data).
+	Lifecycle *LifecycleCache
 
 	// host is that sender, to which the agent gives its logger.
 	host *hostSender
@@ -217,6 +221,9 @@ func (a *Agent) Run(ctx context.Context, reload <-chan struct{}) error {
 func (a *Agent) prepare(st *Setup, msg string, recover bool) {
 	if st.host != nil {
 		st.host.log = a.log
+	}
+	if st.Lifecycle != nil {
+		st.Lifecycle.log = a.log
 	}
 	for _, w := range st.Warnings {
 		a.log.Warn().Err(w).Msg("configuration warning")

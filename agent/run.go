@@ -20,6 +20,8 @@ func (a *Agent) run(ctx context.Context, st *Setup) {
 	// A scan allocates a lot once; give it back to the OS so the idle
 	// agent stays small between scans.
 	defer a.o.ReleaseMemory()
+	// The server's newest lifecycle data judges this scan.
+	st.Lifecycle.Refresh(ctx)
 	a.notify("STATUS=scanning")
 	start := a.o.Now()
 	r, err := st.Scan(ctx)

@@ -65,6 +65,7 @@ func FromConfigRoot(cfg *config.Config, scan ScanFunc, version string, root host
 		now:   time.Now, log: zerolog.Nop(),
 	}
 	st.Sender = st.host
+	st.Lifecycle = newLifecycleCache(cfg.StateDir, c, lifecycleBearer(st.State, cfg.Report.TokenFile))
 	st.Spool = spool.New(cfg.Spool.Dir, cfg.Spool.MaxReports)
 	return st, nil
 }

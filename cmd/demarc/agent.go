@@ -119,8 +119,11 @@ func loadAgentConfig(path string, root hostfs.Root, log zerolog.Logger) (*config
 	}
 	opts.Root, opts.Log, opts.Registry = root, log, testRegistry()
 	var st *agent.Setup
+	engines := lifecycleEngines(cfg, opts.Engine, log)
 	run := func(ctx context.Context) (*report.Report, error) {
 		o := opts
+		// The server's lifecycle data, once fetched, judges the scan.
+		o.Engine = engines(st.Lifecycle.Dataset())
 		// Once enrolled, every report carries the server-assigned host id.
 		if st.State != nil {
 			if cs, err := st.State.Load(); err == nil && cs.HostID != "" {

@@ -32,6 +32,7 @@ type scanFlags struct {
 	failOn       string
 	only         []string
 	rulesFile    string
+	lifecycle    string
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -61,6 +62,7 @@ func newScanCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: critical, high, medium or low")
 	fl.StringSliceVar(&f.only, "only", nil, "run only these collectors (comma-separated; see `demarc collectors`)")
 	fl.StringVar(&f.rulesFile, "rules", "", "responsibility matrix file replacing the built-in one")
+	fl.StringVar(&f.lifecycle, "lifecycle", "", "judge with this lifecycle data: a dataset as demarc-server serves it, or an endoflife.date API v1 product file")
 	return cmd
 }
 
@@ -130,6 +132,15 @@ func buildScan(cmd *cobra.Command, g *globals, f *scanFlags) (*scanSetup, error)
 		return nil, err
 	}
 	s.opts.Root, s.opts.Log, s.opts.At = root, log, at
+	if f.lifecycle != "" {
+		d, err := loadLifecycleFile(f.lifecycle)
+		if err != nil {
+			return nil, err
+		}
+		if s.opts.Engine, err = engineWith(cfg, s.opts.Engine, d); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

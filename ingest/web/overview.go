@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules/lifecycle"
 )
 
 // overviewData is the fleet at a glance.
@@ -35,6 +38,31 @@ type overviewData struct {
 	// FailingCount counts them all.
 	Failing      []store.Host
 	FailingCount int64
+	// Lifecycle is the server's current lifecycle data.
+	Lifecycle lifecycleInfo
+}
+
+// lifecycleInfo says which lifecycle data the server judges with: the
+// last import (its data date, when and by whom), or the built-in data.
+type lifecycleInfo struct {
+	DataDate   string
+	ImportedAt time.Time
+	ImportedBy string
+	BuiltIn    bool
+}
+
+// currentLifecycle describes the store's current lifecycle version, or
+// the built-in data when none was imported.
+func (u *UI) currentLifecycle(ctx context.Context) (lifecycleInfo, error) {
+	v, err := u.st.CurrentLifecycle(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		d, err := lifecycle.Default()
+		if err != nil {
+			return lifecycleInfo{}, err
+		}
+		return lifecycleInfo{DataDate: d.SnapshotDate.String(), BuiltIn: true}, nil
+	}
+	return lifecycleInfo{DataDate: v.DataDate, ImportedAt: v.ImportedAt, ImportedBy: v.ImportedBy}, err
 }
 
 // backlog is one party's open findings: a row per severity, a column per
@@ -120,6 +148,10 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 		},
 		func() (err error) {
 			d.Chart, err = u.trendChart(r, v)
+			return err
+		},
+		func() (err error) {
+			d.Lifecycle, err = u.currentLifecycle(ctx)
 			return err
 		},
 	}
