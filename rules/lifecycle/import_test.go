@@ -232,8 +232,17 @@ func FuzzImport(f *testing.F) {
 	f.Add("x.json", []byte(`{"schema_version":"1.","result":null}`))
 	f.Add("x.json", []byte(`{"versions":{"1":null}}`))
 	f.Add("x.json", []byte(`[[[[[[[[[[[[[[[[[[[[`))
-	base := embeddedData(f)
+	// A small base keeps each run cheap; the parsers see every input.
+	base, err := Parse([]byte(`{"schema":"demarc.lifecycle/v1","snapshot_date":"2026-08-22","sources":[],"products":[` +
+		`{"id":"php","title":"PHP","scheme":"cycles","source":"endoflife.date","files":[],"checked":"2026-08-22","cycles":[` +
+		`{"cycle":"8.2","eol":"2026-12-31","versions":[["8.2.29","2025-07-03"]]},{"cycle":"8.1","eol":true}]},` +
+		`{"id":"x","title":"X","scheme":"cycles","source":"endoflife.date","files":[],"checked":"2026-08-22","notes":["` + NoteNoExtended + `n"],"cycles":[]}]}`))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		_, _, _ = ParseAPIv1(b)
+		_, _ = ParseReleaseData(b)
 		d, err := Import(base, []ImportFile{{Name: name, Data: b}}, ImportOptions{})
 		if err != nil {
 			return
