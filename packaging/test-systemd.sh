@@ -3,8 +3,11 @@
 #
 # Runs both units under systemd with their real sandboxes, following
 # docs/INSTALL.md: install, `systemctl enable --now`, a scan, a reload, the
-# watchdog, a token created on the server, the agent pointed at it, a report
-# delivered, an upgrade that restarts the agent, and a purge that stops both.
+# watchdog, an enroll secret created on the server and installed as
+# /etc/demarc/enroll-secret, the agent pointed at the server, enrolled (its
+# host key and host id in its StateDirectory) and a report delivered under
+# the host id the server assigned, an upgrade that restarts the agent, and a
+# purge that stops both.
 #
 # Where systemd is PID 1 it uses that systemd. In a container without it (CI),
 # it boots a private systemd as PID 1 of a new PID and mount namespace
@@ -136,7 +139,7 @@ sleep 7
 in_sd rm /run/systemd/system/demarc-agent.service.d/watchdog.conf
 in_sd systemctl daemon-reload
 
-# docs/INSTALL.md, the server, a token, the agent pointed at it.
+# docs/INSTALL.md, the server, an enroll secret, the agent pointed at it.
 port=""
 for _ in $(seq 1 50); do
 	p=$(shuf -i 20000-32000 -n 1) # below the ephemeral range
@@ -151,18 +154,28 @@ admin=$(in_sd cat /var/lib/demarc-server/bootstrap-admin-token) || fail "no boot
 [ "$(in_sd stat -c %a /var/lib/demarc-server/bootstrap-admin-token)" = 600 ] || fail "bootstrap-admin-token is not 0600"
 in_sd journalctl -u demarc-server --no-pager | grep -qF "${admin#dmc_*_}" && fail "the admin token's secret is in the journal"
 srv() { in_sd runuser -u demarc-server -- demarc-server --config /etc/demarc/server.yaml "$@"; }
-token=$(srv token create --tenant example-hosting --role agent --name web-fleet)
+secret=$(srv enroll-secret create --tenant example-hosting --name web-fleet)
 viewer=$(srv token create --tenant example-hosting --role viewer --name packaging-test)
-in_sd install -m 0640 -g demarc /dev/null /etc/demarc/token
-echo "$token" | in_sd sh -c 'cat >/etc/demarc/token'
-in_sd sed -i -e 's|^#report:$|report:|' -e "s|^#  url: .*|  url: http://127.0.0.1:$port/api/v1/reports|" \
-	-e 's|^#  token_file: |  token_file: |' /etc/demarc/agent.yaml
-in_sd demarc config check --config /etc/demarc/agent.yaml >/dev/null
+in_sd install -m 0600 -o root -g demarc /dev/null /etc/demarc/enroll-secret
+echo "$secret" | in_sd sh -c 'cat >/etc/demarc/enroll-secret'
+in_sd sed -i -e 's|^#report:$|report:|' -e "s|^#  url: .*|  url: http://127.0.0.1:$port/api/v1/reports|" /etc/demarc/agent.yaml
+in_sd demarc config check --config /etc/demarc/agent.yaml | grep -q "enrolled: *no, will enroll with /etc/demarc/enroll-secret" ||
+	fail "config check does not say the agent will enroll with /etc/demarc/enroll-secret"
 in_sd systemctl restart demarc-agent
+wait_for demarc-agent '"enrolled: reports are posted with this host' 60
 wait_for demarc-agent '"report delivered"' 60
+for f in host-key host-id enrollment.json; do
+	[ "$(in_sd stat -c '%U %a' "/var/lib/demarc/$f")" = "demarc 600" ] || fail "/var/lib/demarc/$f is not demarc 0600"
+done
+host_id=$(in_sd cat /var/lib/demarc/host-id)
+grep -qxE '[0-9a-f]{32}' <<<"$host_id" || fail "host id '$host_id' is not 32 lowercase hex"
 hosts=$(curl -fsS -H "Authorization: Bearer $viewer" "http://127.0.0.1:$port/api/v1/hosts")
-jq -e '.hosts | length == 1' >/dev/null <<<"$hosts" || fail "the server does not list the host: $hosts"
-echo "demarc-server (user $(prop demarc-server User)) received the agent's report under systemd"
+jq -e --arg id "$host_id" '[.hosts[].host_id] == [$id]' >/dev/null <<<"$hosts" ||
+	fail "the server does not list the enrolled host $host_id: $hosts"
+host_key=$(in_sd cat /var/lib/demarc/host-key)
+in_sd journalctl -u demarc-agent --no-pager | grep -qF "${secret#dme_*_}" && fail "the enroll secret is in the journal"
+in_sd journalctl -u demarc-agent --no-pager | grep -qF "${host_key#dmh_*_}" && fail "the host key is in the journal"
+echo "demarc-server (user $(prop demarc-server User)) received the report of host $host_id, enrolled under systemd"
 journal demarc-agent >"$ARTIFACTS/systemd-agent.journal"
 journal demarc-server >"$ARTIFACTS/systemd-server.journal"
 
@@ -183,4 +196,4 @@ if [ -n "${canary:-}" ]; then
 	[ -e "$canary" ] || fail "something in the namespace emptied the host's /tmp"
 	rm -f "$canary"
 fi
-echo "under systemd: install, enable --now, scan, reload, watchdog, token, delivery, upgrade restart, purge: ok"
+echo "under systemd: install, enable --now, scan, reload, watchdog, enroll secret, enrollment, delivery, upgrade restart, purge: ok"

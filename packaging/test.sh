@@ -6,8 +6,10 @@
 # .rpms and the cross builds, verifies both systemd units and measures their
 # exposure (systemd-analyze security --offline), then installs the .debs with
 # dpkg and walks an admin's path: scan, config check on the shipped config,
-# a token from the server, a report delivered, a changed config kept across
-# an upgrade, remove (data stays), purge (data goes). Then both units run
+# an enroll secret from the server in /etc/demarc/enroll-secret, the agent
+# enrolled (its host key and host id in /var/lib/demarc) and a report
+# delivered under the host id the server assigned, a changed config kept
+# across an upgrade, remove (data stays), purge (data goes). Then both units run
 # under systemd (packaging/test-systemd.sh: PID 1's, or a private one booted
 # in a namespace when this is a container).
 #
@@ -205,7 +207,7 @@ demarc config check --config /etc/demarc/agent.yaml | tee "$ARTIFACTS/config-che
 grep -q ': ok$' "$ARTIFACTS/config-check-shipped.txt" || fail "the shipped agent.yaml does not pass config check"
 grep -q '^warning' "$ARTIFACTS/config-check-shipped.txt" && fail "the shipped agent.yaml gives a warning on a fresh install"
 
-step "the admin's path: server token, agent pointed at it, one report delivered"
+step "the admin's path: an enroll secret, the agent pointed at the server, enrolled, one report delivered"
 # The server and the agent run with the users and capabilities of their
 # units (setpriv execs, so $! is the daemon itself).
 as_server=(setpriv --reuid demarc-server --regid demarc-server --init-groups --inh-caps -all --bounding-set -all --)
@@ -233,14 +235,18 @@ for _ in $(seq 1 5); do
 done
 [ -n "$PORT" ] || fail "demarc-server did not come up (see $ARTIFACTS/server.log)"
 srv() { "${as_server[@]}" demarc-server --config /etc/demarc/server.yaml "$@"; }
-agent_token=$(srv token create --tenant ci --role agent --name "$(hostname)")
+# docs/INSTALL.md: an enroll secret for the tenant, on the host readable by
+# root and the agent only; report.enroll_secret_file is the default.
+enroll_secret=$(srv enroll-secret create --tenant ci --name packaging-test --expires 1d)
+case $enroll_secret in dme_*) ;; *) fail "enroll-secret create printed no dme_ secret" ;; esac
 viewer_token=$(srv token create --tenant ci --role viewer --name packaging-test)
-install -m 0640 -g demarc /dev/null /etc/demarc/token
-echo "$agent_token" >/etc/demarc/token
-sed -i -e 's|^#report:$|report:|' -e "s|^#  url: .*|  url: http://127.0.0.1:$PORT/api/v1/reports|" \
-	-e 's|^#  token_file: |  token_file: |' /etc/demarc/agent.yaml
+install -m 0600 -o root -g demarc /dev/null /etc/demarc/enroll-secret
+echo "$enroll_secret" >/etc/demarc/enroll-secret
+sed -i -e 's|^#report:$|report:|' -e "s|^#  url: .*|  url: http://127.0.0.1:$PORT/api/v1/reports|" /etc/demarc/agent.yaml
 demarc config check --config /etc/demarc/agent.yaml | tee "$ARTIFACTS/config-check-configured.txt"
 grep -q "reports: *http://127.0.0.1:$PORT/api/v1/reports" "$ARTIFACTS/config-check-configured.txt" || fail "config check does not show the server"
+grep -q "enrolled: *no, will enroll with /etc/demarc/enroll-secret" "$ARTIFACTS/config-check-configured.txt" ||
+	fail "config check does not say the agent will enroll with /etc/demarc/enroll-secret"
 "${as_agent[@]}" demarc agent --config /etc/demarc/agent.yaml 2>"$ARTIFACTS/agent.log" &
 agent_pid=$!
 hosts=""
@@ -256,6 +262,20 @@ kill -TERM "$agent_pid"
 wait "$agent_pid" || fail "the agent did not stop cleanly on SIGTERM"
 agent_pid=""
 ls /var/lib/demarc/metrics/demarc.prom >/dev/null || fail "no metrics textfile"
+# Enrolled: the host key, host id and record are the agent's own (0600),
+# the host id is the server's, and the report is stored under it.
+for f in host-key host-id enrollment.json; do
+	[ "$(stat -c '%U %a' "/var/lib/demarc/$f")" = "demarc 600" ] || fail "/var/lib/demarc/$f is not demarc 0600"
+done
+host_id=$(cat /var/lib/demarc/host-id)
+grep -qxE '[0-9a-f]{32}' <<<"$host_id" || fail "host id '$host_id' is not 32 lowercase hex"
+jq -e --arg id "$host_id" '[(.hosts // .Hosts)[].host_id] == [$id]' >/dev/null <<<"$hosts" ||
+	fail "the server's host is not the enrolled host $host_id: $(jq -c '[(.hosts // .Hosts)[].host_id]' <<<"$hosts")"
+grep -q '"enrolled: reports are posted with this host' "$ARTIFACTS/agent.log" || fail "the agent did not log its enrollment"
+grep -q 'demarc_agent_enrolled{state="enrolled"} 1' /var/lib/demarc/metrics/demarc.prom || fail "the metrics textfile does not say enrolled"
+demarc config check --config /etc/demarc/agent.yaml | tee "$ARTIFACTS/config-check-enrolled.txt"
+grep -q "enrolled: *yes, as host $host_id in tenant ci" "$ARTIFACTS/config-check-enrolled.txt" || fail "config check does not show the enrollment"
+echo "enrolled as host $host_id; its report is stored under that id"
 kill -TERM "$server_pid"
 wait "$server_pid" || true
 server_pid=""
@@ -266,7 +286,8 @@ VERSION=v999.0.0 PACKAGES=demarc ARCHES=amd64 FORMATS=deb FREEBSD=0 DIST="$DIST/
 dpkg -i "$DIST/upgrade/demarc_999.0.0_amd64.deb"
 [ "$(dpkg-query -W -f '${Version}' demarc)" = 999.0.0 ] || fail "upgrade did not happen"
 [ "$(sha256sum </etc/demarc/agent.yaml)" = "$sum" ] || fail "the upgrade changed the admin's agent.yaml"
-want_file /etc/demarc/token
+want_file /etc/demarc/enroll-secret
+want_file /var/lib/demarc/host-key
 want_file /var/lib/demarc/metrics/demarc.prom
 
 step "remove keeps data and config; purge deletes them"
@@ -274,7 +295,8 @@ dpkg -r demarc demarc-server
 want_gone /usr/bin/demarc
 want_gone /usr/bin/demarc-server
 want_gone /usr/lib/systemd/system/demarc-agent.service
-for f in /etc/demarc/agent.yaml /etc/demarc/server.yaml /etc/demarc/token /var/lib/demarc/spool /var/lib/demarc/metrics/demarc.prom /var/lib/demarc-server/demarc.db; do
+for f in /etc/demarc/agent.yaml /etc/demarc/server.yaml /etc/demarc/enroll-secret /var/lib/demarc/host-key /var/lib/demarc/host-id \
+	/var/lib/demarc/spool /var/lib/demarc/metrics/demarc.prom /var/lib/demarc-server/demarc.db; do
 	want_file "$f"
 done
 dpkg-query -W -f '${db:Status-Abbrev}\n' demarc | grep -q '^rc' || fail "demarc is not in state config-files after remove"
