@@ -255,3 +255,34 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetiredKeyIsRefusedWhileCached is the attack a review found: after a
+// rotation, another replica's credential cache still held the old key as
+// current for up to its TTL, and the store did not check the key's state,
+// so a stolen old key could post there and even be handed a new key,
+// whose use would then lock the genuine agent out.
+func TestRetiredKeyIsRefusedWhileCached(t *testing.T) {
+	cfg := func(c *ingestConfig) { c.KeyRotation, c.TokenCacheTTL = time.Nanosecond, time.Hour }
+	a := newEnv(t, cfg)
+	b := newEnvOn(t, a.st, cfg) // a second replica on the same database
+	_, h := a.enroll(a.secret("acme", nil, nil), "web01", "")
+	_, body := a.post(h.key, reportFor(h, 1, t0))
+	k2, _ := body["host_key"].(string)
+	if k2 == "" {
+		t.Fatalf("no rotation: %v", body)
+	}
+	var who map[string]any
+	if st := b.get(h.key, "/api/v1/whoami", &who); st != http.StatusOK { // replica B now caches the old key
+		t.Fatalf("whoami on replica B: %d", st)
+	}
+	if st, _ := a.post(k2, reportFor(h, 2, t0.Add(time.Hour))); st != http.StatusAccepted {
+		t.Fatalf("post with the new key: %d", st)
+	}
+	st, body := b.post(h.key, reportFor(h, 3, t0.Add(2*time.Hour)))
+	if st/100 == 2 || body["host_key"] != nil {
+		t.Fatalf("the retired key on replica B: %d %v; want it refused and no key handed out", st, body)
+	}
+	if st, _ := a.post(k2, reportFor(h, 4, t0.Add(3*time.Hour))); st/100 != 2 {
+		t.Errorf("the genuine agent's key after the attempt: %d", st)
+	}
+}

@@ -11,22 +11,24 @@ import (
 
 // refused reports whether the credential of it may not post its report,
 // checked in the batch's transaction before anything of the item is
-// written: a host key must be of the report's host and tenant and its host
-// not revoked; a legacy token may not post for an enrolled host. Neither
-// read takes a lock.
+// written: a host key must be of the report's host and tenant, not
+// retired (a server's credential cache may still hold a rotated-out key
+// as current for a few seconds: a stolen old key must not post, nor be
+// handed a new key), and its host not revoked; a legacy token may not
+// post for an enrolled host. Neither read takes a lock.
 func (s *Store) refused(ctx context.Context, tx *sql.Tx, it *store.Incoming) (bool, error) {
 	hostID := it.Report.Host.HostID
 	if it.KeyID != "" {
-		var keyHost, tenant string
+		var keyHost, tenant, state string
 		var revoked bool
-		err := s.queryRow(ctx, tx, s.q.postingKey, it.KeyID).Scan(&keyHost, &tenant, &revoked)
+		err := s.queryRow(ctx, tx, s.q.postingKey, it.KeyID).Scan(&keyHost, &tenant, &revoked, &state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return true, nil
 		}
 		if err != nil {
 			return false, fmt.Errorf("read host key: %w", err)
 		}
-		return keyHost != hostID || tenant != it.Tenant || revoked, nil
+		return keyHost != hostID || tenant != it.Tenant || revoked || state == string(store.KeyRetired), nil
 	}
 	if it.Legacy {
 		var n int

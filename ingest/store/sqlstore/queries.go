@@ -64,7 +64,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.clampFindings = rebind(`UPDATE findings SET opened_at = ?, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END
 WHERE host_id = ? AND resolved_at IS NULL AND opened_at > ?`)
 	q.upsertUsage = rebind(upsertUsage)
-	q.postingKey = rebind(`SELECT k.host_id, i.tenant, i.revoked_at IS NOT NULL FROM host_keys k
+	q.postingKey = rebind(`SELECT k.host_id, i.tenant, i.revoked_at IS NOT NULL, k.state FROM host_keys k
 JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.identityExists = rebind(`SELECT COUNT(*) FROM host_identities WHERE host_id = ?`)
 	q.lockIdentity = rebind(`SELECT rotate_requested FROM host_identities WHERE host_id = ?` + forUpdate)
