@@ -27,6 +27,19 @@ type Store interface {
 	// per item, in order. It returns an error only when the transaction as
 	// a whole failed: then nothing of the batch is stored.
 	SaveBatch(ctx context.Context, items []Incoming) ([]Outcome, error)
+	// Rejudge stores new verdicts on hosts' latest reports (no new
+	// report), one transaction per call, and returns one result per item
+	// in order: the host's profile, collector failures, counts and the
+	// latest report's summary become the verdict's, and its findings are
+	// synced as SaveBatch syncs them, with times from At and the reason
+	// recorded on each finding it opens, resolves, unverifies or changes.
+	// It returns an error only when the transaction as a whole failed:
+	// then nothing is stored.
+	Rejudge(ctx context.Context, items []Rejudgement) ([]RejudgeResult, error)
+	// LatestReports lists the hosts in scope matching f (f.Sort is
+	// ignored) with their latest report, by host id, one page at a time:
+	// the re-judging sweep over a tenant, a tier or the fleet.
+	LatestReports(ctx context.Context, sc Scope, f HostFilter, p Page) ([]LatestRef, string, error)
 
 	// Hosts lists hosts in scope matching f, one page at a time.
 	Hosts(ctx context.Context, sc Scope, f HostFilter, p Page) (HostPage, error)

@@ -79,6 +79,12 @@ type Finding struct {
 	// clean sees it again or no longer sees it; nil when verified. Its
 	// LastSeen stays the last report that contained it.
 	UnverifiedSince *time.Time `json:"unverified_since"`
+	// Reason says why the server last opened, resolved, unverified or
+	// changed it without a report (Store.Rejudge: "tier changed to iaas
+	// by alice"); "" when its host's own report did. ReasonAt is when
+	// (the re-judgement's At); nil with no reason.
+	Reason   string     `json:"reason,omitempty"`
+	ReasonAt *time.Time `json:"reason_at,omitempty"`
 }
 
 // ReportMeta is one stored report in a host's history.

@@ -20,36 +20,64 @@ type storedFinding struct {
 	layer      report.Layer
 }
 
-// syncFindings brings the host's findings in line with its latest report:
-// new, changed, reappearing and unverified findings are upserted,
-// unchanged open ones are left alone (their last_seen is the host's
-// scanned_at), and open ones absent from the report are resolved at its
-// scan time when every collector they rest on ran cleanly in it
-// (report.OutcomesOf, report.EvidenceCollectors); otherwise they stay
-// open, unverified since its scan time: a failed check is not a fix.
-// prevScanned is the host's previous latest scan (the last time the
-// resolved ones were seen), -1 for a new host, which has no stored
-// findings. It returns how many open findings are unverified after it.
+// verdict is what syncFindings brings a host's findings in line with: a
+// report's findings (the server's verdict on it) and its collectors, with
+// the times and reason of the change.
+type verdict struct {
+	hostID, tenant string
+	// r holds the findings and the collectors they are judged against.
+	r  *report.Report
+	fp fingerprints
+	// at opens the findings it opens (opened_at, first_seen of new ones),
+	// resolves those it resolves and unverifies those it unverifies.
+	at int64
+	// seen is the last_seen of the findings in r: the scan time of the
+	// report whose observations they rest on.
+	seen int64
+	// prevSeen is the last_seen of the findings it resolves or unverifies:
+	// when they were last seen (never after at).
+	prevSeen int64
+	// fresh marks a new host, which has no stored findings to read.
+	fresh bool
+	// reason and reasonAt are stored on every finding written (nil, nil
+	// for a report: its host's report moved them).
+	reason, reasonAt any
+}
+
+// reportVerdict is the verdict of a report becoming its host's latest
+// state; prevScanned is the previous state's scan time (-1: a new host).
+func reportVerdict(it *store.Incoming, fp fingerprints, scanned, prevScanned int64) *verdict {
+	return &verdict{hostID: it.Report.Host.HostID, tenant: it.Tenant, r: it.Report, fp: fp,
+		at: scanned, seen: scanned, prevSeen: min(prevScanned, scanned), fresh: prevScanned < 0}
+}
+
+// syncFindings brings the host's findings in line with a verdict: new,
+// changed, reappearing and unverified findings are upserted, unchanged
+// open ones are left alone (their last_seen is the host's scanned_at),
+// and open ones absent from the verdict are resolved at v.at when every
+// collector they rest on ran cleanly in its report (report.OutcomesOf,
+// report.EvidenceCollectors); otherwise they stay open, unverified since
+// v.at: a failed check is not a fix. It returns how many open findings
+// are unverified after it.
 //
 // It judges whatever findings the report carries (the agent's, or the
 // server's own verdict on its observations) against the report's
-// collectors and errors.
-func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, scanned, prevScanned int64) (int, error) {
-	hostID := it.Report.Host.HostID
+// collectors and errors. SaveBatch and Rejudge both sync through it.
+func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, error) {
 	existing := map[string]storedFinding{}
-	if prevScanned >= 0 {
+	if !v.fresh {
 		var err error
-		if existing, err = s.storedFindings(ctx, tx, hostID); err != nil {
+		if existing, err = s.storedFindings(ctx, tx, v.hostID); err != nil {
 			return 0, err
 		}
 	}
 	var changed []*report.Finding
 	var hashes []int64
-	present := make(map[string]bool, len(it.Report.Findings))
-	for i := range it.Report.Findings {
-		f := &it.Report.Findings[i]
+	present := make(map[string]bool, len(v.r.Findings))
+	for i := range v.r.Findings {
+		f := &v.r.Findings[i]
 		present[f.ID] = true
-		h := fp.hashes[i]
+		h := v.fp.hashes[i]
 		if e, ok := existing[f.ID]; ok && e.open && !e.unverified && e.hash == h {
 			continue
 		}
@@ -58,12 +86,12 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 	}
 	start := 0
 	for _, n := range chunks(len(changed)) {
-		if err := s.upsertFindings(ctx, tx, it, changed[start:start+n], hashes[start:start+n], scanned); err != nil {
+		if err := s.upsertFindings(ctx, tx, v, changed[start:start+n], hashes[start:start+n]); err != nil {
 			return 0, err
 		}
 		start += n
 	}
-	outcomes := report.OutcomesOf(it.Report)
+	outcomes := report.OutcomesOf(v.r)
 	var gone, unverify []any
 	unverified := 0
 	for id, e := range existing {
@@ -80,14 +108,14 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming
 			unverified++
 		}
 	}
-	if err := s.unverify(ctx, tx, hostID, unverify, scanned, prevScanned); err != nil {
+	if err := s.unverify(ctx, tx, v, unverify); err != nil {
 		return 0, err
 	}
 	start = 0
 	for _, n := range chunks(len(gone)) {
 		// Last seen in the previous state, but never after the resolution
 		// (that state may have been dated ahead of this one).
-		args := append([]any{scanned, min(prevScanned, scanned), hostID}, gone[start:start+n]...)
+		args := append([]any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, gone[start:start+n]...)
 		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
 			return 0, fmt.Errorf("resolve findings: %w", err)
 		}
@@ -122,17 +150,17 @@ func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (
 	return out, nil
 }
 
-func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, it *store.Incoming, fs []*report.Finding, hashes []int64, scanned int64) error {
+func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, v *verdict, fs []*report.Finding, hashes []int64) error {
 	args := make([]any, 0, len(fs)*len(findingCols))
 	for i, f := range fs {
 		ev, err := json.Marshal(nonNil(f.Evidence))
 		if err != nil {
 			return fmt.Errorf("encode evidence: %w", err)
 		}
-		args = append(args, it.Report.Host.HostID, f.ID, it.Tenant, string(f.Kind), string(f.Layer),
+		args = append(args, v.hostID, f.ID, v.tenant, string(f.Kind), string(f.Layer),
 			f.Product, strings.ToLower(f.Product), f.Installed, f.Latest, f.Cycle, f.EOLDate,
 			string(f.Severity), f.Severity.Rank(), string(f.Responsible), f.Rule, f.Rationale,
-			f.Remediation, string(ev), f.BlockedBy, hashes[i], scanned, scanned, scanned)
+			f.Remediation, string(ev), f.BlockedBy, hashes[i], v.at, v.at, v.seen, v.reason, v.reasonAt)
 	}
 	if _, err := s.exec(ctx, tx, s.upsertQuery(len(fs)), args...); err != nil {
 		return fmt.Errorf("upsert findings: %w", err)

@@ -7,7 +7,7 @@ var findingCols = []string{
 	"host_id", "finding_id", "tenant", "kind", "layer", "product", "product_key",
 	"installed", "latest", "cycle", "eol_date", "severity", "sev_rank", "responsible",
 	"rule", "rationale", "remediation", "evidence", "blocked_by", "content_hash",
-	"first_seen", "opened_at", "last_seen",
+	"first_seen", "opened_at", "last_seen", "reason", "reason_at",
 }
 
 // hostCols are the columns written from a report into hosts (after
@@ -27,6 +27,8 @@ type queries struct {
 	hostState, insertHost, updateHost      string
 	hostFindings, clampFindings            string
 	upsertUsage                            string
+	// The statements of re-judging (rejudge.go).
+	rejudgeState, rejudgeHost, rejudgeReport string
 	// The statements of host keys (keys.go).
 	postingKey, identityExists, lockIdentity, keyState         string
 	keyUsed, retireState, promoteKey, insertKey, clearRotation string
@@ -64,6 +66,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.clampFindings = rebind(`UPDATE findings SET opened_at = ?, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END
 WHERE host_id = ? AND resolved_at IS NULL AND opened_at > ?`)
 	q.upsertUsage = rebind(upsertUsage)
+	q.rejudgeState = rebind(`SELECT tenant, latest_report_id, scanned_at, findings_digest, provider, tier, maintenance,
+customer_virt, collector_failures FROM hosts WHERE host_id = ?` + forUpdate)
+	q.rejudgeHost = rebind(`UPDATE hosts SET provider = ?, tier = ?, maintenance = ?, customer_virt = ?,
+findings_digest = ?, collector_failures = ? WHERE host_id = ?`)
+	q.rejudgeReport = rebind(`UPDATE reports SET findings = ?, summary = ? WHERE host_id = ? AND report_id = ?`)
 	q.postingKey = rebind(`SELECT k.host_id, i.tenant, i.revoked_at IS NOT NULL, k.state FROM host_keys k
 JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.identityExists = rebind(`SELECT COUNT(*) FROM host_identities WHERE host_id = ?`)
@@ -88,9 +95,9 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 		`, opened_at = CASE WHEN findings.resolved_at IS NULL THEN findings.opened_at ELSE excluded.opened_at END, resolved_at = NULL, unverified_since = NULL`
 	// An unverified finding was last seen before the reports that could
 	// not check it: its last_seen stays.
-	q.resolvePrefix = `UPDATE findings SET resolved_at = ?, last_seen = CASE WHEN unverified_since IS NULL THEN ? ELSE last_seen END, unverified_since = NULL
-WHERE host_id = ? AND resolved_at IS NULL AND finding_id IN `
-	q.unverifyPrefix = `UPDATE findings SET unverified_since = ?, last_seen = ? WHERE host_id = ? AND resolved_at IS NULL AND unverified_since IS NULL AND finding_id IN `
+	q.resolvePrefix = `UPDATE findings SET resolved_at = ?, last_seen = CASE WHEN unverified_since IS NULL THEN ? ELSE last_seen END, unverified_since = NULL,
+reason = ?, reason_at = ? WHERE host_id = ? AND resolved_at IS NULL AND finding_id IN `
+	q.unverifyPrefix = `UPDATE findings SET unverified_since = ?, last_seen = ?, reason = ?, reason_at = ? WHERE host_id = ? AND resolved_at IS NULL AND unverified_since IS NULL AND finding_id IN `
 	return q
 }
 

@@ -16,7 +16,7 @@ const lastSeenExpr = `(CASE WHEN f.resolved_at IS NULL AND f.unverified_since IS
 
 const findingSelect = `SELECT f.host_id, f.finding_id, f.tenant, f.kind, f.layer, f.product, f.installed, f.latest,
 f.cycle, f.eol_date, f.severity, f.responsible, f.rule, f.rationale, f.remediation, f.evidence, f.blocked_by,
-f.first_seen, f.opened_at, ` + lastSeenExpr + `, f.resolved_at, h.hostname, h.tier, f.unverified_since
+f.first_seen, f.opened_at, ` + lastSeenExpr + `, f.resolved_at, h.hostname, h.tier, f.unverified_since, f.reason, f.reason_at
 FROM findings f JOIN hosts h ON h.host_id = f.host_id`
 
 var findingSorts = map[string]sortSpec{
@@ -105,12 +105,20 @@ func scanFinding(r scanner) (store.Finding, error) {
 	var f store.Finding
 	var kind, layer, sev, resp, evidence, tier string
 	var first, opened, last int64
-	var resolved, unverified *int64
+	var resolved, unverified, reasonAt *int64
+	var reason *string
 	err := r.Scan(&f.HostID, &f.ID, &f.Tenant, &kind, &layer, &f.Product, &f.Installed, &f.Latest,
 		&f.Cycle, &f.EOLDate, &sev, &resp, &f.Rule, &f.Rationale, &f.Remediation, &evidence, &f.BlockedBy,
-		&first, &opened, &last, &resolved, &f.Hostname, &tier, &unverified)
+		&first, &opened, &last, &resolved, &f.Hostname, &tier, &unverified, &reason, &reasonAt)
 	if err != nil {
 		return f, err
+	}
+	if reason != nil && *reason != "" {
+		f.Reason = *reason
+		if reasonAt != nil {
+			t := fromMicros(*reasonAt)
+			f.ReasonAt = &t
+		}
 	}
 	f.Kind, f.Layer, f.Severity = report.Kind(kind), report.Layer(layer), report.Severity(sev)
 	f.Responsible, f.Tier = report.Responsible(resp), report.Tier(tier)

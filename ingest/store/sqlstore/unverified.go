@@ -10,14 +10,13 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// unverify marks open findings of a host unverified since scanned: absent
-// from its new latest report, whose collectors they rest on did not run
-// cleanly. They were last seen in the previous state (never after
-// scanned).
-func (s *Store) unverify(ctx context.Context, tx *sql.Tx, hostID string, ids []any, scanned, prevScanned int64) error {
+// unverify marks open findings of a host unverified since v.at: absent
+// from the verdict, whose collectors they rest on did not run cleanly in
+// its report. They were last seen at v.prevSeen.
+func (s *Store) unverify(ctx context.Context, tx *sql.Tx, v *verdict, ids []any) error {
 	start := 0
 	for _, n := range chunks(len(ids)) {
-		args := append([]any{scanned, min(prevScanned, scanned), hostID}, ids[start:start+n]...)
+		args := append([]any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, ids[start:start+n]...)
 		if _, err := s.exec(ctx, tx, s.rebind(s.q.unverifyPrefix+"("+placeholders(n)+")"), args...); err != nil {
 			return fmt.Errorf("mark findings unverified: %w", err)
 		}

@@ -113,7 +113,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 			return store.Outcome{}, err
 		}
 		if inserted {
-			_, err := s.syncFindings(ctx, tx, it, fp, scanned, -1)
+			_, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
 			return store.Outcome{Result: store.Created, Latest: true}, err
 		}
 		// Another replica inserted the host first: it is committed now.
@@ -141,7 +141,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		// Otherwise the same findings as the latest report and none
 		// unverified: nothing to write (an open finding's last_seen is its
 		// host's scanned_at).
-		unverified, err := s.syncFindings(ctx, tx, it, fp, scanned, cur.scannedAt)
+		unverified, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, cur.scannedAt))
 		if err != nil {
 			return latest, err
 		}

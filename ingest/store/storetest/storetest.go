@@ -65,6 +65,13 @@ func Run(t *testing.T, open Opener) {
 		{"RecordConcurrentPuts", testRecordConcurrentPuts},
 		{"RecordBatch", testRecordBatch},
 		{"LifecycleVersions", testLifecycleVersions},
+		{"RejudgeTier", testRejudgeTier},
+		{"RejudgeOpensAndResolves", testRejudgeOpensAndResolves},
+		{"RejudgeStale", testRejudgeStale},
+		{"RejudgeUnchanged", testRejudgeUnchanged},
+		{"RejudgeQuarantineLifted", testRejudgeQuarantineLifted},
+		{"RejudgeFleet", testRejudgeFleet},
+		{"LatestReports", testLatestReports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
