@@ -195,7 +195,8 @@ func testLegacyPost(t *testing.T, s store.Store) {
 // key and a new key to issue (replacing the pending one), some holding a
 // duplicate before a new report: no batch fails (no deadlock, no second
 // current or pending key) and the host ends with one current key and at
-// most one pending.
+// most one pending. A post made with the first key after another batch
+// retired it is refused (a retired key posts nothing) and issues nothing.
 func testConcurrentKeyPosts(t *testing.T, s store.Store) {
 	h := enrolled(t, s, 1700, "acme", "")
 	cur := "key-" + h.ID
@@ -224,11 +225,22 @@ func testConcurrentKeyPosts(t *testing.T, s store.Store) {
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
+	refused := map[string]bool{} // issued key id -> its post was refused
+	var mu sync.Mutex
 	for _, b := range batches {
 		wg.Go(func() {
 			<-start
-			if _, err := s.SaveBatch(t.Context(), b); err != nil {
+			out, err := s.SaveBatch(t.Context(), b)
+			if err != nil {
 				t.Errorf("SaveBatch: %v", err)
+				return
+			}
+			for i, in := range b {
+				if in.IssueKey != nil && out[i].Result == store.Forbidden {
+					mu.Lock()
+					refused[in.IssueKey.ID] = true
+					mu.Unlock()
+				}
 			}
 		})
 	}
@@ -236,6 +248,12 @@ func testConcurrentKeyPosts(t *testing.T, s store.Store) {
 	wg.Wait()
 	states := map[store.KeyState]int{}
 	for _, id := range keys {
+		if refused[id] {
+			if _, err := s.HostKey(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("key %s was issued by a refused post (err %v)", id, err)
+			}
+			continue
+		}
 		states[mustKey(t, s, id).State]++
 	}
 	if states[store.KeyCurrent] != 1 || states[store.KeyPending] > 1 {
