@@ -93,7 +93,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	// The server judges: the report's observations, the provider's
 	// record of the host, the server's own rules and data. The body as
 	// received (the host's claim) is stored beside the verdict.
-	j, err := s.judge(r.Context(), p.Tenant, d.Report)
+	j, err := s.judge(r.Context(), p.Tenant, d.Report, d.Report.ScannedAt)
 	if err != nil {
 		s.logFor(r).Error().Err(err).Str("report_id", d.Report.ReportID).Msg("judge report")
 		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")

@@ -68,7 +68,11 @@ type Judgement struct {
 // and data and the provider's record of the host: what the host claims
 // about its tier never decides whose a gap is, unless the policy for
 // unrecorded hosts says to believe it.
-func (s *Server) judge(ctx context.Context, tenant string, r *report.Report) (Judgement, error) {
+//
+// at is the day the lifecycle data is read for: the scan's own time on
+// ingest, now when a stored report is judged again (a release that reached
+// its end of life since the scan is end of life now).
+func (s *Server) judge(ctx context.Context, tenant string, r *report.Report, at time.Time) (Judgement, error) {
 	profile, source, err := s.profileFor(ctx, tenant, r)
 	if err != nil {
 		return Judgement{}, err
@@ -86,7 +90,7 @@ func (s *Server) judge(ctx context.Context, tenant string, r *report.Report) (Ju
 		if err != nil {
 			return Judgement{}, err
 		}
-		ev := engine.Evaluate(rules.Input{Host: r.Host, Profile: profile, Components: r.Components, Updates: r.Updates, At: r.ScannedAt})
+		ev := engine.Evaluate(rules.Input{Host: r.Host, Profile: profile, Components: r.Components, Updates: r.Updates, At: at})
 		out.Findings, out.Lifecycle = ev.Findings, ev.Lifecycle
 		if out.Findings == nil {
 			out.Findings = []report.Finding{}
@@ -131,9 +135,11 @@ func (s *Server) profileFor(ctx context.Context, tenant string, r *report.Report
 	return claim, FromClaim, nil
 }
 
-// rulesEngine is the engine judging reports now: the configured one, or
-// one over the built-in matrix and lifecycle data.
-func (s *Server) rulesEngine(context.Context) (*rules.Engine, error) {
+// rulesEngine is the engine judging reports now: the configured matrix
+// (or the built-in one) over the server's current lifecycle data (the
+// newest import, else the built-in data). When the data changes, the
+// engine is rebuilt and every host is queued for re-judging.
+func (s *Server) rulesEngine(ctx context.Context) (*rules.Engine, error) {
 	s.engineOnce.Do(func() {
 		if s.cfg.Rules != nil {
 			s.engine = s.cfg.Rules
@@ -141,5 +147,39 @@ func (s *Server) rulesEngine(context.Context) (*rules.Engine, error) {
 		}
 		s.engine, s.engineErr = rules.NewEngine(rules.Options{Now: time.Now})
 	})
-	return s.engine, s.engineErr
+	if s.engineErr != nil {
+		return nil, s.engineErr
+	}
+	ds, etag, err := s.currentLifecycle(ctx)
+	s.engMu.Lock()
+	defer s.engMu.Unlock()
+	if err != nil {
+		if s.engCur != nil {
+			return s.engCur, nil // keep judging with the data last loaded
+		}
+		return nil, fmt.Errorf("lifecycle data: %w", err)
+	}
+	if s.engCur != nil && etag == s.engETag {
+		return s.engCur, nil
+	}
+	e, err := rules.NewEngine(rules.Options{Matrix: s.engine.Matrix(), Lifecycle: ds, Now: time.Now})
+	if err != nil {
+		return nil, fmt.Errorf("rules over the lifecycle data %s: %w", etag, err)
+	}
+	changed := s.engCur != nil
+	s.engCur, s.engETag = e, etag
+	if changed && s.rejudge != nil {
+		reason := "lifecycle data of " + ds.SnapshotDate.String()
+		s.log.Info().Str("etag", etag).Str("data_date", ds.SnapshotDate.String()).Msg("lifecycle data changed: re-judging every host")
+		go func() {
+			if _, err := s.RejudgeFleet(context.WithoutCancel(ctx), reason); err != nil {
+				s.log.Warn().Err(err).Msg("re-judging after a lifecycle change")
+			}
+		}()
+	}
+	return e, nil
 }
+
+// Unrecorded is the policy for hosts without a provider's record (for
+// pages that say what a host was judged on).
+func (s *Server) Unrecorded() Policy { return s.cfg.Unrecorded }

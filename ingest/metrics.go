@@ -25,6 +25,8 @@ type metrics struct {
 	authFailures  *prometheus.CounterVec
 	tenantBytes   *prometheus.GaugeVec
 	keysIssued    prometheus.Counter
+	rejudgeQueue  prometheus.Gauge
+	rejudged      *prometheus.CounterVec
 	enrollments   *prometheus.CounterVec
 }
 
@@ -60,6 +62,15 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	m.tenantBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "demarc_tenant_stored_bytes", Help: "Compressed report bodies a tenant keeps stored, as last read for its quota (only with a quota).",
 	}, []string{"tenant"})
+	m.rejudgeQueue = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "demarc_rejudge_pending_hosts", Help: "Hosts waiting to be re-judged (their record, the rules or the lifecycle data changed).",
+	})
+	m.rejudged = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "demarc_rejudged_hosts_total", Help: "Hosts re-judged, by result (applied, unchanged, stale: a newer report won, missing, error).",
+	}, []string{"result"})
+	for _, r := range []string{"applied", "unchanged", "stale", "missing", "error"} {
+		m.rejudged.WithLabelValues(r)
+	}
 	m.keysIssued = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "demarc_host_keys_issued_total", Help: "New host keys handed out in answers to report posts (rotation).",
 	})
@@ -79,7 +90,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	for _, r := range rejectReasons {
 		m.rejects.WithLabelValues(r)
 	}
-	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes, m.keysIssued, m.enrollments,
+	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes, m.keysIssued, m.enrollments, m.rejudgeQueue, m.rejudged,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&fleetCollector{store: s, ttl: gaugeTTL})
 	return m

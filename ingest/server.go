@@ -74,6 +74,10 @@ type Config struct {
 	// one). The record, not the report, decides the profile a report is
 	// judged on.
 	Records RecordLookup
+	// RecordPoll is how often the server looks for host records changed
+	// by another process (`demarc-server hosts import`) to re-judge their
+	// hosts (default 30s).
+	RecordPoll time.Duration
 	// Unrecorded is the policy for a host without a record (default
 	// trust_claim); DefaultTier is the tier of policy default_tier.
 	Unrecorded  Policy
@@ -115,6 +119,12 @@ func (c *Config) defaults() {
 	c.MaxPerTenant = defaultUnlessNegative(c.MaxPerTenant, 512)
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 15 * time.Second
+	}
+	if c.Records == nil {
+		c.Records = StoreRecords(c.Store)
+	}
+	if c.RecordPoll <= 0 {
+		c.RecordPoll = 30 * time.Second
 	}
 	if c.Unrecorded == "" {
 		c.Unrecorded = TrustClaim
@@ -174,6 +184,12 @@ type Server struct {
 	stopping atomic.Bool
 	lc       lifecycleCache // the current lifecycle data (handle_lifecycle.go)
 
+	rejudge *rejudger
+
+	engMu   sync.Mutex
+	engCur  *rules.Engine // the engine over the current lifecycle data
+	engETag string        // that data's ETag
+
 	engineOnce sync.Once
 	engine     *rules.Engine
 	engineErr  error
@@ -214,6 +230,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.quota = &quota{store: us, ttl: 5 * time.Second, seen: map[string]usage{}}
 	}
+	s.rejudge = newRejudger(s)
+	if s.cfg.OnRecordsChanged == nil {
+		s.cfg.OnRecordsChanged = func(_ context.Context, ids []string) { s.rejudge.queue(ids, "") }
+	}
+	s.bg.Go(func() { s.rejudge.run(s.cfg.RecordPoll) })
 	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
 	s.routes()
 	if cfg.Retention > 0 {

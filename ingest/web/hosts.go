@@ -134,6 +134,11 @@ type hostData struct {
 	Unverified map[string]string
 	// Record is the provider's record card (record.go).
 	Record *recordCard
+	// Claimed is the profile the host's latest report claims (its
+	// agent.yaml); Unrecorded the server's policy for hosts without a
+	// record.
+	Claimed    *report.Profile
+	Unrecorded ingest.Policy
 }
 
 func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
@@ -174,8 +179,10 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		var latest report.Report
 		if json.Unmarshal(body, &latest) == nil {
 			d.Components, d.Updates, d.Errors = latest.Components, latest.Updates, latest.Errors
+			d.Claimed = &latest.Profile
 		}
 	}
+	d.Unrecorded = u.srv.Unrecorded()
 	if d.Record, err = u.loadRecordCard(r, v, id); err != nil {
 		u.readError(w, r, err)
 		return

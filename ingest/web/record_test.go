@@ -117,3 +117,33 @@ func TestRecordCardAdmin(t *testing.T) {
 		t.Errorf("other tenant's viewer: %d", code)
 	}
 }
+
+// TestJudgedOnTheRecord: after an admin records a tier, the host page says
+// the host is judged on the provider's record, and flags that the host
+// claims something else (its agent.yaml), keeping the claim visible.
+func TestJudgedOnTheRecord(t *testing.T) {
+	e := newEnv(t, 4, 1)
+	id := e.hosts["acme"][0]
+	c := e.session(e.tok["admin"])
+	_, body := e.get(c, "/hosts/"+id)
+	if !strings.Contains(body, `id="judged-on"`) || !strings.Contains(body, "the tier the host claims") || strings.Contains(body, `id="claim-disagrees"`) {
+		t.Fatalf("before any record:\n%s", between(body, `id="judged-on"`, "</section>"))
+	}
+	h, err := e.st.Host(t.Context(), store.AllTenants(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := report.TierColocation
+	if h.Tier == other {
+		other = report.TierIaaS
+	}
+	csrf := csrfRE.FindStringSubmatch(body)[1]
+	if code, _, _ := e.postForm(c, "/hosts/"+id+"/record", url.Values{"csrf": {csrf}, "tier": {string(other)}}); code != http.StatusSeeOther {
+		t.Fatalf("save: %d", code)
+	}
+	<-e.srv.RejudgeIdle()
+	_, body = e.get(c, "/hosts/"+id)
+	if !strings.Contains(body, "the tier from the provider") || !strings.Contains(body, `id="claim-disagrees"`) {
+		t.Errorf("after the record:\n%s", between(body, `id="judged-on"`, "</section>"))
+	}
+}

@@ -1,0 +1,143 @@
+package ingest_test
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/demarc/demarc/ingest"
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules/lifecycle"
+)
+
+// TestRecordChangeRejudges: importing a changed tier for 1,000 hosts (as
+// `demarc-server hosts import` does, from another process: the server
+// finds the changes by polling) re-judges every one of them without any
+// new report, and each moved finding says why.
+func TestRecordChangeRejudges(t *testing.T) {
+	e := newEnv(t, func(c *ingestConfig) { c.RatePerSecond, c.RecordPoll = -1, 20*time.Millisecond })
+	const n = 1000
+	var ids []string
+	for i := range n {
+		r := centos7(uint64(1000 + i))
+		if st, body := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+			t.Fatalf("post %d: %d %v", i, st, body)
+		}
+		ids = append(ids, r.Host.HostID)
+	}
+	for _, id := range ids[:3] {
+		if f, ok := osFinding(t, e, id); !ok || f.Responsible != report.ResponsibleProvider {
+			t.Fatalf("before: %v %q", ok, f.Responsible)
+		}
+	}
+	recs := make([]store.HostRecord, n)
+	for i, id := range ids {
+		recs[i] = store.HostRecord{HostID: id, Tenant: "acme", Tier: report.TierIaaS}
+	}
+	if _, err := e.st.PutHostRecords(t.Context(), recs, "alice (token 0123456789abcdef)", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the last host moved (a bound against a hang only).
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		if f, ok := osFinding(t, e, ids[n-1]); ok && f.Responsible == report.ResponsibleCustomer {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the import was not re-judged")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	<-e.srv.RejudgeIdle()
+	for _, id := range ids {
+		f, ok := osFinding(t, e, id)
+		if !ok || f.Responsible != report.ResponsibleCustomer {
+			t.Fatalf("%s after the import: OS finding %v, responsible %q; want the customer's", id, ok, f.Responsible)
+		}
+		if want := "provider's record changed by alice (token 0123456789abcdef): "; len(f.Reason) < len(want) || f.Reason[:len(want)] != want {
+			t.Fatalf("%s: reason %q", id, f.Reason)
+		}
+	}
+	var d struct{ Host store.Host }
+	e.get(e.tok["admin"], "/api/v1/hosts/"+ids[0], &d)
+	if d.Host.Tier != report.TierIaaS {
+		t.Errorf("host tier %q after re-judging, want iaas", d.Host.Tier)
+	}
+}
+
+// TestRecordPutRejudges: an admin's PUT of a host's record re-judges it at
+// once (no report, no poll).
+func TestRecordPutRejudges(t *testing.T) {
+	e := newEnv(t, func(c *ingestConfig) { c.RecordPoll = time.Hour })
+	r := centos7(77)
+	if st, _ := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+		t.Fatal(st)
+	}
+	body := mustJSON(t, map[string]any{"host_id": r.Host.HostID, "tier": "colocation"})
+	if st, out := e.do(http.MethodPut, "/api/v1/hosts/"+r.Host.HostID+"/record", e.tok["admin"], body, map[string]string{"Content-Type": "application/json"}); st != http.StatusOK {
+		t.Fatalf("PUT record: %d %v", st, out)
+	}
+	<-e.srv.RejudgeIdle()
+	f, ok := osFinding(t, e, r.Host.HostID)
+	if !ok || f.Responsible != report.ResponsibleCustomer || f.Reason == "" {
+		t.Errorf("after the PUT: OS finding %v, responsible %q, reason %q", ok, f.Responsible, f.Reason)
+	}
+}
+
+// TestLifecycleImportRejudges: an import of lifecycle data in which a
+// release reached its end of life makes the affected findings appear
+// fleet-wide without any agent reporting again, and says why.
+func TestLifecycleImportRejudges(t *testing.T) {
+	e := newEnv(t, func(c *ingestConfig) { c.RecordPoll = 20 * time.Millisecond })
+	r := host(90, "acme").Next(time.Now().Add(-time.Hour).UTC().Truncate(time.Second))
+	r.Components = append(r.Components, report.Component{Layer: report.LayerApplications, Product: "php", Version: "8.2.29"})
+	if st, body := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+		t.Fatalf("post: %d %v", st, body)
+	}
+	php := func() (store.Finding, bool) {
+		var fl struct{ Findings []store.Finding }
+		e.get(e.tok["admin"], "/api/v1/hosts/"+r.Host.HostID+"/findings?limit=500", &fl)
+		for _, f := range fl.Findings {
+			if f.Product == "PHP" && f.Cycle == "8.2" {
+				return f, true
+			}
+		}
+		return store.Finding{}, false
+	}
+	if f, ok := php(); ok && f.Kind == report.KindEOL {
+		t.Fatalf("PHP 8.2 already end of life with the built-in data: %+v", f)
+	}
+	b, err := os.ReadFile("../rules/lifecycle/testdata/apiv1/php-8.2-eol.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := lifecycle.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := lifecycle.Load("php.json", b, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ingest.NewLifecycleVersion(ds, 1, "test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.PutLifecycle(t.Context(), v); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if f, ok := php(); ok && f.Kind == report.KindEOL {
+			if !strings.HasPrefix(f.Reason, "lifecycle data of ") {
+				t.Errorf("reason %q", f.Reason)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			f, ok := php()
+			t.Fatalf("PHP 8.2 after the import: %v %+v; want end of life", ok, f)
+		}
+	}
+}
