@@ -76,6 +76,9 @@ type Config struct {
 		// (the format of `demarc rules show`).
 		Rules string `yaml:"rules"`
 	} `yaml:"judge"`
+	// RecordPoll is how often serve looks for host records changed by
+	// another process, to re-judge their hosts (0: 30s).
+	RecordPoll time.Duration `yaml:"record_poll"`
 	// KeyRotation replaces a host key older than this (0: 30 days;
 	// negative: only on `host rotate`).
 	KeyRotation time.Duration `yaml:"key_rotation"`

@@ -93,7 +93,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		AuthFailureRate:  cfg.AuthFailures.PerSecond, AuthFailureBurst: cfg.AuthFailures.Burst,
 		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
 		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
-		Provider: cfg.Judge.Provider, Rules: engine,
+		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll,
 	})
 	if err != nil {
 		return err
