@@ -45,16 +45,13 @@ func newEnrollSecretCreateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				if err := st.CreateEnrollSecret(cmd.Context(), e); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(g.stdout, secret)
 				return err
-			}
-			defer st.Close()
-			if err := st.CreateEnrollSecret(cmd.Context(), e); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(g.stdout, secret)
-			return err
+			})
 		},
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant the enrolled hosts belong to")
@@ -85,31 +82,28 @@ func newEnrollSecretListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List enroll secrets (never the secrets)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := st.EnrollSecrets(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTENANT\tCREATED\tEXPIRES\tUSES\tREVOKED\tNAME")
-			for _, e := range list {
-				exp, rev, uses := "never", "-", strconv.Itoa(e.Uses)
-				if e.ExpiresAt != nil {
-					exp = e.ExpiresAt.Format(time.RFC3339)
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				list, err := st.EnrollSecrets(cmd.Context())
+				if err != nil {
+					return err
 				}
-				if e.RevokedAt != nil {
-					rev = e.RevokedAt.Format(time.RFC3339)
+				tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTENANT\tCREATED\tEXPIRES\tUSES\tREVOKED\tNAME")
+				for _, e := range list {
+					exp, rev, uses := "never", "-", strconv.Itoa(e.Uses)
+					if e.ExpiresAt != nil {
+						exp = e.ExpiresAt.Format(time.RFC3339)
+					}
+					if e.RevokedAt != nil {
+						rev = e.RevokedAt.Format(time.RFC3339)
+					}
+					if e.MaxUses != nil {
+						uses += "/" + strconv.Itoa(*e.MaxUses)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Tenant, e.CreatedAt.Format(time.RFC3339), exp, uses, rev, e.Name)
 				}
-				if e.MaxUses != nil {
-					uses += "/" + strconv.Itoa(*e.MaxUses)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Tenant, e.CreatedAt.Format(time.RFC3339), exp, uses, rev, e.Name)
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -118,16 +112,13 @@ func newEnrollSecretRevokeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "revoke ID", Short: "Revoke an enroll secret (hosts it enrolled keep their keys)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				if err := st.RevokeEnrollSecret(cmd.Context(), args[0], time.Now()); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(g.stdout, "enroll secret %s revoked\n", args[0])
 				return err
-			}
-			defer st.Close()
-			if err := st.RevokeEnrollSecret(cmd.Context(), args[0], time.Now()); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(g.stdout, "enroll secret %s revoked\n", args[0])
-			return err
+			})
 		},
 	}
 }
@@ -150,16 +141,13 @@ func newHostCmd(g *globals) *cobra.Command {
 		cmd.AddCommand(&cobra.Command{
 			Use: c.use, Short: c.short, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				st, err := g.openStore(cmd.Context(), true)
-				if err != nil {
+				return g.withStore(cmd.Context(), func(st store.Store) error {
+					if err := c.do(st, cmd, args[0]); err != nil {
+						return fmt.Errorf("host %s: %w", args[0], err)
+					}
+					_, err := fmt.Fprintf(g.stdout, "host %s %s\n", args[0], c.done)
 					return err
-				}
-				defer st.Close()
-				if err := c.do(st, cmd, args[0]); err != nil {
-					return fmt.Errorf("host %s: %w", args[0], err)
-				}
-				_, err = fmt.Fprintf(g.stdout, "host %s %s\n", args[0], c.done)
-				return err
+				})
 			},
 		})
 	}

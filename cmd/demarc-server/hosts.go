@@ -38,25 +38,22 @@ func newHostsImportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if by == "" {
-				by = defaultBy()
-			}
-			recs := recordfile.Records(rows)
-			var cs []store.RecordChange
-			if dryRun {
-				cs, err = st.PlanHostRecords(cmd.Context(), recs)
-			} else {
-				cs, err = st.PutHostRecords(cmd.Context(), recs, by, time.Now())
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w (nothing imported)", args[0], recordfile.AtLine(rows, err))
-			}
-			return printChanges(g.stdout, len(rows), cs, dryRun)
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				if by == "" {
+					by = defaultBy()
+				}
+				recs := recordfile.Records(rows)
+				var cs []store.RecordChange
+				if dryRun {
+					cs, err = st.PlanHostRecords(cmd.Context(), recs)
+				} else {
+					cs, err = st.PutHostRecords(cmd.Context(), recs, by, time.Now())
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w (nothing imported)", args[0], recordfile.AtLine(rows, err))
+				}
+				return printChanges(g.stdout, len(rows), cs, dryRun)
+			})
 		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print what would change and store nothing")
@@ -139,28 +136,25 @@ func newHostsExportCmd(g *globals) *cobra.Command {
 		Short: "Print every host record as CSV (the columns import reads)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			sc := store.AllTenants()
-			if tenant != "" {
-				sc = store.TenantScope(tenant)
-			}
-			var all []store.HostRecord
-			p := store.Page{Limit: store.MaxLimit}
-			for {
-				page, err := st.HostRecords(cmd.Context(), sc, p)
-				if err != nil {
-					return err
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				sc := store.AllTenants()
+				if tenant != "" {
+					sc = store.TenantScope(tenant)
 				}
-				all = append(all, page.Records...)
-				if p.Cursor = page.Next; p.Cursor == "" {
-					break
+				var all []store.HostRecord
+				p := store.Page{Limit: store.MaxLimit}
+				for {
+					page, err := st.HostRecords(cmd.Context(), sc, p)
+					if err != nil {
+						return err
+					}
+					all = append(all, page.Records...)
+					if p.Cursor = page.Next; p.Cursor == "" {
+						break
+					}
 				}
-			}
-			return recordfile.WriteCSV(g.stdout, all)
+				return recordfile.WriteCSV(g.stdout, all)
+			})
 		},
 	}
 	c.Flags().StringVar(&tenant, "tenant", "", "only this tenant's records")

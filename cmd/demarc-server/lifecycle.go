@@ -50,41 +50,38 @@ func newLifecycleImportCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("--data-date: want YYYY-MM-DD, got %q", dataDate)
 				}
 			}
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				base, last, err := currentData(cmd, st)
+				if err != nil {
+					return err
+				}
+				d, err := lifecycle.Import(base, files, opts)
+				if err != nil {
+					return fmt.Errorf("nothing imported: %w", err)
+				}
+				changes := lifecycle.Diff(base, d)
+				for _, ch := range changes {
+					fmt.Fprintln(g.stdout, ch)
+				}
+				if len(changes) == 0 {
+					fmt.Fprintln(g.stdout, "no change to the current lifecycle data")
+				}
+				if dryRun || len(changes) == 0 {
+					return nil
+				}
+				if by == "" {
+					by = operator()
+				}
+				v, err := ingest.NewLifecycleVersion(d, last+1, by, time.Now())
+				if err != nil {
+					return err
+				}
+				if err := st.PutLifecycle(cmd.Context(), v); err != nil {
+					return fmt.Errorf("store lifecycle version %d: %w", v.Version, err)
+				}
+				_, err = fmt.Fprintf(g.stdout, "stored lifecycle version %d (data as of %s, sha256 %s)\n", v.Version, v.DataDate, v.SHA256)
 				return err
-			}
-			defer st.Close()
-			base, last, err := currentData(cmd, st)
-			if err != nil {
-				return err
-			}
-			d, err := lifecycle.Import(base, files, opts)
-			if err != nil {
-				return fmt.Errorf("nothing imported: %w", err)
-			}
-			changes := lifecycle.Diff(base, d)
-			for _, ch := range changes {
-				fmt.Fprintln(g.stdout, ch)
-			}
-			if len(changes) == 0 {
-				fmt.Fprintln(g.stdout, "no change to the current lifecycle data")
-			}
-			if dryRun || len(changes) == 0 {
-				return nil
-			}
-			if by == "" {
-				by = operator()
-			}
-			v, err := ingest.NewLifecycleVersion(d, last+1, by, time.Now())
-			if err != nil {
-				return err
-			}
-			if err := st.PutLifecycle(cmd.Context(), v); err != nil {
-				return fmt.Errorf("store lifecycle version %d: %w", v.Version, err)
-			}
-			_, err = fmt.Fprintf(g.stdout, "stored lifecycle version %d (data as of %s, sha256 %s)\n", v.Version, v.DataDate, v.SHA256)
-			return err
+			})
 		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print what would change and store nothing")
@@ -179,34 +176,31 @@ func newLifecycleListCmd(g *globals) *cobra.Command {
 		Short: "List the imported lifecycle data versions (the last is current)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			vs, err := st.LifecycleVersions(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if len(vs) == 0 {
-				d, err := lifecycle.Default()
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				vs, err := st.LifecycleVersions(cmd.Context())
 				if err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(g.stdout, "no lifecycle data imported: the built-in data (as of %s) is current\n", d.SnapshotDate)
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tDATA DATE\tIMPORTED\tBY\tSHA256\t")
-			for i, v := range vs {
-				cur := ""
-				if i == len(vs)-1 {
-					cur = "current"
+				if len(vs) == 0 {
+					d, err := lifecycle.Default()
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprintf(g.stdout, "no lifecycle data imported: the built-in data (as of %s) is current\n", d.SnapshotDate)
+					return err
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, v.DataDate, v.ImportedAt.Format(time.RFC3339),
-					strings.ReplaceAll(v.ImportedBy, "\t", " "), v.SHA256[:min(12, len(v.SHA256))], cur)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
+				fmt.Fprintln(tw, "VERSION\tDATA DATE\tIMPORTED\tBY\tSHA256\t")
+				for i, v := range vs {
+					cur := ""
+					if i == len(vs)-1 {
+						cur = "current"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, v.DataDate, v.ImportedAt.Format(time.RFC3339),
+						strings.ReplaceAll(v.ImportedBy, "\t", " "), v.SHA256[:min(12, len(v.SHA256))], cur)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }

@@ -132,3 +132,14 @@ func newMigrateCmd(g *globals) *cobra.Command {
 		},
 	}
 }
+
+// withStore opens the configured database (migrated), runs fn on it and
+// closes it: the shape of every administrative command.
+func (g *globals) withStore(ctx context.Context, fn func(store.Store) error) error {
+	st, err := g.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}

@@ -32,16 +32,13 @@ func newTokenCreateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				if err := st.CreateToken(cmd.Context(), t); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(g.stdout, secret)
 				return err
-			}
-			defer st.Close()
-			if err := st.CreateToken(cmd.Context(), t); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(g.stdout, secret)
-			return err
+			})
 		},
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant the token belongs to (required for agent and viewer; refused for admin)")
@@ -72,29 +69,26 @@ func newTokenListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List tokens (never their secrets)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			toks, err := st.Tokens(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTENANT\tROLE\tCREATED\tREVOKED\tNAME")
-			for _, t := range toks {
-				rev := "-"
-				if t.RevokedAt != nil {
-					rev = t.RevokedAt.Format(time.RFC3339)
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				toks, err := st.Tokens(cmd.Context())
+				if err != nil {
+					return err
 				}
-				tenant := t.Tenant
-				if t.Role == store.RoleAdmin {
-					tenant = "*" // every tenant, whatever an older version stored
+				tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTENANT\tROLE\tCREATED\tREVOKED\tNAME")
+				for _, t := range toks {
+					rev := "-"
+					if t.RevokedAt != nil {
+						rev = t.RevokedAt.Format(time.RFC3339)
+					}
+					tenant := t.Tenant
+					if t.Role == store.RoleAdmin {
+						tenant = "*" // every tenant, whatever an older version stored
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, tenant, t.Role, t.CreatedAt.Format(time.RFC3339), rev, t.Name)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, tenant, t.Role, t.CreatedAt.Format(time.RFC3339), rev, t.Name)
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -103,16 +97,13 @@ func newTokenRevokeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "revoke ID", Short: "Revoke a token (servers stop accepting it within token_cache_ttl)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := g.openStore(cmd.Context(), true)
-			if err != nil {
+			return g.withStore(cmd.Context(), func(st store.Store) error {
+				if err := st.RevokeToken(cmd.Context(), args[0], time.Now()); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(g.stdout, "token %s revoked\n", args[0])
 				return err
-			}
-			defer st.Close()
-			if err := st.RevokeToken(cmd.Context(), args[0], time.Now()); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(g.stdout, "token %s revoked\n", args[0])
-			return err
+			})
 		},
 	}
 }
