@@ -1,7 +1,9 @@
 package demo_test
 
 import (
+	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/ingest/store/sqlite"
 	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules"
 )
 
 func open(t *testing.T) store.Store {
@@ -89,5 +92,56 @@ func TestFill(t *testing.T) {
 	}
 	if _, err := demo.Fill(t.Context(), st, demo.Options{Hosts: 1, Days: 1}); !errors.Is(err, demo.ErrNotEmpty) {
 		t.Errorf("second fill: err %v, want ErrNotEmpty", err)
+	}
+}
+
+// TestDemoAgreesWithTheRules: the demo can never contradict the scanner:
+// for a sample of hosts, the open findings the server stored are exactly
+// what rules.Engine makes of the host's latest observations on the
+// profile it was judged on — whatever findings the simulated report
+// carried.
+func TestDemoAgreesWithTheRules(t *testing.T) {
+	st := open(t)
+	end := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	if _, err := demo.Fill(t.Context(), st, demo.Options{Hosts: 40, Days: 3, End: end}); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := rules.NewEngine(rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, all := t.Context(), store.AllTenants()
+	page, err := st.Hosts(ctx, all, store.HostFilter{}, store.Page{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range page.Hosts {
+		body, err := st.HostReportBody(ctx, all, h.HostID, h.LatestReportID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r report.Report
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		profile := report.Profile{Provider: h.Provider, Tier: h.Tier, MaintenanceAgreement: h.MaintenanceAgreement,
+			CustomerManagedVirtualisation: h.CustomerManagedVirtualisation, Tenant: h.Tenant}
+		want := map[string]report.Responsible{}
+		for _, f := range eng.Evaluate(rules.Input{Host: r.Host, Profile: profile, Components: r.Components, Updates: r.Updates, At: r.ScannedAt}).Findings {
+			want[f.ID] = f.Responsible
+		}
+		fs, err := st.Findings(ctx, all, store.FindingFilter{HostID: h.HostID, Status: store.StatusOpen}, store.Page{Limit: store.MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]report.Responsible{}
+		for _, f := range fs.Findings {
+			if f.UnverifiedSince == nil {
+				got[f.ID] = f.Responsible
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s (%s): stored %v, rules say %v", h.Hostname, h.Tier, got, want)
+		}
 	}
 }
