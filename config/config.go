@@ -268,7 +268,7 @@ func (c *Config) Profile() report.Profile {
 	if c.MaintenanceAgreement != nil {
 		p.MaintenanceAgreement = *c.MaintenanceAgreement
 	} else {
-		p.MaintenanceAgreement = p.Tier == report.TierManaged
+		p.MaintenanceAgreement = p.Tier.DefaultMaintenanceAgreement()
 	}
 	return p
 }

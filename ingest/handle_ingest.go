@@ -140,8 +140,10 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	if out.Result == store.Created {
 		s.quota.add(p.Tenant, int64(len(d.Gzip)))
 	}
-	if p.Role == RoleHost {
-		// Its state or last use changed: read it again next time.
+	if p.Role == RoleHost && (out.KeyIssued || p.Key.State == store.KeyPending) {
+		// Its state changed (a pending key promoted, a current one about to
+		// be replaced): read it again next time. Other posts keep the cached
+		// record; the store refuses a key that was retired meanwhile.
 		s.auth.forget(hostKeyPrefix, p.TokenID)
 	}
 	if !out.KeyIssued {

@@ -113,7 +113,7 @@ func (s *Server) profileFor(ctx context.Context, tenant string, r *report.Report
 		}
 		if ok {
 			p.Tier, p.CustomerManagedVirtualisation = rec.Tier, rec.CustomerManagedVirtualisation
-			p.MaintenanceAgreement = rec.Tier == report.TierManaged
+			p.MaintenanceAgreement = rec.Tier.DefaultMaintenanceAgreement()
 			if rec.MaintenanceAgreement != nil {
 				p.MaintenanceAgreement = *rec.MaintenanceAgreement
 			}
@@ -123,15 +123,14 @@ func (s *Server) profileFor(ctx context.Context, tenant string, r *report.Report
 	switch s.cfg.Unrecorded {
 	case DefaultTier:
 		p.Tier = s.cfg.DefaultTier
-		p.MaintenanceAgreement = p.Tier == report.TierManaged
+		p.MaintenanceAgreement = p.Tier.DefaultMaintenanceAgreement()
 		return p, FromDefault, nil
-	case Quarantine:
-		claim := r.Profile
-		claim.Tenant, claim.Provider = tenant, p.Provider
-		return claim, Quarantined, nil
 	}
 	claim := r.Profile
 	claim.Tenant, claim.Provider = tenant, p.Provider
+	if s.cfg.Unrecorded == Quarantine {
+		return claim, Quarantined, nil
+	}
 	return claim, FromClaim, nil
 }
 

@@ -38,8 +38,14 @@ func (s *Server) overQuota(r *http.Request, tenant string) (bool, error) {
 	now := time.Now()
 	q.mu.Lock()
 	u, ok := q.seen[tenant]
+	stale := !ok || now.Sub(u.at) > q.ttl
+	if stale && ok {
+		// One post refreshes a stale value; the others meanwhile use it as
+		// it is, instead of each asking the store the same question.
+		q.seen[tenant] = usage{bytes: u.bytes, at: now}
+	}
 	q.mu.Unlock()
-	if !ok || now.Sub(u.at) > q.ttl {
+	if stale {
 		n, err := q.store.TenantUsage(r.Context(), tenant)
 		if err != nil {
 			s.logFor(r).Error().Err(err).Str("tenant", tenant).Msg("read tenant usage")

@@ -21,6 +21,11 @@ var Tiers = []Tier{TierManaged, TierIaaS, TierColocation}
 // Valid reports whether t is a known tier.
 func (t Tier) Valid() bool { return slices.Contains(Tiers, t) }
 
+// DefaultMaintenanceAgreement is the maintenance agreement a profile of
+// tier t has when nothing says otherwise: the seed's model puts one with
+// Managed Services only.
+func (t Tier) DefaultMaintenanceAgreement() bool { return t == TierManaged }
+
 // ParseTier returns the tier named s, or an error listing the valid ones.
 func ParseTier(s string) (Tier, error) {
 	t := Tier(s)
