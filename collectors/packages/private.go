@@ -77,18 +77,8 @@ func (p *private) remove() {
 // must have its symlinks resolved, so that each ".." is the parent the
 // scanning machine sees and no component inside the root is walked.
 func fromRoot(realRoot, full string) string {
-	depth := len(splitNonEmpty(realRoot))
+	depth := len(strings.FieldsFunc(realRoot, func(r rune) bool { return r == '/' }))
 	return strings.Repeat("/..", depth) + full
-}
-
-func splitNonEmpty(p string) []string {
-	var out []string
-	for _, s := range strings.Split(p, "/") {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // displayArgv is argv as the report shows it: any private path (and the

@@ -16,15 +16,7 @@ const tokenSelect = `SELECT id, tenant, role, name, hash, created_at, revoked_at
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	res, err := s.w.ExecContext(ctx, s.rebind(`INSERT INTO tokens (id, tenant, role, name, hash, created_at)
 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`), t.ID, t.Tenant, string(t.Role), t.Name, t.Hash, micros(t.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("create token: %w", err)
-	} else if n == 0 {
-		return fmt.Errorf("token %s: %w", t.ID, store.ErrConflict)
-	}
-	return nil
+	return oneRow(res, err, "create token", "token "+t.ID)
 }
 
 // Token returns a token by id.
@@ -52,16 +44,7 @@ func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken marks a token revoked (keeping the first revocation time).
 func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, s.rebind(`UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`), micros(at), id)
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	} else if n == 0 {
-		return fmt.Errorf("token %s: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return s.updateOne(ctx, "revoke token", "token "+id, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, micros(at), id)
 }
 
 func scanToken(r scanner) (store.Token, error) {
@@ -72,11 +55,7 @@ func scanToken(r scanner) (store.Token, error) {
 	if err := r.Scan(&t.ID, &t.Tenant, &role, &t.Name, &t.Hash, &created, &revoked); err != nil {
 		return t, err
 	}
-	t.Role, t.CreatedAt = store.Role(role), fromMicros(created)
-	if revoked != nil {
-		at := fromMicros(*revoked)
-		t.RevokedAt = &at
-	}
+	t.Role, t.CreatedAt, t.RevokedAt = store.Role(role), fromMicros(created), optTime(revoked)
 	return t, nil
 }
 
