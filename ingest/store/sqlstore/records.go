@@ -20,11 +20,13 @@ const recordSelect = `SELECT ` + recordCols + ` FROM host_records`
 
 // recordForQuery finds a host's record in one statement of three indexed
 // lookups: bound to the host (host_records_host), else unbound with its
-// machine id, else unbound with its hostname (the unique partial indexes);
+// machine id (the one given, else the one the host enrolled with), else
+// unbound with its hostname (the unique partial indexes);
 // the rank orders them. The literal conditions let SQLite use the partial
 // indexes.
 const recordForQuery = `SELECT 0, ` + recordCols + ` FROM host_records WHERE host_id <> '' AND host_id = ? AND tenant = ?
-UNION ALL SELECT 1, ` + recordCols + ` FROM host_records WHERE host_id = '' AND machine_id <> '' AND tenant = ? AND machine_id = ?
+UNION ALL SELECT 1, ` + recordCols + ` FROM host_records WHERE host_id = '' AND machine_id <> '' AND tenant = ?
+  AND machine_id = COALESCE(NULLIF(?, ''), (SELECT i.machine_id FROM host_identities i WHERE i.host_id = ? AND i.tenant = ?), '')
 UNION ALL SELECT 2, ` + recordCols + ` FROM host_records WHERE host_id = '' AND hostname <> '' AND tenant = ? AND hostname = ?
 ORDER BY 1 LIMIT 1`
 
@@ -94,7 +96,7 @@ func (s *Store) RecordFor(ctx context.Context, tenant, hostID, hostname, machine
 	for range 3 {
 		var rank int
 		h, err := scanRecord(s.r.QueryRowContext(ctx, s.rebind(recordForQuery),
-			hostID, tenant, tenant, machineID, tenant, hostname), &rank)
+			hostID, tenant, tenant, machineID, hostID, tenant, tenant, hostname), &rank)
 		if errors.Is(err, sql.ErrNoRows) {
 			return h, false, nil
 		}

@@ -23,7 +23,7 @@ func TestRecordForPlan(t *testing.T) {
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+recordForQuery, "h1", "acme", "acme", "m1", "acme", "web1")
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+recordForQuery, "h1", "acme", "acme", "m1", "h1", "acme", "acme", "web1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,6 +167,18 @@ func testRecordMatching(t *testing.T, s store.Store) {
 	if r, ok, err := s.RecordFor(ctx, "acme", "h3", "web1.acme.example", ""); err != nil || ok {
 		t.Errorf("RecordFor(h3) = %+v %v %v, want none", r, ok, err)
 	}
+	// A record imported before its host enrolled, naming only the machine
+	// id: the host's reports carry no machine id, but it enrolled with one,
+	// so its first report binds the record.
+	putRecords(t, s, "alice", t0, store.HostRecord{MachineID: "m-9", Tenant: "acme", Tier: report.TierColocation})
+	enrolledAs(t, s, "acme", "h9", "renamed.acme.example", "m-9")
+	enrolledAs(t, s, "globex", "g9", "g9.globex.example", "m-9")
+	if r, ok, err := s.RecordFor(ctx, "globex", "g9", "g9.globex.example", ""); err != nil || ok {
+		t.Errorf("another tenant's host with the machine id matched: %+v %v %v", r, ok, err)
+	}
+	if r, ok, err := s.RecordFor(ctx, "acme", "h9", "renamed.acme.example", ""); err != nil || !ok || r.Tier != report.TierColocation || r.HostID != "h9" {
+		t.Errorf("RecordFor(h9) by its enrolled machine id = %+v %v %v", r, ok, err)
+	}
 	// A lookup without a host id does not bind.
 	if r, ok, err := s.RecordFor(ctx, "acme", "", "db.acme.example", ""); err != nil || !ok || r.HostID != "" {
 		t.Errorf("RecordFor without host id = %+v %v %v", r, ok, err)
@@ -177,15 +189,15 @@ func testRecordMatching(t *testing.T, s store.Store) {
 		t.Errorf("binding not logged first: %+v %v", page.Changes, err)
 	}
 	ids, err := s.RecordsChangedSince(ctx, t0)
-	if err != nil || len(ids) != 2 {
-		t.Errorf("RecordsChangedSince = %v %v, want h1 and h2", ids, err)
+	if err != nil || len(ids) != 3 {
+		t.Errorf("RecordsChangedSince = %v %v, want h1, h2 and h9", ids, err)
 	}
 	all, err := s.HostRecords(ctx, store.TenantScope("acme"), store.Page{Limit: 2})
 	if err != nil || len(all.Records) != 2 || all.Next == "" {
 		t.Fatalf("HostRecords page 1 = %+v %v", all, err)
 	}
 	rest, err := s.HostRecords(ctx, store.TenantScope("acme"), store.Page{Limit: 2, Cursor: all.Next})
-	if err != nil || len(rest.Records) != 1 || rest.Next != "" {
+	if err != nil || len(rest.Records) != 2 || rest.Next != "" {
 		t.Errorf("HostRecords page 2 = %+v %v", rest, err)
 	}
 	if none, err := s.HostRecords(ctx, store.TenantScope("globex"), store.Page{}); err != nil || len(none.Records) != 0 {
