@@ -168,11 +168,13 @@ func (s *Server) rulesEngine(ctx context.Context) (*rules.Engine, error) {
 	changed := s.engCur != nil
 	s.engCur, s.engETag = e, etag
 	if changed && s.rejudge != nil {
-		reason := "lifecycle data of " + ds.SnapshotDate.String()
 		s.log.Info().Str("etag", etag).Str("data_date", ds.SnapshotDate.String()).Msg("lifecycle data changed: re-judging every host")
 		go func() {
-			if _, err := s.RejudgeFleet(context.WithoutCancel(ctx), reason); err != nil {
+			done, err := s.checkBasis(context.WithoutCancel(ctx))
+			if err != nil {
 				s.log.Warn().Err(err).Msg("re-judging after a lifecycle change")
+			} else if done != nil {
+				done()
 			}
 		}()
 	}

@@ -3,14 +3,19 @@ package ingest_test
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/rules/lifecycle"
+	"github.com/demarc/demarc/rules/matrix"
 )
 
 // TestRecordChangeRejudges: importing a changed tier for 1,000 hosts (as
@@ -139,5 +144,60 @@ func TestLifecycleImportRejudges(t *testing.T) {
 			f, ok := php()
 			t.Fatalf("PHP 8.2 after the import: %v %+v; want end of life", ok, f)
 		}
+	}
+}
+
+// TestMatrixChangeRejudgesAtStart: a server started with another
+// responsibility matrix (judge.rules) re-judges every stored host without
+// any new report, and says why; a restart on the same matrix re-judges
+// nothing.
+func TestMatrixChangeRejudgesAtStart(t *testing.T) {
+	e := newEnv(t, nil)
+	r := centos7(4242)
+	if st, body := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+		t.Fatalf("post: %d %v", st, body)
+	}
+	if f, ok := osFinding(t, e, r.Host.HostID); !ok || f.Responsible != report.ResponsibleProvider {
+		t.Fatalf("before: %v %q", ok, f.Responsible)
+	}
+	osManaged := "operating_system:\n    label: Operating system\n    managed: provider if maintenance_agreement"
+	y := strings.Replace(string(matrix.DefaultYAML()), osManaged, strings.Replace(osManaged, "provider if maintenance_agreement", "customer", 1), 1)
+	if y == string(matrix.DefaultYAML()) {
+		t.Fatal("the built-in matrix has no managed OS cell to change")
+	}
+	path := filepath.Join(t.TempDir(), "matrix.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restart := func() {
+		t.Helper()
+		engine, err := rules.NewEngine(rules.Options{MatrixFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := ingest.New(ingest.Config{Store: e.st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+			Rules: engine, AgentTokenReports: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-srv.RejudgeIdle()
+		srv.Close()
+	}
+	e.srv.Close()
+	restart()
+	f, ok := osFinding(t, e, r.Host.HostID)
+	if !ok || f.Responsible != report.ResponsibleCustomer || f.Reason != "responsibility matrix changed" {
+		t.Fatalf("after a restart on the new matrix: %v %q, reason %q; want the customer's, the matrix named", ok, f.Responsible, f.Reason)
+	}
+	basis, err := e.st.ServerState(t.Context(), "judge_basis")
+	if err != nil || !strings.Contains(basis, "matrix=") {
+		t.Fatalf("judge basis %q %v", basis, err)
+	}
+	restart()
+	if again, _ := osFinding(t, e, r.Host.HostID); again.ReasonAt == nil || !again.ReasonAt.Equal(*f.ReasonAt) {
+		t.Errorf("a restart on the same matrix re-judged: reason at %v, was %v", again.ReasonAt, f.ReasonAt)
+	}
+	if now, _ := e.st.ServerState(t.Context(), "judge_basis"); now != basis {
+		t.Errorf("judge basis moved on a restart with the same rules: %q → %q", basis, now)
 	}
 }

@@ -235,6 +235,13 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.OnRecordsChanged = func(_ context.Context, ids []string) { s.rejudge.queue(ids, "") }
 	}
 	s.bg.Go(func() { s.rejudge.run(s.cfg.RecordPoll) })
+	// Verdicts stored on another matrix, lifecycle data or policy are
+	// made again (a new judge.rules file, a new binary's data).
+	if done, err := s.checkBasis(context.Background()); err != nil {
+		s.log.Warn().Err(err).Msg("cannot compare the judge basis: the fleet is not re-judged at this start")
+	} else if done != nil {
+		s.bg.Go(done)
+	}
 	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
 	s.routes()
 	if cfg.Retention > 0 {

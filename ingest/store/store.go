@@ -167,6 +167,12 @@ type Store interface {
 	// LifecycleVersions lists every version, oldest first, without bodies.
 	LifecycleVersions(ctx context.Context) ([]LifecycleVersion, error)
 
+	// ServerState returns a named value the servers sharing the database
+	// keep between runs (the judge basis), or ErrNotFound.
+	ServerState(ctx context.Context, name string) (string, error)
+	// SetServerState stores a named value, replacing the old one.
+	SetServerState(ctx context.Context, name, value string, at time.Time) error
+
 	// Prune deletes report bodies received before cutoff (keeping each
 	// host's latest report) and findings resolved before cutoff.
 	Prune(ctx context.Context, cutoff time.Time) (int64, error)

@@ -1,7 +1,10 @@
 package matrix
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -186,4 +189,18 @@ func fill(s, provider string) string {
 		provider = "the provider"
 	}
 	return strings.ReplaceAll(s, "{provider}", provider)
+}
+
+// Fingerprint is a digest of everything in the matrix that can move a
+// verdict or its wording (not where it was loaded from): two matrices with
+// the same fingerprint judge every host alike.
+func (m *Matrix) Fingerprint() string {
+	c := *m
+	c.Origin = ""
+	b, err := json.Marshal(&c) // maps marshal in key order
+	if err != nil {
+		panic("matrix: fingerprint: " + err.Error()) // only strings and maps of them
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }

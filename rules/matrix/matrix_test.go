@@ -256,3 +256,29 @@ func FuzzParseMatrix(f *testing.F) {
 		}
 	})
 }
+
+// TestFingerprint: the fingerprint follows what judges (a cell, a quote),
+// not where the matrix was read from.
+func TestFingerprint(t *testing.T) {
+	base := Default().Fingerprint()
+	if again, _ := Parse("/etc/demarc/elsewhere.yaml", defaultYAML); again.Fingerprint() != base {
+		t.Errorf("the same matrix from another file: %s, want %s", again.Fingerprint(), base)
+	}
+	changes := map[string][2]string{
+		"a cell":  {"    iaas: provider if maintenance_agreement", "    iaas: customer"},
+		"a model": {"model: \"the provider", "model: \"another provider"},
+	}
+	for name, c := range changes {
+		y := strings.Replace(string(defaultYAML), c[0], c[1], 1)
+		if y == string(defaultYAML) {
+			t.Fatalf("%s: %q not in the built-in matrix", name, c[0])
+		}
+		m, err := Parse("changed", []byte(y))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.Fingerprint() == base {
+			t.Errorf("%s changed, fingerprint did not", name)
+		}
+	}
+}

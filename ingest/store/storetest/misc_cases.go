@@ -150,3 +150,23 @@ func testMigrateTwice(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 }
+
+// testServerState: a named value is ErrNotFound until set, then the last
+// value set; names are independent.
+func testServerState(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if v, err := s.ServerState(ctx, "judge_basis"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unset: %q %v, want ErrNotFound", v, err)
+	}
+	for _, v := range []string{"matrix=a", "matrix=b; " + meta} {
+		if err := s.SetServerState(ctx, "judge_basis", v, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ServerState(ctx, "judge_basis"); err != nil || got != v {
+			t.Errorf("ServerState = %q %v, want %q", got, err, v)
+		}
+	}
+	if v, err := s.ServerState(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another name: %q %v", v, err)
+	}
+}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentKeyPosts", testConcurrentKeyPosts},
 		{"RecordPutRead", testRecordPutRead},
 		{"RecordMatching", testRecordMatching},
+		{"ServerState", testServerState},
 		{"RecordImportMatching", testRecordImportMatching},
 		{"RecordConcurrentPuts", testRecordConcurrentPuts},
 		{"RecordBatch", testRecordBatch},

@@ -1,0 +1,10 @@
+-- demarc-server schema 15 (PostgreSQL): small named values the servers sharing
+-- a database keep between runs. The first is the judge basis (issue 13):
+-- the fingerprints of the responsibility matrix, the lifecycle data and the
+-- policy the fleet was last judged with, so that a server started with
+-- another matrix file re-judges every host.
+CREATE TABLE server_state (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
