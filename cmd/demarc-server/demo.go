@@ -23,9 +23,11 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Use:   "demo",
 		Short: "Fill a fresh database with a simulated fleet, then serve it",
 		Long: `Fill a fresh database (default ` + demoDB + `) with a simulated fleet: hosts of several
-customers on every tier, on current and end-of-life OS releases, with cPanel, Plesk, DirectAdmin
-or no panel, reporting once a day for a few weeks through the server's own ingest path. Then
-print an admin and a viewer token and serve the web UI and the API (unless --fill-only).`,
+customers on every tier, each showing what a real scan of one of demarc's fixture hosts showed
+(current and end-of-life OS releases, cPanel, Plesk, DirectAdmin or no panel, pending updates),
+with the provider's records of most of them, reporting once a day for a few weeks through the
+server's own ingest path, which judges them with its own rules. Then print an admin and a viewer
+token and serve the web UI and the API (unless --fill-only).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.configFile == "" {
@@ -56,8 +58,8 @@ print an admin and a viewer token and serve the web UI and the API (unless --fil
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "Filled %s with %d hosts of %d tenants: %d reports over %d days (%.1f s).\n\n",
-				dbopen.Redact(g.cfg.DB), res.Hosts, len(res.HostIDs), res.Reports, res.Days, time.Since(start).Seconds())
+			fmt.Fprintf(g.stdout, "Filled %s with %d hosts of %d tenants (%d with a provider's record): %d reports over %d days (%.1f s).\n\n",
+				dbopen.Redact(g.cfg.DB), res.Hosts, len(res.HostIDs), res.Records, res.Reports, res.Days, time.Since(start).Seconds())
 			fmt.Fprintf(g.stdout, "Sign in to the web UI with one of these tokens (shown once):\n  %-21s%s\n  %-21s%s\n\n",
 				"admin, every tenant:", admin, "viewer of "+tenant+":", viewer)
 			if fillOnly {

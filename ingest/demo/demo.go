@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/rules"
 )
 
 // Options shape the simulated fleet. Zero values take the defaults.
@@ -61,6 +63,8 @@ func (o *Options) defaults() {
 // Result says what Fill stored.
 type Result struct {
 	Hosts, Reports, Days int
+	// Records is how many hosts the provider has a record of.
+	Records int
 	// HostIDs lists the hosts by tenant.
 	HostIDs map[string][]string
 }
@@ -69,11 +73,18 @@ type Result struct {
 var ErrNotEmpty = errors.New("the database is not empty: the demo fills a fresh one")
 
 // Fill stores the history of a simulated fleet in st, a migrated, empty
-// store: day after day, each host's report is posted to an ingest.Server
-// over st with an agent token of its tenant, exactly as agents post them
-// (gzip JSON, validation, group commit), so the findings' first seen, last
-// seen and resolved times are the server's own. The agent tokens are left
-// in the store (named "demo agent").
+// store. Each simulated host shows what one of scan's fixture hosts
+// showed (its OS, kernel, software and pending updates), under a name of
+// its own, changing day by day as updates come out and are installed.
+// The provider's records of most hosts are stored first (a few hosts
+// have none, a few claim another tier in their agent.yaml). Then, day
+// after day, each host's report, with the findings its own agent would
+// make of its claimed profile, is posted to an ingest.Server over st with
+// an agent token of its tenant, exactly as agents post them (gzip JSON,
+// validation, group commit): the server judges the observations with its
+// own rules and the records, so the demo can never contradict the
+// scanner, and first seen, last seen and resolved times are the server's
+// own. The agent tokens are left in the store (named "demo agent").
 func Fill(ctx context.Context, st store.Store, o Options) (Result, error) {
 	o.defaults()
 	if err := empty(ctx, st); err != nil {
@@ -90,6 +101,20 @@ func Fill(ctx context.Context, st store.Store, o Options) (Result, error) {
 		}
 		tokens[t] = secret
 	}
+	engine, err := rules.NewEngine(rules.Options{})
+	if err != nil {
+		return Result{}, err
+	}
+	tl := newTimeline(o.Days)
+	hosts := fleet(o, tl)
+	res := Result{Hosts: len(hosts), Days: o.Days, HostIDs: map[string][]string{}}
+	for _, h := range hosts {
+		res.HostIDs[h.tenant] = append(res.HostIDs[h.tenant], h.id)
+	}
+	start := o.End.Add(-time.Duration(o.Days) * 24 * time.Hour)
+	if res.Records, err = putRecords(ctx, st, hosts, start); err != nil {
+		return res, err
+	}
 	var clock atomic.Int64
 	srv, err := ingest.New(ingest.Config{
 		Store: st, Log: o.Log, RatePerSecond: -1, Retention: -1, TokenCacheTTL: time.Minute,
@@ -99,25 +124,41 @@ func Fill(ctx context.Context, st store.Store, o Options) (Result, error) {
 		Now:               func() time.Time { return time.Unix(0, clock.Load()).UTC() },
 	})
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
 	defer srv.Close()
-	tl := newTimeline(o.Days)
-	hosts := fleet(o, tl)
-	res := Result{Hosts: len(hosts), Days: o.Days, HostIDs: map[string][]string{}}
-	for _, h := range hosts {
-		res.HostIDs[h.tenant] = append(res.HostIDs[h.tenant], h.base.ID)
-	}
 	for d := range o.Days {
 		dayEnd := o.End.Add(-time.Duration(o.Days-1-d) * 24 * time.Hour)
 		clock.Store(dayEnd.UnixNano())
-		n, err := postDay(ctx, srv.Handler(), hosts, tokens, d, dayEnd)
+		n, err := postDay(ctx, srv.Handler(), engine, hosts, tokens, d, dayEnd)
 		res.Reports += n
 		if err != nil {
 			return res, fmt.Errorf("day %d: %w", d+1, err)
 		}
 	}
 	return res, nil
+}
+
+// putRecords stores the provider's records of the recorded hosts, as an
+// import made before the first day would.
+func putRecords(ctx context.Context, st store.Store, hosts []*simHost, at time.Time) (int, error) {
+	dcs := []string{"FRA1", "AMS2", "LON1"}
+	var recs []store.HostRecord
+	for i, h := range hosts {
+		if !h.recorded {
+			continue
+		}
+		recs = append(recs, store.HostRecord{
+			HostID: h.id, Tenant: h.tenant, Tier: h.tier, CustomerManagedVirtualisation: h.t.CustomerManagedVirtualisation,
+			Customer: h.tenant, Contract: fmt.Sprintf("C-%05d", 10000+i), DataCentre: dcs[i%len(dcs)],
+		})
+	}
+	for batch := range slices.Chunk(recs, 1000) {
+		if _, err := st.PutHostRecords(ctx, batch, "demo (provider's records)", at); err != nil {
+			return 0, fmt.Errorf("store the demo's host records: %w", err)
+		}
+	}
+	return len(recs), nil
 }
 
 func empty(ctx context.Context, st store.Store) error {
@@ -136,7 +177,7 @@ func empty(ctx context.Context, st store.Store) error {
 }
 
 // fleet builds the hosts, spread over the tenants unevenly (the first
-// tenant is the largest customer).
+// tenant is the largest customer), each from a fixture host.
 func fleet(o Options, tl timeline) []*simHost {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	weights := make([]float64, len(o.Tenants))
@@ -145,6 +186,9 @@ func fleet(o Options, tl timeline) []*simHost {
 		weights[i] = 1 / float64(i+2)
 		total += weights[i]
 	}
+	// Every fixture host in turn, in a shuffled order: a fleet of at
+	// least as many hosts shows each of them.
+	order := rng.Perm(len(templates))
 	hosts := make([]*simHost, o.Hosts)
 	for i := range hosts {
 		x, t := rng.Float64()*total, 0
@@ -152,14 +196,14 @@ func fleet(o Options, tl timeline) []*simHost {
 			x -= weights[t]
 			t++
 		}
-		hosts[i] = newSimHost(o.Seed, i, o.Tenants[t], tl)
+		hosts[i] = newSimHost(o.Seed, i, o.Tenants[t], &templates[order[i%len(order)]], tl)
 	}
 	return hosts
 }
 
 // postDay posts every active host's report of day d, 16 at a time (so
 // that the server commits them in groups), and returns how many it stored.
-func postDay(ctx context.Context, h http.Handler, hosts []*simHost, tokens map[string]string, d int, dayEnd time.Time) (int, error) {
+func postDay(ctx context.Context, h http.Handler, engine *rules.Engine, hosts []*simHost, tokens map[string]string, d int, dayEnd time.Time) (int, error) {
 	work := make(chan *simHost)
 	var (
 		mu     sync.Mutex
@@ -170,7 +214,7 @@ func postDay(ctx context.Context, h http.Handler, hosts []*simHost, tokens map[s
 	for range 16 {
 		wg.Go(func() {
 			for sh := range work {
-				err := post(ctx, h, tokens[sh.tenant], sh.report(d, dayEnd.Add(-sh.offset)))
+				err := post(ctx, h, tokens[sh.tenant], sh.report(engine, d, dayEnd.Add(-sh.offset)))
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -143,5 +144,52 @@ func TestDemoAgreesWithTheRules(t *testing.T) {
 		if !maps.Equal(got, want) {
 			t.Errorf("%s (%s): stored %v, rules say %v", h.Hostname, h.Tier, got, want)
 		}
+	}
+}
+
+// TestDemoHostsAreFixtureHosts: every demo host shows what a real scan of
+// one of scan's fixture hosts showed (no CentOS 7 host with Ubuntu
+// packages): its package manager fits its OS, its OS release is a
+// fixture's; most hosts are judged on the provider's records, a few have
+// none, and a few claim another tier than their record, the claim kept in
+// the report.
+func TestDemoHostsAreFixtureHosts(t *testing.T) {
+	st := open(t)
+	end := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	res, err := demo.Fill(t.Context(), st, demo.Options{Hosts: 120, Days: 4, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records == 0 || res.Records == res.Hosts {
+		t.Errorf("%d of %d hosts recorded, want most but not all", res.Records, res.Hosts)
+	}
+	managers := map[string][]string{"debian": {"apt"}, "rhel": {"dnf", "yum"}, "suse": {"zypper"}, "alpine": {"apk"}}
+	ctx, all := t.Context(), store.AllTenants()
+	page, err := st.Hosts(ctx, all, store.HostFilter{}, store.Page{Limit: store.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disagree := 0
+	for _, h := range page.Hosts {
+		body, err := st.HostReportBody(ctx, all, h.HostID, h.LatestReportID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r report.Report
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		if u := r.Updates; u != nil && !slices.Contains(managers[r.Host.OS.Family], u.Manager) {
+			t.Errorf("%s: %s (%s family) with %s updates", h.Hostname, r.Host.OS.PrettyName, r.Host.OS.Family, u.Manager)
+		}
+		if len(h.HostID) != 32 {
+			t.Errorf("host id %q is not an agent's", h.HostID)
+		}
+		if r.Profile.Tier != h.Tier {
+			disagree++
+		}
+	}
+	if disagree == 0 || disagree > len(page.Hosts)/4 {
+		t.Errorf("%d of %d hosts claim another tier than they are judged on", disagree, len(page.Hosts))
 	}
 }
