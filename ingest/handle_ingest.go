@@ -102,7 +102,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now().UTC()
 	in := store.Incoming{
 		Tenant: p.Tenant, Report: j.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: now,
-		Legacy: p.Role == store.RoleAgent,
+		Legacy: p.Role == store.RoleAgent, Claimed: d.Report.Profile,
 	}
 	var nextKey string
 	if p.Role == RoleHost {

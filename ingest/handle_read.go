@@ -69,6 +69,10 @@ func (s *Server) listHosts(w http.ResponseWriter, r *http.Request) {
 		Severity:    report.Severity(q.enum("severity", validSeverity)),
 		Search:      q.str("q", 128),
 		Sort:        q.enum("sort", oneOf(store.HostSorts...)),
+		// Hosts whose last scan could not check everything, and hosts
+		// whose agent.yaml claims another tier than they are judged on.
+		FailingCollectors: q.enum("failing", oneOf("true", "false")) == "true",
+		ClaimDisagrees:    q.enum("claim_disagrees", oneOf("true", "false")) == "true",
 	}
 	page := q.page()
 	if q.err != nil {

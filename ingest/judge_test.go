@@ -76,6 +76,22 @@ func TestRecordDecidesWhoseGapItIs(t *testing.T) {
 	if st := e.get(e.tok["admin"], "/api/v1/reports/"+r.ReportID, &body); st != http.StatusOK || body.Profile.Tier != report.TierManaged || len(body.Findings) != 1 {
 		t.Errorf("stored body: %d, claim %q with %d findings; want the host's claim kept verbatim", st, body.Profile.Tier, len(body.Findings))
 	}
+	if c := d.Host.Claimed; c == nil || c.Tier != report.TierManaged || !c.MaintenanceAgreement || !d.Host.ClaimDisagrees {
+		t.Errorf("host's claim %+v, disagrees %v; want managed with agreement, flagged", c, d.Host.ClaimDisagrees)
+	}
+	// The hosts list finds the disagreement; a host of globex (no record:
+	// judged on its claim) does not disagree.
+	g := host(61, "globex").Next(t0)
+	if st, body := e.post(e.tok["agentB"], g); st != http.StatusAccepted {
+		t.Fatalf("post globex: %d %v", st, body)
+	}
+	var l struct{ Hosts []store.Host }
+	if st := e.get(e.tok["admin"], "/api/v1/hosts?claim_disagrees=true", &l); st != http.StatusOK || len(l.Hosts) != 1 || l.Hosts[0].HostID != r.Host.HostID {
+		t.Errorf("claim_disagrees=true: %d %+v; want only %s", st, l.Hosts, r.Host.HostID)
+	}
+	if st := e.get(e.tok["admin"], "/api/v1/hosts?claim_disagrees=maybe", &l); st != http.StatusBadRequest {
+		t.Errorf("claim_disagrees=maybe: %d, want 400", st)
+	}
 }
 
 // TestUnrecordedPolicies: without a record, trust_claim believes the

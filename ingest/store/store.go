@@ -235,6 +235,10 @@ type Incoming struct {
 	// Legacy marks a post made with a legacy agent token: a host id that
 	// has an identity (was enrolled) is Forbidden.
 	Legacy bool
+	// Claimed is the profile the report as received claims (the host's
+	// agent.yaml), kept beside the one it was judged on (Report.Profile);
+	// a zero tier: unknown.
+	Claimed report.Profile
 }
 
 // Result is what storing one Incoming did.

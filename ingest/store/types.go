@@ -44,6 +44,22 @@ type Host struct {
 	// Unverified counts the open findings not verified since a report
 	// whose collector failed (they are in Open).
 	Unverified int `json:"unverified"`
+	// Claimed is the profile the latest report claims (the host's
+	// agent.yaml); Tier, MaintenanceAgreement and
+	// CustomerManagedVirtualisation are what the server judged it on (the
+	// provider's record, or the policy for hosts without one). nil: not
+	// known (stored before the server kept claims).
+	Claimed *ClaimedProfile `json:"claimed,omitempty"`
+	// ClaimDisagrees is true when the claim differs from the profile the
+	// host was judged on.
+	ClaimDisagrees bool `json:"claim_disagrees"`
+}
+
+// ClaimedProfile is what a host's report says of its own tier and flags.
+type ClaimedProfile struct {
+	Tier                          report.Tier `json:"tier"`
+	MaintenanceAgreement          bool        `json:"maintenance_agreement"`
+	CustomerManagedVirtualisation bool        `json:"customer_managed_virtualisation"`
 }
 
 // CollectorIssue is a collector that did not run cleanly in a report.
@@ -126,6 +142,9 @@ type HostFilter struct {
 	// FailingCollectors keeps hosts whose latest report has collectors
 	// that did not run cleanly.
 	FailingCollectors bool
+	// ClaimDisagrees keeps hosts whose latest report claims another
+	// profile than the one they were judged on.
+	ClaimDisagrees bool
 	// Sort is one of HostSorts ("" is "hostname").
 	Sort string
 }

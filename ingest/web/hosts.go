@@ -87,6 +87,9 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 		Sort:        enum(r, "sort", oneOf("hostname", "-scanned_at", "-provider_open")),
 		// failing=1: hosts whose last scan could not check everything.
 		FailingCollectors: param(r, "failing", 1) == "1",
+		// claim=1: hosts whose agent.yaml claims another tier than the
+		// one they are judged on.
+		ClaimDisagrees: param(r, "claim", 1) == "1",
 	}
 	if v.Admin() {
 		f.Tenant = enum(r, "tenant", validTenant)

@@ -18,7 +18,7 @@ var hostCols = []string{
 	"customer_virt", "agent_version", "latest_report_id", "scanned_at", "received_at",
 	"p_critical", "p_high", "p_medium", "p_low", "p_info",
 	"c_critical", "c_high", "c_medium", "c_low", "c_info", "provider_weight", "findings_digest",
-	"collector_failures",
+	"collector_failures", "claimed_tier", "claimed_maintenance", "claimed_virt",
 }
 
 // queries are the fixed statements, rebound for the dialect once.

@@ -15,8 +15,12 @@ const hostSelect = `SELECT host_id, tenant, hostname, os_id, os_version_id, os_n
 kernel_release, arch, virt_system, virt_role, provider, tier, maintenance, customer_virt, agent_version,
 latest_report_id, scanned_at, first_seen, received_at,
 p_critical, p_high, p_medium, p_low, p_info, c_critical, c_high, c_medium, c_low, c_info, provider_weight,
-collector_failures, unverified
+collector_failures, unverified, claimed_tier, claimed_maintenance, claimed_virt
 FROM hosts`
+
+// claimDisagrees keeps hosts whose latest report claims another profile
+// than the one they were judged on (ClaimedProfile).
+const claimDisagrees = `(claimed_tier <> '' AND (claimed_tier <> tier OR claimed_maintenance <> maintenance OR claimed_virt <> customer_virt))`
 
 var hostSorts = map[string]sortSpec{
 	"":               {cols: []string{"hostname", "host_id"}, ints: []bool{false, false}},
@@ -128,6 +132,9 @@ func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
 	if f.FailingCollectors {
 		w.add("collector_failures <> ''")
 	}
+	if f.ClaimDisagrees {
+		w.add(claimDisagrees)
+	}
 	if f.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(f.Search)) + "%"
 		w.add(`(LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(host_id) LIKE ? ESCAPE '\')`, pat, pat)
@@ -159,15 +166,23 @@ func scanHost(r scanner) (store.Host, int64, error) {
 	var h store.Host
 	var tier string
 	var scanned, first, received, weight int64
-	var failures string
+	var failures, claimedTier string
+	var claimedAgreement, claimedVirt bool
 	pc, cc := &h.Open.Provider, &h.Open.Customer
 	err := r.Scan(&h.HostID, &h.Tenant, &h.Hostname, &h.OS.ID, &h.OS.VersionID, &h.OS.Name, &h.OS.PrettyName,
 		&h.OS.Family, &h.KernelRelease, &h.Arch, &h.Virtualization, &h.VirtRole, &h.Provider, &tier,
 		&h.MaintenanceAgreement, &h.CustomerManagedVirtualisation, &h.AgentVersion, &h.LatestReportID,
 		&scanned, &first, &received,
 		&pc.Critical, &pc.High, &pc.Medium, &pc.Low, &pc.Info,
-		&cc.Critical, &cc.High, &cc.Medium, &cc.Low, &cc.Info, &weight, &failures, &h.Unverified)
+		&cc.Critical, &cc.High, &cc.Medium, &cc.Low, &cc.Info, &weight, &failures, &h.Unverified,
+		&claimedTier, &claimedAgreement, &claimedVirt)
 	h.Tier = report.Tier(tier)
+	if claimedTier != "" {
+		h.Claimed = &store.ClaimedProfile{Tier: report.Tier(claimedTier), MaintenanceAgreement: claimedAgreement,
+			CustomerManagedVirtualisation: claimedVirt}
+		h.ClaimDisagrees = h.Claimed.Tier != h.Tier || claimedAgreement != h.MaintenanceAgreement ||
+			claimedVirt != h.CustomerManagedVirtualisation
+	}
 	h.FailingCollectors = decodeFailures(failures)
 	h.ScannedAt, h.FirstSeen, h.ReceivedAt = fromMicros(scanned), fromMicros(first), fromMicros(received)
 	return h, weight, err

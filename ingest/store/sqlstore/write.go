@@ -202,6 +202,7 @@ func hostValues(it *store.Incoming, sum report.Summary, digest int64) []any {
 		sum.Provider.Critical, sum.Provider.High, sum.Provider.Medium, sum.Provider.Low, sum.Provider.Info,
 		sum.Customer.Critical, sum.Customer.High, sum.Customer.Medium, sum.Customer.Low, sum.Customer.Info,
 		weight(sum.Provider), digest, collectorFailures(r),
+		string(it.Claimed.Tier), it.Claimed.MaintenanceAgreement, it.Claimed.CustomerManagedVirtualisation,
 	}
 }
 

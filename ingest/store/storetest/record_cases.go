@@ -383,3 +383,45 @@ func testRecordBatch(t *testing.T, s store.Store) {
 		t.Errorf("RecordsChangedSince: %d hosts, %v", len(ids), err)
 	}
 }
+
+// testHostClaim: the profile a report claims is kept beside the one the
+// host was judged on; the hosts whose claim disagrees are flagged and
+// filtered; a host without a known claim (stored before claims were kept)
+// never disagrees.
+func testHostClaim(t *testing.T, s store.Store) {
+	sc := store.AllTenants()
+	post := func(seed uint64, judged report.Tier, claim report.Profile) string {
+		t.Helper()
+		h := newHost(seed, "acme")
+		r := h.Next(t0)
+		r.Profile.Tier, r.Profile.MaintenanceAgreement = judged, judged.DefaultMaintenanceAgreement()
+		in := Incoming(t, "acme", r)
+		in.Claimed = claim
+		save(t, s, []store.Result{store.Created}, in)
+		return h.ID
+	}
+	managed := report.Profile{Tier: report.TierManaged, MaintenanceAgreement: true}
+	liar := post(801, report.TierIaaS, managed)
+	honest := post(802, report.TierManaged, managed)
+	virt := post(803, report.TierManaged, report.Profile{Tier: report.TierManaged, MaintenanceAgreement: true, CustomerManagedVirtualisation: true})
+	unknown := post(804, report.TierIaaS, report.Profile{})
+	got := map[string]bool{}
+	for _, h := range allHosts(t, s, sc, store.HostFilter{ClaimDisagrees: true}, 10) {
+		got[h.HostID] = true
+	}
+	if len(got) != 2 || !got[liar] || !got[virt] {
+		t.Errorf("hosts whose claim disagrees: %v; want %s and %s", got, liar, virt)
+	}
+	for id, want := range map[string]bool{liar: true, honest: false, virt: true, unknown: false} {
+		h := mustHost(t, s, sc, id)
+		if h.ClaimDisagrees != want {
+			t.Errorf("%s: claim %+v disagrees %v, want %v", id, h.Claimed, h.ClaimDisagrees, want)
+		}
+		if (h.Claimed == nil) != (id == unknown) {
+			t.Errorf("%s: claim %+v", id, h.Claimed)
+		}
+	}
+	if h := mustHost(t, s, sc, liar); h.Claimed.Tier != report.TierManaged || !h.Claimed.MaintenanceAgreement || h.Tier != report.TierIaaS {
+		t.Errorf("liar: judged %s, claim %+v", h.Tier, h.Claimed)
+	}
+}

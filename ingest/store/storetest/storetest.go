@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecordPutRead", testRecordPutRead},
 		{"RecordMatching", testRecordMatching},
 		{"ServerState", testServerState},
+		{"HostClaim", testHostClaim},
 		{"RecordImportMatching", testRecordImportMatching},
 		{"RecordConcurrentPuts", testRecordConcurrentPuts},
 		{"RecordBatch", testRecordBatch},
