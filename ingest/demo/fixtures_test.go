@@ -85,11 +85,11 @@ func buildFixtures(t *testing.T) []byte {
 
 func TestParseTemplatesRefusesBadInput(t *testing.T) {
 	for name, in := range map[string]string{
-		"not json":     `{`,
-		"empty":        `[]`,
-		"no os":        `[{"case":"x","host":{}}]`,
-		"stray patch":  `[{"case":"x","host":{"os":{"id":"debian"}},"components":[],"patches":[{"component":0,"version":"1"}]}]`,
-		"empty patch":  `[{"case":"x","host":{"os":{"id":"debian"}},"components":[{}],"patches":[{"component":0,"version":""}]}]`,
+		"not json":    `{`,
+		"empty":       `[]`,
+		"no os":       `[{"case":"x","host":{}}]`,
+		"stray patch": `[{"case":"x","host":{"os":{"id":"debian"}},"components":[],"patches":[{"component":0,"version":"1"}]}]`,
+		"empty patch": `[{"case":"x","host":{"os":{"id":"debian"}},"components":[{}],"patches":[{"component":0,"version":""}]}]`,
 	} {
 		if _, err := parseTemplates([]byte(in)); err == nil {
 			t.Errorf("%s: accepted", name)
