@@ -46,11 +46,6 @@ func (x *evaluation) virtualisationOwner() owner {
 	return x.matrixOwner(report.LayerVirtualisation)
 }
 
-// platformProducts are hypervisor distributions whose host operating
-// system is part of the product: Proxmox VE's Debian, XCP-ng's and
-// XenServer's CentOS-based dom0, ESXi. Upgrading one upgrades the other.
-var platformProducts = map[string]bool{"proxmox-ve": true, "xcp-ng": true, "xenserver": true, "esxi": true}
-
 // platform returns the title of the hypervisor distribution this host
 // runs, "" when it runs none (or is a guest).
 func (x *evaluation) platform() string {
@@ -58,7 +53,10 @@ func (x *evaluation) platform() string {
 		return ""
 	}
 	for _, c := range x.in.Components {
-		if c.Layer == report.LayerVirtualisation && platformProducts[c.Product] {
+		// A platform is a hypervisor distribution whose host operating
+		// system is part of the product (Proxmox VE's Debian, XCP-ng's
+		// dom0, ESXi): upgrading one upgrades the other.
+		if c.Layer == report.LayerVirtualisation && product(c.Product).Platform {
 			if p := x.e.data.Product(c.Product); p != nil {
 				return p.Title
 			}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/demarc/demarc/catalog"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 )
@@ -87,8 +88,9 @@ func (x *evaluation) stateGap(s subject, st lifecycle.Status) (gap, bool) {
 		} else {
 			g.what = fmt.Sprintf("%s is past its end of life (%s), so it no longer gets security fixes", name, st.Why)
 		}
-		g.remediation = upgradeTo(s, st, firstNonEmpty(successors[s.id], "Upgrade to a supported release"))
-		if st.Newer == nil && successors[s.id] == "" {
+		successor := product(s.id).Successor
+		g.remediation = upgradeTo(s, st, firstNonEmpty(successor, "Upgrade to a supported release"))
+		if st.Newer == nil && successor == "" {
 			// Only now: newestKnown parses every release in the data.
 			if n := x.newestKnown(st); n != "" {
 				g.latest = n
@@ -232,12 +234,13 @@ func (x *evaluation) lifecycleGaps(s subject, st lifecycle.Status) []gap {
 	return out
 }
 
-// successors says where to go from a product with no supported cycle
-// left.
-var successors = map[string]string{
-	"centos": "Migrate to a supported RHEL-compatible release such as AlmaLinux OS or Rocky Linux " +
-		"(in place with the ELevate project), or reinstall",
-	"cloudlinux": "Upgrade to a supported CloudLinux OS release (in place with the ELevate project)",
+// product is the catalogue's entry of a product id or lifecycle key (an
+// empty entry for a product the catalogue does not know).
+func product(id string) *catalog.Product {
+	if p := catalog.Default.Find(id); p != nil {
+		return p
+	}
+	return &catalog.Product{ID: id}
 }
 
 func upgradeTo(s subject, st lifecycle.Status, fallback string) string {

@@ -8,10 +8,6 @@ import (
 	"github.com/demarc/demarc/rules/lifecycle"
 )
 
-// rollingOS are os-release IDs of rolling releases: no cycles, judged by
-// pending updates only.
-var rollingOS = map[string]bool{"arch": true, "manjaro": true, "gentoo": true, "opensuse-tumbleweed": true, "void": true}
-
 // operatingSystem judges the OS release: from the operating_system
 // component, else Host.OS.
 func (x *evaluation) operatingSystem() {
@@ -26,7 +22,7 @@ func (x *evaluation) operatingSystem() {
 	if p != nil {
 		x.os.name = p.Title
 	}
-	if rollingOS[x.os.id] {
+	if product(x.os.id).Rolling { // no cycles: judged by pending updates only
 		x.note("%s is a rolling release without release cycles: judged by its pending updates only", x.os.name)
 		return
 	}

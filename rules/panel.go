@@ -8,10 +8,6 @@ import (
 	"github.com/demarc/demarc/rules/matrix"
 )
 
-// routineProducts are products whose newer cycle is a routine update, not
-// a migration: an end of life there is high, not critical.
-var routineProducts = map[string]bool{"plesk": true}
-
 // controlPanel judges a control panel and decides whose it is under the
 // model's control-panel refinements.
 func (x *evaluation) controlPanel(c report.Component) {
@@ -21,7 +17,9 @@ func (x *evaluation) controlPanel(c report.Component) {
 		return
 	}
 	s := x.newSubject(c, p)
-	s.routine = routineProducts[p.ID]
+	// A routine product's newer cycle is an update, not a migration: an
+	// end of life there is high, not critical.
+	s.routine = product(p.ID).Routine
 	version := panelVersion(c)
 	if version == "" {
 		x.note("%s: version not known, not judged", p.Title)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	goversion "github.com/hashicorp/go-version"
+
+	"github.com/demarc/demarc/catalog"
 )
 
 // ErrBadVersion is returned for a version demarc cannot order: empty,
@@ -34,7 +36,8 @@ var (
 	numericPrefix = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)*`)
 )
 
-// ParseVersion normalises s for product and parses it:
+// ParseVersion normalises s for product (by its version scheme in the
+// product catalogue) and parses it:
 //   - cPanel "11.118.0.15" drops the historic "11." ("118.0.15");
 //   - SLES "15-SP5" / "15 SP5" is "15.5" and a bare "15" is "15.0";
 //   - DirectAdmin's pre-1.640 "1.62.9" is "1.629" (the vendor's own
@@ -98,23 +101,23 @@ func parseVersion(product, s string) (Version, error) {
 }
 
 func normalise(product, s string) string {
-	switch product {
-	case "cpanel":
+	switch catalog.Default.SchemeOf(product) {
+	case catalog.CPanel:
 		if strings.HasPrefix(s, "11.") && strings.Count(s, ".") >= 3 {
 			return s[len("11."):]
 		}
-	case "sles", "sled", "sle":
+	case catalog.SLESServicePack:
 		if m := slesSP.FindStringSubmatch(strings.ToUpper(s)); m != nil {
 			if m[2] == "" {
 				return m[1] + ".0"
 			}
 			return m[1] + "." + m[2]
 		}
-	case "directadmin":
+	case catalog.DirectAdmin:
 		if m := daLegacy.FindStringSubmatch(s); m != nil {
 			return "1." + m[1] + m[2]
 		}
-	case "esxi", "vmware-esxi":
+	case catalog.ESXiUpdate:
 		if m := esxiUpdate.FindStringSubmatch(s); m != nil {
 			return m[1] + "." + m[2] + m[3]
 		}

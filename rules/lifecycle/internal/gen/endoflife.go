@@ -72,7 +72,7 @@ func parseEOLProduct(fsys fs.FS, srcDir, relDir, id string, conf productConf) (*
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	p := &lifecycle.Product{
-		ID: id, Title: f.Title, Category: f.Category, Aliases: conf.Aliases,
+		ID: id, Title: f.Title, Category: f.Category,
 		Scheme: lifecycle.SchemeCycles, Source: "endoflife.date", Files: []string{file},
 		PolicyURL: f.ReleasePolicyLink, Policy: oneLine(conf.Policy), Notes: conf.Notes,
 		RegularLabel: columnLabel(f.EOLColumn), ExtendedLabel: columnLabel(f.EOESColumn),

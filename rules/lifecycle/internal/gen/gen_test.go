@@ -11,13 +11,14 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/demarc/demarc/catalog"
 	"github.com/demarc/demarc/rules/lifecycle"
 )
 
 // TestCommittedDataIsGenerated fails when data/lifecycle.json is not what
 // the generator makes from source/ now: run `go generate ./rules/...`.
 func TestCommittedDataIsGenerated(t *testing.T) {
-	want, err := Generate(os.DirFS(filepath.Join("..", "..", "source")))
+	want, err := Generate(os.DirFS(filepath.Join("..", "..", "source")), catalog.Default.Aliases())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,11 +36,11 @@ func TestCommittedDataIsGenerated(t *testing.T) {
 
 func TestGenerateIsDeterministic(t *testing.T) {
 	src := os.DirFS(filepath.Join("..", "..", "source"))
-	a, err := Generate(src)
+	a, err := Generate(src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Generate(src)
+	b, err := Generate(src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ sources:
   - {id: release-data, name: r, url: u, date: "2026-08-22", license: MIT, dir: eol/release-data}
   - {id: vendor, name: v, url: u, date: "2026-11-28", license: x, dir: vendor}
 products:
-  distro: {extended_label: "Distro LTS", aliases: [dst]}
+  distro: {extended_label: "Distro LTS"}
 vendor:
   panel: {file: panel.yaml, title: Panel, scheme: cycles}
   roll: {file: roll.yaml, title: Roll, scheme: channel}
@@ -191,7 +192,7 @@ body
 }
 
 func TestBuildMini(t *testing.T) {
-	d, err := build(miniSource())
+	d, err := build(miniSource(), map[string][]string{"distro": {"dst"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestBuildErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fs := miniSource()
 			mutate(fs)
-			if _, err := build(fs); err == nil {
+			if _, err := build(fs, nil); err == nil {
 				t.Fatal("want an error")
 			}
 		})

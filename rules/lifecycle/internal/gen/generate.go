@@ -14,16 +14,18 @@ import (
 )
 
 // Generate builds the dataset from the raw sources in fsys (the source
-// folder) and returns it as the JSON written to data/lifecycle.json.
-func Generate(fsys fs.FS) ([]byte, error) {
-	d, err := build(fsys)
+// folder) and returns it as the JSON written to data/lifecycle.json. The
+// products' aliases come from aliases (lifecycle id → the other product
+// ids it judges: the product catalogue's).
+func Generate(fsys fs.FS, aliases map[string][]string) ([]byte, error) {
+	d, err := build(fsys, aliases)
 	if err != nil {
 		return nil, err
 	}
 	return encode(d)
 }
 
-func build(fsys fs.FS) (*lifecycle.Dataset, error) {
+func build(fsys fs.FS, aliases map[string][]string) (*lifecycle.Dataset, error) {
 	m, err := loadManifest(fsys)
 	if err != nil {
 		return nil, err
@@ -74,6 +76,14 @@ func build(fsys fs.FS) (*lifecycle.Dataset, error) {
 		d.Products = append(d.Products, p)
 	}
 	sort.Slice(d.Products, func(i, j int) bool { return d.Products[i].ID < d.Products[j].ID })
+	for _, p := range d.Products {
+		p.Aliases = aliases[p.ID]
+	}
+	for id := range aliases {
+		if !slices.ContainsFunc(d.Products, func(p *lifecycle.Product) bool { return p.ID == id }) {
+			return nil, fmt.Errorf("aliases of %q: no such lifecycle product", id)
+		}
+	}
 	if err := d.Index(); err != nil {
 		return nil, err
 	}

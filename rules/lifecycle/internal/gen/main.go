@@ -11,13 +11,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	"github.com/demarc/demarc/catalog"
 )
 
 func main() {
 	src := flag.String("src", "source", "folder holding demarc.yaml and the raw sources")
 	out := flag.String("out", "data/lifecycle.json", "file to write")
 	flag.Parse()
-	b, err := Generate(os.DirFS(*src))
+	b, err := Generate(os.DirFS(*src), catalog.Default.Aliases())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gen: %v\n", err)
 		os.Exit(1)

@@ -26,7 +26,6 @@ type sourceConf struct {
 }
 
 type productConf struct {
-	Aliases       []string `yaml:"aliases"`
 	Title         string   `yaml:"title"`
 	ExtendedLabel string   `yaml:"extended_label"`
 	ExtendedPaid  bool     `yaml:"extended_paid"`
