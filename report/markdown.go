@@ -36,11 +36,31 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 	row("Scanned", r.ScannedAt.UTC().Format("2006-01-02 15:04:05 MST"))
 	row("Lifecycle as of", r.EvaluatedAt)
 	if r.Updates != nil {
-		row("Pending updates", fmt.Sprintf("%d (%d security) via %s", r.Updates.Count, r.Updates.SecurityCount, r.Updates.Manager))
+		row("Pending updates", fmt.Sprintf("%d (%s) via %s", r.Updates.Count, r.Updates.SecurityText(), r.Updates.Manager))
 	}
-	provider := firstNonEmpty(r.Profile.Provider, "the provider")
-	mdFindings(p, fmt.Sprintf("The provider's to fix (%s)", provider), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
+	mdFindings(p, providerSection(r), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
 	mdFindings(p, "Yours to fix", byParty(r.Findings, ResponsibleCustomer), r.Summary.Customer)
+	if u := r.Updates; u != nil && len(u.Packages) > 0 {
+		p.printf("\n## Pending updates\n\n%s via %s, security fixes first.\n\n", mdText(u.PendingText()), mdText(u.Manager))
+		p.printf("| Package | Installed | Candidate | Security | Origin |\n| --- | --- | --- | --- | --- |\n")
+		for _, pk := range pendingInOrder(u) {
+			sec := "no"
+			switch {
+			case pk.Security:
+				sec = "yes"
+			case !u.SecurityDataAvailable:
+				sec = "unknown"
+			}
+			name := pk.Name
+			if pk.Arch != "" {
+				name += " (" + pk.Arch + ")"
+			}
+			if pk.Phased {
+				sec += ", phased"
+			}
+			p.printf("| %s | %s | %s | %s | %s |\n", mdCell(name), mdCell(pk.Installed), mdCell(pk.Candidate), sec, mdCell(pk.Origin))
+		}
+	}
 
 	if len(r.Components) > 0 {
 		p.printf("\n## Installed\n\n| Layer | Product | Version | Source |\n| --- | --- | --- | --- |\n")

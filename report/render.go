@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 )
 
 // Format is an output format of `demarc scan`.
@@ -32,6 +35,29 @@ type RenderOptions struct {
 	// Width wraps the table's "why" column to this many columns (the
 	// terminal's width); 0 keeps one line per finding.
 	Width int
+}
+
+// providerSection is the title of the provider's findings: with the
+// provider's name when the profile has one.
+func providerSection(r *Report) string {
+	title := "The provider's to fix"
+	if name := strings.TrimSpace(r.Profile.Provider); name != "" && !strings.EqualFold(name, "the provider") {
+		title += " (" + name + ")"
+	}
+	return title
+}
+
+// pendingInOrder is every pending update, security fixes first, then by
+// name (the order a ticket lists them in).
+func pendingInOrder(u *Updates) []Package {
+	ps := slices.Clone(u.Packages)
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Security != ps[j].Security {
+			return ps[i].Security
+		}
+		return ps[i].Name < ps[j].Name
+	})
+	return ps
 }
 
 // Render writes r to w in format f.

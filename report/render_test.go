@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,4 +203,98 @@ func TestTableWraps(t *testing.T) {
 	if w := wrap("a b c d e f g h i j k l m n o p q r s t u v w x y z", 90, 100); !strings.Contains(w, "\n            ") {
 		t.Errorf("narrow column: %q", w)
 	}
+}
+
+// TestPendingUpdatesNamed: every renderer names the pending packages,
+// security fixes first (the table ten of them, the Markdown all), and
+// without security data says "security unknown", never "0 security".
+func TestPendingUpdatesNamed(t *testing.T) {
+	mk := func(n int, secData bool) *Report {
+		r := sampleReport()
+		u := &Updates{Manager: "yum", Count: n, SecurityDataAvailable: secData}
+		for i := range n {
+			p := Package{Name: fmt.Sprintf("pkg%02d", n-i), Installed: "1.0", Candidate: "1.1"}
+			if secData && i%4 == 0 {
+				p.Security = true
+				u.SecurityCount++
+			}
+			u.Packages = append(u.Packages, p)
+		}
+		r.Updates = u
+		return r
+	}
+	for _, tc := range []struct {
+		name    string
+		r       *Report
+		want    []string
+		notWant []string
+	}{
+		{"no security data", mk(3, false),
+			[]string{"3 pending (security unknown)", "pkg01", "pkg03"}, []string{"0 security", "more"}},
+		{"many", mk(14, true),
+			[]string{"14 pending (4 security)", "… and 4 more"}, []string{"security unknown"}},
+	} {
+		var table, md bytes.Buffer
+		if err := RenderTable(&table, tc.r, RenderOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := RenderMarkdown(&md, tc.r); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(table.String(), w) && !strings.Contains(md.String(), w) {
+				t.Errorf("%s: %q in neither output", tc.name, w)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(table.String(), w) {
+				t.Errorf("%s: table says %q", tc.name, w)
+			}
+		}
+		// Markdown lists every package, security fixes first.
+		rows := strings.Split(between(md.String(), "| Origin |\n| --- | --- | --- | --- | --- |\n", "\n\n"), "\n")
+		if len(rows) != len(tc.r.Updates.Packages) {
+			t.Errorf("%s: markdown lists %d packages, want %d", tc.name, len(rows), len(tc.r.Updates.Packages))
+		}
+		seenPlain := false
+		for _, row := range rows {
+			sec := strings.Contains(row, "| yes |")
+			if sec && seenPlain {
+				t.Errorf("%s: a security fix after a plain update: %q", tc.name, row)
+			}
+			seenPlain = seenPlain || !sec
+		}
+	}
+}
+
+// TestProviderSectionTitle: the section reads properly with and without
+// the provider's name.
+func TestProviderSectionTitle(t *testing.T) {
+	for provider, want := range map[string]string{
+		"":                "The provider's to fix:",
+		"the provider":    "The provider's to fix:",
+		"Example Hosting": "The provider's to fix (Example Hosting):",
+	} {
+		r := sampleReport()
+		r.Profile.Provider = provider
+		var b bytes.Buffer
+		if err := RenderTable(&b, r, RenderOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("provider %q: no %q in\n%s", provider, want, b.String())
+		}
+	}
+}
+
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(from):]
+	if j := strings.Index(s, to); j >= 0 {
+		return s[:j]
+	}
+	return strings.TrimRight(s, "\n")
 }

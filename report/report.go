@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -188,6 +189,23 @@ type Updates struct {
 	Source string `json:"source"`
 	// Packages lists each pending update.
 	Packages []Package `json:"packages"`
+}
+
+// PendingText says how many updates are pending and how many of them are
+// security fixes: "126 pending (75 security)", or "2 pending (security
+// unknown)" when the repositories publish no security data (a count of
+// zero would read as none).
+func (u *Updates) PendingText() string {
+	return fmt.Sprintf("%d pending (%s)", u.Count, u.SecurityText())
+}
+
+// SecurityText is "75 security", or "security unknown" without security
+// data.
+func (u *Updates) SecurityText() string {
+	if !u.SecurityDataAvailable {
+		return "security unknown"
+	}
+	return fmt.Sprintf("%d security", u.SecurityCount)
 }
 
 // Package is one pending package update.

@@ -35,12 +35,9 @@ var severityColor = map[Severity]string{
 func RenderTable(w io.Writer, r *Report, o RenderOptions) error {
 	p := &printer{w: w, color: o.Color, width: o.Width, byID: indexFindings(r.Findings)}
 	p.header(r)
-	provider := r.Profile.Provider
-	if provider == "" {
-		provider = "the provider"
-	}
-	p.section(fmt.Sprintf("The provider's to fix (%s)", provider), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
+	p.section(providerSection(r), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
 	p.section("Yours to fix", byParty(r.Findings, ResponsibleCustomer), r.Summary.Customer)
+	p.pending(r.Updates)
 	p.footer(r)
 	return p.err
 }
@@ -115,7 +112,7 @@ func (p *printer) header(r *Report) {
 	p.printf("%s %s (%s) · lifecycle as of %s\n", p.paint(ansiDim, "service:"), clean(prof.Provider), terms, date)
 	if r.Updates != nil {
 		u := r.Updates
-		p.printf("%s %d pending (%d security) via %s\n", p.paint(ansiDim, "updates:"), u.Count, u.SecurityCount, u.Manager)
+		p.printf("%s %s via %s\n", p.paint(ansiDim, "updates:"), u.PendingText(), u.Manager)
 	}
 }
 
@@ -152,6 +149,37 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 			cols = strings.TrimRight(cols, " ")
 		}
 		p.printf("  %s  %s%s\n", p.paint(severityColor[f.Severity], fmt.Sprintf("%-8s", f.Severity)), cols, why)
+	}
+}
+
+// tablePending is how many pending updates the table names; the Markdown
+// and JSON reports list every one.
+const tablePending = 10
+
+// pending names the pending updates, security fixes first.
+func (p *printer) pending(u *Updates) {
+	if u == nil || len(u.Packages) == 0 {
+		return
+	}
+	p.printf("\n%s: %s via %s\n", p.paint(ansiBold, "Pending updates"), u.PendingText(), clean(u.Manager))
+	ps := pendingInOrder(u)
+	nw := 0
+	for _, pk := range ps[:min(len(ps), tablePending)] {
+		nw = max(nw, runeLen(clean(pk.Name)))
+	}
+	for i, pk := range ps {
+		if i == tablePending {
+			p.printf("  … and %d more (--format markdown or json lists every one)\n", len(ps)-tablePending)
+			break
+		}
+		tag := ""
+		switch {
+		case pk.Security:
+			tag = "  " + p.paint(ansiRed, "security")
+		case pk.Phased:
+			tag = "  phased"
+		}
+		p.printf("  %s  %s → %s%s\n", pad(clean(pk.Name), nw), clean(pk.Installed), clean(pk.Candidate), tag)
 	}
 }
 

@@ -114,7 +114,7 @@ func (x *evaluation) updates() {
 		return
 	}
 	g := x.osGap(report.KindUpdatesPending)
-	g.installed = fmt.Sprintf("%d pending (%d security)", u.Count, u.SecurityCount)
+	g.installed = u.PendingText()
 	g.severity, g.what = pendingText(u)
 	g.what += stale
 	g.remediation = upgradeCommand(u.Manager)
@@ -157,7 +157,7 @@ func pendingText(u *report.Updates) (report.Severity, string) {
 const staleMetadataSeconds = 7 * 86400
 
 func updateEvidence(u *report.Updates) []string {
-	ev := []string{fmt.Sprintf("%s: %d upgradable, %d security", firstNonEmpty(u.Source, u.Manager), u.Count, u.SecurityCount)}
+	ev := []string{fmt.Sprintf("%s: %d upgradable, %s", firstNonEmpty(u.Source, u.Manager), u.Count, u.SecurityText())}
 	n := 0
 	for _, p := range u.Packages {
 		if !p.Security {
