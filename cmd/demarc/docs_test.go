@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/demarc/demarc/report"
 )
 
 // readRepoFile reads a file by its path from the repository's root.
@@ -34,7 +38,8 @@ func between(t *testing.T, doc, start, end string) string {
 }
 
 // tableRows returns the cells of each body row of the Markdown tables in
-// s (header and separator rows left out), trimmed, backticks removed.
+// s (header and separator rows left out), trimmed, the first cell without
+// its backticks.
 func tableRows(s string) [][]string {
 	var rows [][]string
 	header := true
@@ -50,7 +55,10 @@ func tableRows(s string) [][]string {
 		}
 		var cells []string
 		for _, c := range strings.Split(strings.Trim(line, "|"), " | ") {
-			cells = append(cells, strings.Trim(strings.TrimSpace(c), "`"))
+			cells = append(cells, strings.TrimSpace(c))
+		}
+		if len(cells) > 0 {
+			cells[0] = strings.Trim(cells[0], "`")
 		}
 		rows = append(rows, cells)
 	}
@@ -148,4 +156,165 @@ func TestDocsNameRealUnits(t *testing.T) {
 	if seen == 0 {
 		t.Fatal("found no unit named in the documents: the pattern is broken")
 	}
+}
+
+// TestReadmeScanFlagsMatchHelp: the README's `demarc scan` synopsis and
+// flag table name exactly the flags cobra knows (what --help prints), and
+// every list of accepted values in them is the list the code accepts, which
+// the flag's help names too.
+func TestReadmeScanFlagsMatchHelp(t *testing.T) {
+	section := between(t, readRepoFile(t, "README.md"), "## `demarc scan`", "Exit status:")
+	synopsis := between(t, section, "```\n", "```")
+	cmd := newScanCmd(&globals{})
+	local := map[string]string{} // flag → its help
+	cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			local[f.Name] = f.Usage
+		}
+	})
+	choices := map[string][]string{
+		"tier":                            strs(report.Tiers),
+		"format":                          strs(report.Formats),
+		"fail-on":                         strs(report.Severities),
+		"maintenance-agreement":           {"true", "false"},
+		"customer-managed-virtualisation": {"true", "false"},
+	}
+
+	inSynopsis := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\[--([a-z-]+)[ =]?([^\]]*)\]`).FindAllStringSubmatch(synopsis, -1) {
+		name, value := m[1], m[2]
+		inSynopsis[name] = true
+		if _, ok := local[name]; !ok {
+			t.Errorf("README synopsis: --%s is not a flag of demarc scan", name)
+		}
+		if !strings.Contains(value, "|") {
+			if _, ok := choices[name]; ok {
+				t.Errorf("README synopsis: --%s %s does not list its values %v", name, value, choices[name])
+			}
+			continue
+		}
+		if got := strings.Split(value, "|"); !slices.Equal(got, choices[name]) {
+			t.Errorf("README synopsis: --%s lists %v; demarc scan accepts %v", name, got, choices[name])
+		}
+	}
+	inTable := map[string]bool{}
+	for _, r := range tableRows(section) {
+		name := strings.TrimPrefix(r[0], "--")
+		inTable[name] = true
+		if _, ok := local[name]; !ok && cmd.InheritedFlags().Lookup(name) == nil && name != "log-level" {
+			t.Errorf("README flag table: --%s is not a flag of demarc scan", name)
+		}
+		if vals, ok := choices[name]; ok && !slices.Contains(vals, "true") {
+			for _, v := range vals {
+				if !strings.Contains(r[1], "`"+v+"`") {
+					t.Errorf("README flag table: --%s does not name the value %s", name, v)
+				}
+			}
+		}
+	}
+	for name, usage := range local {
+		if !inSynopsis[name] {
+			t.Errorf("README synopsis lacks --%s", name)
+		}
+		if !inTable[name] {
+			t.Errorf("README flag table lacks --%s", name)
+		}
+		if vals, ok := choices[name]; ok && !slices.Contains(vals, "true") {
+			for _, v := range vals {
+				if !strings.Contains(usage, v) {
+					t.Errorf("--help: --%s (%q) does not name the value %s", name, usage, v)
+				}
+			}
+		}
+	}
+	if !inTable["log-level"] {
+		t.Error("README flag table lacks --log-level")
+	}
+}
+
+// TestReadmeOtherCommandsExist: every command the README lists under
+// "Other commands" is one demarc has.
+func TestReadmeOtherCommandsExist(t *testing.T) {
+	para := between(t, readRepoFile(t, "README.md"), "Other commands:", "\n\n")
+	root := newRoot(&globals{})
+	root.InitDefaultCompletionCmd() // cobra adds it when the command runs
+	n := 0
+	for _, m := range regexp.MustCompile("`demarc ([a-z]+)(?: ([a-z|]+))?").FindAllStringSubmatch(para, -1) {
+		n++
+		sub, _, err := root.Find([]string{m[1]})
+		if err != nil || sub == root {
+			t.Errorf("README names `demarc %s`, which is not a command", m[1])
+			continue
+		}
+		if m[2] == "" || !sub.HasSubCommands() {
+			continue
+		}
+		for _, s := range strings.Split(m[2], "|") {
+			if c, _, err := sub.Find([]string{s}); err != nil || c == sub {
+				t.Errorf("README names `demarc %s %s`, which is not a command", m[1], s)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("found %d commands in README's list: the pattern is broken", n)
+	}
+}
+
+func strs[S ~string](vals []S) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// TestInstallFromSourceMatchesPackaging: docs/INSTALL.md's install from
+// source does what the packages do: every packaging/ file it installs
+// exists, each is installed where the package definition puts it, and its
+// users and directories are created exactly as the Debian postinst scripts
+// create them.
+func TestInstallFromSourceMatchesPackaging(t *testing.T) {
+	section := between(t, readRepoFile(t, "docs/INSTALL.md"), "## From source", "### Packages")
+	var postinst, nfpm string
+	for _, f := range []string{"demarc.postinst", "demarc-server.postinst"} {
+		postinst += oneLine(readRepoFile(t, "packaging/scripts/deb/"+f)) + "\n"
+	}
+	for _, f := range []string{"demarc.yaml", "demarc-server.yaml"} {
+		nfpm += readRepoFile(t, "packaging/nfpm/"+f)
+	}
+	// The unit is the admin's copy in /etc; the package's is in /usr/lib.
+	packaged := map[string]string{"/etc/systemd/system/": "/usr/lib/systemd/system/"}
+	installs, creates := 0, 0
+	for _, line := range strings.Split(oneLine(section), "\n") {
+		line = strings.TrimPrefix(strings.TrimSpace(line), "# ")
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 2 && f[0] == "install" && f[1] != "-d" && strings.HasPrefix(f[len(f)-2], "packaging/"):
+			installs++
+			src, dst := f[len(f)-2], f[len(f)-1]
+			readRepoFile(t, src)
+			for from, to := range packaged {
+				dst = strings.Replace(dst, from, to, 1)
+			}
+			if !strings.Contains(nfpm, "src: "+src+"\n    dst: "+dst+"\n") {
+				t.Errorf("INSTALL.md installs %s as %s; packaging/nfpm puts it elsewhere", src, dst)
+			}
+		case len(f) > 2 && f[0] == "install" && f[1] == "-d" && strings.Contains(line, "/var/lib/"),
+			len(f) > 0 && f[0] == "useradd":
+			creates++
+			if !strings.Contains(postinst, line) {
+				t.Errorf("INSTALL.md: %q is not what the packages' postinst does", line)
+			}
+		}
+	}
+	if installs < 6 || creates < 5 {
+		t.Fatalf("found %d installed files and %d users or directories: the section changed shape", installs, creates)
+	}
+}
+
+// oneLine joins shell continuation lines and collapses runs of blanks, so
+// that commands compare whatever their line breaks and indentation.
+func oneLine(s string) string {
+	s = regexp.MustCompile(`\\\n\s*`).ReplaceAllString(s, " ")
+	return regexp.MustCompile(`[ \t]+`).ReplaceAllString(s, " ")
 }
