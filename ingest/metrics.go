@@ -99,7 +99,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 // rejectReasons are the reasons label values of demarc_ingest_rejects_total.
 var rejectReasons = []string{
 	"content_type", "too_large", "busy", "invalid", "encoding", "bad_gzip", "malformed", "read_error",
-	"stopping", "store", "client_gone", "conflict", "forbidden_report", "enroll_first", "body_timeout", "quota",
+	"stopping", "store", "internal", "client_gone", "conflict", "forbidden_report", "enroll_first", "body_timeout", "quota",
 }
 
 // fleetCollector exports open findings by party and severity, read from

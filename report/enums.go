@@ -38,7 +38,7 @@ func ParseTier(s string) (Tier, error) {
 // Layer is a row of the responsibility matrix.
 type Layer string
 
-// The matrix layers (DESIGN.md "Service tiers and layers").
+// The matrix layers (docs/DESIGN.md "Tiers, layers and the matrix").
 const (
 	LayerData                   Layer = "data"
 	LayerDevices                Layer = "devices"
@@ -69,7 +69,7 @@ func (l Layer) Valid() bool { return slices.Contains(Layers, l) }
 // Kind is the sort of gap a finding describes.
 type Kind string
 
-// The finding kinds (DESIGN.md "Findings").
+// The finding kinds (docs/DESIGN.md "Findings").
 const (
 	KindEOL              Kind = "eol"
 	KindExtendedSupport  Kind = "extended_support"

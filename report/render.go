@@ -19,6 +19,9 @@ const (
 	FormatMarkdown Format = "markdown"
 )
 
+// Formats lists every output format.
+var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown}
+
 // ParseFormat returns the format named s.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {

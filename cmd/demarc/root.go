@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Exit codes (DESIGN.md): 0 the command ran, 1 --fail-on matched, 2 a usage
+// Exit codes (docs/DESIGN.md, README.md): 0 the command ran, 1 --fail-on matched, 2 a usage
 // or runtime error.
 const (
 	exitOK       = 0

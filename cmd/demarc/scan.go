@@ -52,18 +52,34 @@ func newScanCmd(g *globals) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.configFile, "config", "", "agent configuration file (profile and collector settings)")
 	fl.StringVar(&f.root, "root", "/", "scan the filesystem mounted here instead of the running system")
-	fl.StringVar(&f.tier, "tier", "", "service tier: managed, iaas or colocation (default managed)")
+	fl.StringVar(&f.tier, "tier", "", "service tier: "+orList(report.Tiers)+" (default managed)")
 	fl.BoolVar(&f.maintenance, "maintenance-agreement", true, "the provider patches OS and control panel (default true on managed, false otherwise)")
 	fl.BoolVar(&f.customerVirt, "customer-managed-virtualisation", false, "the customer runs their own virtualisation layer")
 	fl.StringVar(&f.provider, "provider", "", `the provider's name in the report (default "the provider")`)
-	fl.StringVar(&f.format, "format", "table", "output format: table, json or markdown")
+	fl.StringVar(&f.format, "format", "table", "output format: "+orList(report.Formats))
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to this file instead of stdout")
 	fl.StringVar(&f.at, "at", "", "evaluate lifecycle as of this date (YYYY-MM-DD)")
-	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: critical, high, medium or low")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: "+orList(report.Severities))
 	fl.StringSliceVar(&f.only, "only", nil, "run only these collectors (comma-separated; see `demarc collectors`)")
 	fl.StringVar(&f.rulesFile, "rules", "", "responsibility matrix file replacing the built-in one")
 	fl.StringVar(&f.lifecycle, "lifecycle", "", "judge with this lifecycle data: a dataset as demarc-server serves it, or an endoflife.date API v1 product file")
 	return cmd
+}
+
+// orList writes vals as "a, b or c", for a flag's help.
+func orList[S ~string](vals []S) string {
+	var b strings.Builder
+	for i, v := range vals {
+		switch {
+		case i == 0:
+		case i == len(vals)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(v))
+	}
+	return b.String()
 }
 
 // scanSetup is everything a scan needs, resolved from flags and config.

@@ -60,6 +60,7 @@ var funcs = template.FuncMap{
 	"reportURL":   func(id string) string { return "/reports/" + url.PathEscape(id) },
 	"failing":     failingNames,
 	"checkFailed": checkFailed,
+	"software":    software,
 	"crit": func(b backlog) int64 {
 		if len(b.Rows) == 0 {
 			return 0

@@ -200,6 +200,18 @@ func sameOrigin(r *http.Request) bool {
 	return true
 }
 
+// notReaderMessage says why a genuine credential of role cannot sign in.
+func notReaderMessage(role store.Role) string {
+	const want = " Sign in with a viewer or admin token (dmc_…)."
+	switch role {
+	case ingest.RoleHost:
+		return "This is a host key (dmh_…): a host's own credential for posting its reports, not for reading." + want
+	case ingest.RoleEnroll:
+		return "This is an enroll secret (dme_…): hosts trade it for their own key; it reads nothing." + want
+	}
+	return "This is an agent token: it can enroll hosts and post reports but not read them." + want
+}
+
 // signin checks the form's CSRF token and the token typed in, then starts
 // a session.
 func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +229,7 @@ func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := u.auth.Authenticate(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
 	switch {
-	case errors.Is(err, ingest.ErrUnauthorized):
+	case errors.Is(err, ingest.ErrUnauthorized), errors.Is(err, ingest.ErrHostRevoked):
 		d.Error = "That token is not valid: it is mistyped, unknown or revoked."
 		u.showSignin(w, r, http.StatusUnauthorized, d)
 		return
@@ -226,7 +238,7 @@ func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
 		u.errorPage(w, r, http.StatusServiceUnavailable, "The database did not answer. Try again in a moment.")
 		return
 	case p.Role != store.RoleViewer && p.Role != store.RoleAdmin:
-		d.Error = "This is an agent token: it can post reports but not read them. Sign in with a viewer or admin token."
+		d.Error = notReaderMessage(p.Role)
 		u.showSignin(w, r, http.StatusForbidden, d)
 		return
 	}
