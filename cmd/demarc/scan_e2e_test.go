@@ -116,7 +116,6 @@ var collectorDuration = regexp.MustCompile(`,\n\s*"duration_ms": [0-9]+\n(\s*)\}
 
 var volatile = regexp.MustCompile(`"(report_id|scanned_at|duration_ms)": ("[^"]*"|[0-9]+)`)
 
-
 // TestScanFixtureRoot runs the binary against a fixture root and compares
 // the report and the table with goldens (go test ./cmd/demarc -update).
 func TestScanFixtureRoot(t *testing.T) {
