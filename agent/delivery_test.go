@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,29 +48,59 @@ func TestUnreachableServerThenUpOnTheSamePort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // connection refused from now on
+	gl := &gateListener{Listener: ln}
+	rv := &receiver{reports: map[string]report.Report{}}
+	srv := &http.Server{Handler: rv}
+	go srv.Serve(gl)
+	t.Cleanup(func() { srv.Close() })
 	sc := &scanner{}
-	st := newSetup(t, "http://"+addr+"/api/v1/reports", sc)
+	st := newSetup(t, "http://"+ln.Addr().String()+"/api/v1/reports", sc)
 	a, _ := newAgent(t, st)
 	for range 3 {
 		a.run(context.Background(), st)
 	}
 	if got := pendingIDs(t, st.Spool); !slices.Equal(got, ids(3)) {
-		t.Fatalf("spool = %v", got)
+		t.Fatalf("spool = %v, want %v", got, ids(3))
+	}
+	if n := gl.resets.Load(); n < 3 {
+		t.Fatalf("%d connections reset while the server was unreachable, want one per run (3)", n)
+	}
+	if _, n, _ := rv.snapshot(); n != 0 {
+		t.Fatalf("the server saw %d requests while unreachable", n)
 	}
 	// The server comes back on the same address.
-	ln, err = net.Listen("tcp", addr)
-	if err != nil {
-		t.Skipf("cannot listen on %s again: %v", addr, err)
-	}
-	rv := &receiver{reports: map[string]report.Report{}}
-	srv := &http.Server{Handler: rv}
-	go srv.Serve(ln)
-	defer srv.Close()
+	gl.up.Store(true)
 	a.run(context.Background(), st)
 	if s, _, _ := rv.snapshot(); !slices.Equal(s, ids(4)) {
 		t.Fatalf("stored %v, want %v", s, ids(4))
+	}
+	if got := pendingIDs(t, st.Spool); len(got) != 0 {
+		t.Fatalf("spool still holds %v", got)
+	}
+}
+
+// gateListener is a listener the test keeps for its whole run, so its
+// port cannot be lost to another process. While down it resets every
+// connection as soon as it is accepted (the client fails before any HTTP
+// is spoken, as against a host where nothing listens); once up it hands
+// connections to the server.
+type gateListener struct {
+	net.Listener
+	up     atomic.Bool
+	resets atomic.Int64
+}
+
+func (l *gateListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || l.up.Load() {
+			return c, err
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0) // close with RST: "connection reset by peer"
+		}
+		c.Close()
+		l.resets.Add(1)
 	}
 }
 

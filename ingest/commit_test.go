@@ -52,6 +52,51 @@ func incoming(id string) store.Incoming {
 	return store.Incoming{Tenant: "acme", Report: &report.Report{ReportID: id}}
 }
 
+// waitBound caps every wait in these tests: a regression that loses a caller
+// or never commits fails, saying what was awaited, instead of hanging
+// until go test's timeout. It bounds a wait; nothing asserts how long
+// anything takes.
+const waitBound = 10 * time.Second
+
+// waitChan waits until ch yields or is closed.
+func waitChan[T any](t *testing.T, what string, ch <-chan T) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(waitBound):
+		t.Fatalf("gave up after %v waiting for %s", waitBound, what)
+	}
+}
+
+// waitGroup waits for wg: every submit answered.
+func waitGroup(t *testing.T, what string, wg *sync.WaitGroup) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	waitChan(t, what, done)
+}
+
+// waitQueued waits until n reports wait in c's queue.
+func waitQueued(t *testing.T, c *committer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(waitBound)
+	for len(c.queue) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %v waiting for %d queued reports: %d queued", waitBound, n, len(c.queue))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// closeCommitter closes c: close returns once every queued report is
+// committed.
+func closeCommitter(t *testing.T, c *committer) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { c.close(); close(done) }()
+	waitChan(t, "close to drain the queue", done)
+}
+
 // TestGroupCommit holds the first commit while more reports queue: they
 // go into one transaction, each caller answered after it, and the poison
 // report that breaks the batch fails alone.
@@ -72,7 +117,7 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}
 	submit("r-first")
-	<-f.entered // the first commit is running (and held)
+	waitChan(t, "the first commit", f.entered) // running, and held
 	ids := []string{"r-poison"}
 	for i := range 9 {
 		ids = append(ids, "r-"+string(rune('a'+i)))
@@ -80,12 +125,10 @@ func TestGroupCommit(t *testing.T) {
 	for _, id := range ids {
 		submit(id)
 	}
-	for len(c.queue) < len(ids) {
-		time.Sleep(time.Millisecond) // wait for the queue to fill (not a timed assertion)
-	}
+	waitQueued(t, c, len(ids))
 	f.gate.Unlock()
-	wg.Wait()
-	c.close()
+	waitGroup(t, "every submit answered", &wg)
+	closeCommitter(t, c)
 	for _, id := range append(ids, "r-first") {
 		err := results[id]
 		if id == "r-poison" {
@@ -117,16 +160,14 @@ func TestGroupCommitBatches(t *testing.T) {
 	f.gate.Lock()
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = c.submit(t.Context(), incoming("first")) })
-	<-f.entered
+	waitChan(t, "the first commit", f.entered)
 	for i := range 20 {
 		wg.Go(func() { _, _ = c.submit(t.Context(), incoming(string(rune('a'+i)))) })
 	}
-	for len(c.queue) < 20 {
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, c, 20)
 	f.gate.Unlock()
-	wg.Wait()
-	c.close()
+	waitGroup(t, "every submit answered", &wg)
+	closeCommitter(t, c)
 	if len(f.batches) != 2 || len(f.batches[1]) != 20 {
 		t.Errorf("batches %v, want [first] then all 20 together", f.batches)
 	}
@@ -141,29 +182,30 @@ func TestCloseDrains(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 50)
 	wg.Go(func() { _, errs[0] = c.submit(context.Background(), incoming("x0")) })
-	<-f.entered
+	waitChan(t, "the first commit", f.entered)
 	for i := 1; i < 50; i++ {
 		wg.Go(func() { _, errs[i] = c.submit(context.Background(), incoming(string(rune(0x100+i)))) })
 	}
-	for len(c.queue) < 49 {
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, c, 49)
 	closed := make(chan struct{})
 	go func() { c.close(); close(closed) }()
 	f.gate.Unlock()
-	<-closed
-	wg.Wait()
+	waitChan(t, "close to drain the queue", closed)
+	// Counted when close returned, not after the callers were answered.
 	n := 0
+	f.mu.Lock()
 	for _, b := range f.batches {
 		n += len(b)
 	}
+	f.mu.Unlock()
+	waitGroup(t, "every submit answered", &wg)
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("submit %d: %v", i, err)
 		}
 	}
 	if n != 50 {
-		t.Errorf("%d reports committed, want 50", n)
+		t.Errorf("%d reports committed when close returned, want 50", n)
 	}
 }
 
@@ -173,15 +215,13 @@ func TestBusy(t *testing.T) {
 	f.gate.Lock()
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = c.submit(t.Context(), incoming("a")) })
-	<-f.entered
+	waitChan(t, "the first commit", f.entered)
 	wg.Go(func() { _, _ = c.submit(t.Context(), incoming("b")) })
-	for len(c.queue) < 1 {
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, c, 1)
 	if _, err := c.submit(t.Context(), incoming("c")); !errors.Is(err, ErrBusy) {
 		t.Errorf("full queue: %v, want ErrBusy", err)
 	}
 	f.gate.Unlock()
-	wg.Wait()
-	c.close()
+	waitGroup(t, "every submit answered", &wg)
+	closeCommitter(t, c)
 }

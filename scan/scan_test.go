@@ -112,12 +112,14 @@ func TestOnly(t *testing.T) {
 
 func TestCancelled(t *testing.T) {
 	t.Parallel()
+	// Cancelled once the collector runs: the scan is in flight.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	slow := fakeCollector{"slow", func(ctx context.Context) (collectors.Result, error) {
+		cancel()
 		<-ctx.Done()
 		return collectors.Result{}, ctx.Err()
 	}}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	if _, err := Run(ctx, opts(t, slow)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancel: %v", err)
 	}

@@ -319,12 +319,18 @@ func TestMissingTokenIsRetriedAndNeverSent(t *testing.T) {
 }
 
 func TestCancelledContextIsNotARetry(t *testing.T) {
-	url := listen(t, func(c net.Conn) {})
+	// Cancelled once the request reached the server, which never answers:
+	// the send is in flight, not refused before it started.
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	defer cancel()
+	url := listen(t, func(c net.Conn) {
+		c.Read(make([]byte, 1))
+		cancel()
+	})
 	_, err := newClient(t, Options{URL: url}).Send(ctx, []byte(testReport))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Send error = %v, want context.Canceled", err)
+	var re *RetryError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &re) {
+		t.Fatalf("Send error = %v (%T), want context.Canceled and not a RetryError", err, err)
 	}
 }
 
