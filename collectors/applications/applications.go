@@ -23,26 +23,21 @@ const maxOutput = 1 << 20
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithCommands makes the collector run version commands (php -v, nginx
-// -v…) through the runner although the root is not "/": for tests with a
-// fake runner. On another root the binaries are not the scanned host's to
-// run.
-func WithCommands() Option { return func(c *Collector) { c.commands = true } }
-
 // WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
 func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
 
 // Collector reports the server software stack: PHP (every instance),
 // MySQL/MariaDB, PostgreSQL, nginx, Apache httpd and OpenSSH.
 type Collector struct {
-	deps     collectors.Deps
-	commands bool
-	timeout  time.Duration
+	deps    collectors.Deps
+	timeout time.Duration
 }
 
-// New returns the applications collector.
+// New returns the applications collector. Version commands (php -v, nginx
+// -v…) run only when the root is a running host (deps.Live): under any
+// other root the binaries are not the scanned host's to run.
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps, commands: deps.Root.IsLive(), timeout: DefaultTimeout}
+	c := &Collector{deps: deps, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -132,7 +127,7 @@ func (s *state) fromPackage(product string, p pkgdb.Package) (report.Component, 
 // false when it did not run or failed (the failure is recorded). Output
 // is stdout and stderr together: nginx and old sshd write to stderr.
 func (s *state) command(argv ...string) (string, bool) {
-	if !s.c.commands {
+	if s.c.deps.Live == nil {
 		return "", false
 	}
 	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {

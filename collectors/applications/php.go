@@ -168,7 +168,7 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 			out[i].instance = "system-" + out[i].branch()
 		}
 	}
-	if len(out) == 0 && nothingElse && s.c.commands {
+	if len(out) == 0 && nothingElse && s.c.deps.Live != nil {
 		if p, err := s.c.deps.Run.LookPath("php"); err == nil {
 			out = append(out, phpInstance{instance: "system", path: p})
 		}
@@ -218,7 +218,7 @@ func (s *state) phpComponent(inst phpInstance) {
 		}
 		comp = report.Component{Product: "php", Source: inst.path, Details: map[string]string{}}
 		why := "its binary is not run on a mounted root"
-		if s.c.commands {
+		if s.c.deps.Live != nil {
 			why = "its binary gave no version"
 		}
 		s.note("%s: version unknown: no package, and %s", inst.instance, why)

@@ -41,31 +41,18 @@ type fileSystem interface {
 type Collector struct {
 	deps       collectors.Deps
 	fsys       fileSystem
-	live       bool
 	cmdTimeout time.Duration
 }
 
-// Option changes how New builds the collector.
-type Option func(*Collector)
-
-// WithCommands makes the collector run its live-only commands (DirectAdmin's
-// version) whatever the root: for a simulated live host, whose commands
-// answer through the injected runner. By default they run only when the
-// root is "/".
-func WithCommands() Option { return func(c *Collector) { c.live = true } }
-
-// New returns the control panel collector.
-func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{
+// New returns the control panel collector. Its live-only commands
+// (DirectAdmin's version) run only when the root is a running host
+// (deps.Live).
+func New(deps collectors.Deps) *Collector {
+	return &Collector{
 		deps:       deps,
 		fsys:       deps.Root,
-		live:       deps.Root.IsLive(),
 		cmdTimeout: DefaultCommandTimeout,
 	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
 }
 
 // Name implements collectors.Collector.

@@ -33,7 +33,7 @@ func (c *Collector) directAdmin(ctx context.Context, a *acc) {
 		if source == "" {
 			source = daBinary
 		}
-		if !c.live {
+		if c.deps.Live == nil {
 			a.note("DirectAdmin: version unknown (it is read by running %s, which is done on live scans only)", daBinary)
 		}
 	}
@@ -51,7 +51,7 @@ func (c *Collector) directAdmin(ctx context.Context, a *acc) {
 // command that times out is an error and ends the asking: the binary hangs.
 func (c *Collector) daVersion(ctx context.Context, a *acc, details map[string]string) (version, source string) {
 	asked := false
-	if c.live {
+	if c.deps.Live != nil {
 		for _, argv := range daCommands {
 			cmd := execx.Cmd{Argv: argv, Timeout: c.cmdTimeout, MaxOutput: 64 << 10}
 			res, err := c.deps.Run.Run(ctx, cmd)

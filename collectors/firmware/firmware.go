@@ -23,11 +23,6 @@ const bmcDir = "/sys/bus/platform/devices/ipmi_bmc.0"
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithLiveFS makes the collector read /sys and /proc under the root as the
-// scanned host's live kernel view although the root is not "/" (a
-// container with the host's trees mounted at /host, fixture roots).
-func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
-
 // WithBMCTimeout sets the bound on the BMC reads.
 func WithBMCTimeout(d time.Duration) Option { return func(c *Collector) { c.bmcTimeout = d } }
 
@@ -43,13 +38,12 @@ type fileSystem interface {
 type Collector struct {
 	deps       collectors.Deps
 	fsys       fileSystem
-	liveFS     bool
 	bmcTimeout time.Duration
 }
 
 // New returns the firmware collector.
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps, fsys: deps.Root, liveFS: deps.Root.IsLive(), bmcTimeout: DefaultBMCTimeout}
+	c := &Collector{deps: deps, fsys: deps.Root, bmcTimeout: DefaultBMCTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -74,8 +68,8 @@ func (c *Collector) Sources() collectors.Sources {
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	var res collectors.Result
-	if !c.liveFS {
-		return res, nil
+	if c.deps.Live == nil {
+		return res, nil // /sys and /proc under the root are no running kernel's
 	}
 	dmi, notes := hwinfo.ReadDMI(c.deps.Root)
 	res.Notes = append(res.Notes, notes...)

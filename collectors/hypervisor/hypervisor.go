@@ -24,34 +24,23 @@ const maxOutput = 1 << 20
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithLiveFS makes the collector read /proc, /sys, /dev and /run under the
-// root as the scanned host's live kernel view although the root is not
-// "/": for a container scanning its host at /host with those trees
-// bind-mounted, and for fixture roots in tests.
-func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
-
-// WithCommands makes the collector run its live-only commands
-// (pveversion, systemd-detect-virt, xl info, version flags) through the
-// runner although the root is not "/": for tests with a fake runner.
-func WithCommands() Option { return func(c *Collector) { c.commands = true } }
-
 // WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
 func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
 
 // Collector detects the virtualisation layer: hypervisors installed on the
 // host, and whether the host is itself a guest.
 type Collector struct {
-	deps     collectors.Deps
-	liveFS   bool
-	commands bool
-	timeout  time.Duration
+	deps    collectors.Deps
+	live    bool
+	timeout time.Duration
 }
 
-// New returns the hypervisor collector. Live-only sources are used when
-// deps.Root is "/" or when an option says so.
+// New returns the hypervisor collector. Live-only sources (/proc, /sys,
+// /dev and /run under the root, and the commands pveversion,
+// systemd-detect-virt, xl info and version flags) are used when the root
+// is a running host (deps.Live).
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	live := deps.Root.IsLive()
-	c := &Collector{deps: deps, liveFS: live, commands: live, timeout: DefaultTimeout}
+	c := &Collector{deps: deps, live: deps.Live != nil, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -167,7 +156,7 @@ func describe(p string, err error) string {
 
 // liveFile reads p only when live files may be read.
 func (s *state) liveFile(p string) (string, bool) {
-	if !s.c.liveFS {
+	if !s.c.live {
 		return "", false
 	}
 	v, ok := s.readFile(p)
@@ -175,7 +164,7 @@ func (s *state) liveFile(p string) (string, bool) {
 }
 
 // liveExists reports whether the live path p exists.
-func (s *state) liveExists(p string) bool { return s.c.liveFS && s.c.deps.Root.Exists(p) }
+func (s *state) liveExists(p string) bool { return s.c.live && s.c.deps.Root.Exists(p) }
 
 // output is a command's combined output and exit code.
 type output struct {
@@ -186,7 +175,7 @@ type output struct {
 // command runs argv when commands may run and argv[0] is installed. ok is
 // false when it did not run or failed (the failure is recorded).
 func (s *state) command(argv ...string) (output, bool) {
-	if !s.c.commands {
+	if !s.c.live {
 		return output{}, false
 	}
 	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {

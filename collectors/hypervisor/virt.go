@@ -48,7 +48,7 @@ func (s *state) guestSignals() {
 		*mode.dst = id
 		g.add("systemd-detect-virt %s: %s", mode.flag, id)
 	}
-	if s.c.liveFS {
+	if s.c.live {
 		s.hardwareSignals()
 		s.containerSignals()
 	}
@@ -64,18 +64,16 @@ func (s *state) guestSignals() {
 	for _, h := range g.hostStacks {
 		g.add("hypervisor software installed: %s", h)
 	}
-	if s.c.liveFS && len(g.evidence) == 0 {
+	if s.c.live && len(g.evidence) == 0 {
 		g.add("no virtualisation signal")
 	}
 }
 
 func (s *state) hardwareSignals() {
 	g := &s.sig
-	dmi, notes := hwinfo.ReadDMI(s.c.deps.Root)
-	if !s.c.deps.Root.IsLive() {
-		notes = nil // fixture and mounted roots: a missing tree is normal
-	}
-	s.res.Notes = append(s.res.Notes, notes...)
+	// An unreadable DMI file is the firmware collector's note, which
+	// reads the same files: said once per scan, not once per reader.
+	dmi, _ := hwinfo.ReadDMI(s.c.deps.Root)
 	g.dmiID, g.dmiEvidence = hwinfo.VirtVendor(dmi)
 	if g.dmiID != "" {
 		g.add("%s (%s)", g.dmiEvidence, g.dmiID)

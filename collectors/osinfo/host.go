@@ -1,43 +1,15 @@
 package osinfo
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 
-	"github.com/shirou/gopsutil/v4/host"
-
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/hostfs"
 )
-
-// Live reads the facts that exist only on the running system. The default
-// asks the kernel through gopsutil; tests inject their own.
-type Live interface {
-	// Hostname is the kernel's hostname.
-	Hostname() (string, error)
-	// Uptime is the time since boot, in seconds.
-	Uptime(ctx context.Context) (uint64, error)
-	// Virtualization is gopsutil's guess: system ("kvm", "xen", "openvz",
-	// "docker"...) and role ("guest", "host").
-	Virtualization(ctx context.Context) (system, role string, err error)
-}
-
-// gopsutilLive is the Live of the running system.
-type gopsutilLive struct{}
-
-func (gopsutilLive) Hostname() (string, error) { return os.Hostname() }
-
-func (gopsutilLive) Uptime(ctx context.Context) (uint64, error) {
-	return host.UptimeWithContext(ctx)
-}
-
-func (gopsutilLive) Virtualization(ctx context.Context) (string, string, error) {
-	return host.VirtualizationWithContext(ctx)
-}
 
 // The host files read for the host's name and identity.
 const (
@@ -110,7 +82,7 @@ func hostID(secret string) string {
 
 // readHostname returns the host's name: the kernel's on the running system,
 // /etc/hostname under another root.
-func readHostname(root hostfs.Root, live Live, o *observations) string {
+func readHostname(root hostfs.Root, live collectors.LiveFacts, o *observations) string {
 	if live != nil {
 		name, err := live.Hostname()
 		if err != nil {

@@ -12,26 +12,13 @@ import (
 // Collector observes the operating system release and the host's identity.
 type Collector struct {
 	deps collectors.Deps
-	live Live
 }
 
-// Option configures a Collector.
-type Option func(*Collector)
-
-// WithLive makes the collector treat its root as the running system and
-// read the live-only facts (hostname, uptime, virtualization) from l. By
-// default they are read, through gopsutil, only when the root is "/".
-func WithLive(l Live) Option {
-	return func(c *Collector) { c.live = l }
-}
-
-// New returns the osinfo collector.
-func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+// New returns the osinfo collector. The live-only facts (host name,
+// uptime, virtualization) come from deps.Live, when the root is a running
+// host.
+func New(deps collectors.Deps) *Collector {
+	return &Collector{deps: deps}
 }
 
 // Name implements collectors.Collector.
@@ -62,10 +49,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	}
 	var o observations
 	root := c.deps.Root
-	live := c.live
-	if live == nil && root.IsLive() {
-		live = gopsutilLive{}
-	}
+	live := c.deps.Live
 
 	h := &report.Host{}
 	res := collectors.Result{Host: h}
@@ -107,7 +91,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 // its known CloudLinux false positive: CloudLinux's LVE kernel has an empty
 // /proc/vz, which gopsutil takes for an OpenVZ guest; /proc/lve tells them
 // apart.
-func (c *Collector) liveFacts(ctx context.Context, live Live, h *report.Host, o *observations) {
+func (c *Collector) liveFacts(ctx context.Context, live collectors.LiveFacts, h *report.Host, o *observations) {
 	if up, err := live.Uptime(ctx); err != nil {
 		o.errs = append(o.errs, fmt.Errorf("uptime: %w", err))
 	} else {
