@@ -67,36 +67,36 @@ func (c *Collector) Sources() collectors.Sources {
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	var res collectors.Result
+	rec := &collectors.Recorder{}
 	if c.deps.Live == nil {
-		return res, nil // /sys and /proc under the root are no running kernel's
+		return rec.Result(), nil // /sys and /proc under the root are no running kernel's
 	}
 	dmi, notes := hwinfo.ReadDMI(c.deps.Root)
-	res.Notes = append(res.Notes, notes...)
+	rec.NoteAll(notes)
 	cpus, err := c.cpuinfo()
 	if err != nil {
-		res.Errors = append(res.Errors, err)
+		rec.Fail(err)
 	}
 	virtual := c.isVirtual(dmi, cpus)
 	if comp, err := biosComponent(dmi, virtual); err != nil {
-		res.Errors = append(res.Errors, err)
-		res.Components = append(res.Components, comp)
+		rec.Fail(err)
+		rec.Add(comp)
 	} else if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
 	comp, mnotes := c.microcode(cpus, virtual)
-	res.Notes = append(res.Notes, mnotes...)
+	rec.NoteAll(mnotes)
 	if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
 	comp, err = c.bmc(ctx)
 	if err != nil {
-		res.Errors = append(res.Errors, err)
+		rec.Fail(err)
 	}
 	if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
-	return res, ctx.Err()
+	return rec.Result(), ctx.Err()
 }
 
 // read reads a small live file; missing is ("", nil).

@@ -10,8 +10,6 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
-	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
 
@@ -69,89 +67,45 @@ func (c *Collector) Sources() collectors.Sources {
 
 // state is one Collect run.
 type state struct {
+	collectors.Recorder
 	c   *Collector
 	ctx context.Context
-	db  *pkgdb.DB
-	res collectors.Result
 	sig signals
 }
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	s := &state{c: c, ctx: ctx}
-	db, err := c.deps.InstalledPackages(ctx)
-	switch {
-	case err == nil:
-		s.db = db
-	case !errors.Is(err, pkgdb.ErrNoDatabase):
-		s.res.Errors = append(s.res.Errors, fmt.Errorf("package database: %w", err))
-	}
+	s := &state{Recorder: collectors.Recorder{Layer: report.LayerVirtualisation}, c: c, ctx: ctx}
+	s.UsePackages(c.deps.InstalledPackages(ctx))
 	for _, detect := range []func(){s.proxmox, s.qemu, s.libvirt, s.xen, s.xapi, s.esxi, s.lxd, s.incus, s.kvm} {
 		if ctx.Err() != nil {
-			return s.res, ctx.Err()
+			return s.Result(), ctx.Err()
 		}
 		detect()
 	}
 	s.guestSignals()
 	if v := decide(s.sig); v.System != "" || v.Role != "" || len(v.Evidence) > 0 {
-		s.res.Host = &report.Host{Virtualization: v}
+		s.Host().Virtualization = v
 	}
-	return s.res, ctx.Err()
+	return s.Result(), ctx.Err()
 }
 
-func (s *state) add(comp report.Component) {
-	comp.Layer = report.LayerVirtualisation
-	s.res.Components = append(s.res.Components, comp)
-}
-
-func (s *state) fail(err error) { s.res.Errors = append(s.res.Errors, err) }
-
-func (s *state) note(format string, args ...any) {
-	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
-}
-
-// pkg returns the first of names installed, in the order given.
-func (s *state) pkg(names ...string) (pkgdb.Package, bool) {
-	if s.db == nil {
-		return pkgdb.Package{}, false
-	}
-	for _, n := range names {
-		if p := s.db.Get(n); len(p) > 0 {
-			return p[len(p)-1], true
-		}
-	}
-	return pkgdb.Package{}, false
-}
-
-// readFile reads a small host file. A missing file is ("", false) and no
-// error; any other failure is a note (permission errors are normal for
-// some files) and ("", false).
+// readFile reads a small host file. A missing file is ("", false); any
+// other failure is a note (permission errors are normal for some files)
+// and ("", false).
 func (s *state) readFile(p string) (string, bool) {
 	limit := int64(256 << 10)
 	if p == "/proc/cpuinfo" {
 		limit = 16 << 20 // about 1.4 KiB per logical CPU
 	}
 	b, err := s.c.deps.Root.ReadFileLimit(p, limit)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+	if errors.Is(err, fs.ErrInvalid) {
 		return "", false
 	}
-	if err != nil {
-		s.note("%s", describe(p, err))
+	if s.ReadProblemNote(p, err) != collectors.Read {
 		return "", false
 	}
 	return string(b), true
-}
-
-// describe says why p could not be read, without the scanning machine's
-// own path that os errors carry.
-func describe(p string, err error) string {
-	switch {
-	case errors.Is(err, fs.ErrPermission):
-		return "read " + p + ": permission denied"
-	case errors.Is(err, hostfs.ErrTooLarge):
-		return "read " + p + ": file too large"
-	}
-	return fmt.Sprintf("read %s: %v", p, err)
 }
 
 // liveFile reads p only when live files may be read.
@@ -186,7 +140,7 @@ func (s *state) command(argv ...string) (output, bool) {
 		return output{}, false
 	}
 	if err != nil {
-		s.fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
+		s.Fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
 		return output{}, false
 	}
 	return output{text: string(res.Stdout) + "\n" + string(res.Stderr), exit: res.ExitCode}, true

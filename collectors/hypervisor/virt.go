@@ -42,7 +42,7 @@ func (s *state) guestSignals() {
 		}
 		id, err := ParseDetectVirt(out.text)
 		if err != nil {
-			s.fail(fmt.Errorf("systemd-detect-virt %s: %w", mode.flag, err))
+			s.Fail(fmt.Errorf("systemd-detect-virt %s: %w", mode.flag, err))
 			continue
 		}
 		*mode.dst = id
@@ -81,7 +81,7 @@ func (s *state) hardwareSignals() {
 	if b, ok := s.readFile("/proc/cpuinfo"); ok {
 		cpus, err := hwinfo.ParseCPUInfo([]byte(b))
 		if err != nil {
-			s.fail(fmt.Errorf("read /proc/cpuinfo: %w", err))
+			s.Fail(fmt.Errorf("read /proc/cpuinfo: %w", err))
 		}
 		g.cpuGuest, g.cpuID = hwinfo.CPUGuest(cpus)
 		if g.cpuGuest {

@@ -53,7 +53,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return collectors.Result{}, err
 	}
-	var o observations
+	o := &collectors.Recorder{}
 	root := c.deps.Root
 	live := c.deps.Live
 	k := report.Kernel{}
@@ -62,48 +62,49 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	if live != nil {
 		var err error
 		if u, err = live.Uname(); err != nil {
-			o.errs = append(o.errs, fmt.Errorf("uname: %w", err))
+			o.Fail(fmt.Errorf("uname: %w", err))
 		}
 		k.Release, k.Arch = u.Release, u.Machine
 		if container = inContainer(root); container != "" {
-			o.note("%s exists: in a container uname shows the host's kernel, so installed kernels are not compared with it", container)
+			o.Note("%s exists: in a container uname shows the host's kernel, so installed kernels are not compared with it", container)
 		}
 	}
 
 	db, err := c.deps.InstalledPackages(ctx)
 	switch {
 	case errors.Is(err, pkgdb.ErrNoDatabase):
-		o.note("no package database: installed kernels unknown")
+		o.Note("no package database: installed kernels unknown")
 	case err != nil:
-		o.errs = append(o.errs, fmt.Errorf("installed packages: %w", err))
+		o.Fail(fmt.Errorf("installed packages: %w", err))
 	default:
 		running := u
 		if container != "" {
 			running = collectors.Uname{} // the host's kernel: nothing to compare
 		}
-		compare(db, running, &k, &o)
+		compare(db, running, &k, o)
 	}
 
-	k.RebootFlag, k.RebootPackages = rebootFlag(root, &o)
+	k.RebootFlag, k.RebootPackages = rebootFlag(root, o)
 	if live != nil && container == "" && db != nil && db.Format == pkgver.RPM {
-		if flag, pkgs := needsRestarting(ctx, c.deps.Run, &o); flag {
+		if flag, pkgs := needsRestarting(ctx, c.deps.Run, o); flag {
 			k.RebootFlag = true
 			k.RebootPackages = appendNew(k.RebootPackages, pkgs)
 		}
 	}
-	return collectors.Result{Host: &report.Host{Kernel: k}, Notes: o.notes, Errors: o.errs}, nil
+	o.Host().Kernel = k
+	return o.Result(), nil
 }
 
 // compare fills the installed-kernel facts from the package database.
-func compare(db *pkgdb.DB, u collectors.Uname, k *report.Kernel, o *observations) {
+func compare(db *pkgdb.DB, u collectors.Uname, k *report.Kernel, o *collectors.Recorder) {
 	k.Source = db.Source
 	kernels := installedKernels(db)
 	if len(kernels) == 0 {
-		o.note("no kernel package in %s (a container, or a kernel installed outside the package manager): no newer kernel claimed", db.Source)
+		o.Note("no kernel package in %s (a container, or a kernel installed outside the package manager): no newer kernel claimed", db.Source)
 		return
 	}
 	a := assess(db.Format, u.Release, parseRunningBuild(u.Version), kernels)
-	o.notes = append(o.notes, a.Notes...)
+	o.NoteAll(a.Notes)
 	if a.Newest == nil {
 		return
 	}

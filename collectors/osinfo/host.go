@@ -82,24 +82,24 @@ func hostID(secret string) string {
 
 // readHostname returns the host's name: the kernel's on the running system,
 // /etc/hostname under another root.
-func readHostname(root hostfs.Root, live collectors.LiveFacts, o *observations) string {
+func readHostname(root hostfs.Root, live collectors.LiveFacts, o *collectors.Recorder) string {
 	if live != nil {
 		name, err := live.Hostname()
 		if err != nil {
-			o.errs = append(o.errs, fmt.Errorf("hostname: %w", err))
+			o.Fail(fmt.Errorf("hostname: %w", err))
 			return ""
 		}
 		return name
 	}
 	b, err := root.ReadFileLimit(hostnamePath, 4096)
 	if err != nil {
-		o.readProblem(fmt.Errorf("read %s: %w", hostnamePath, err), true)
+		o.ReadProblemNote(hostnamePath, err)
 		return ""
 	}
 	name, ok := parseHostname(b)
 	if !ok {
 		if name != "" {
-			o.note("%s: %q is not a valid host name; ignored", hostnamePath, clip(name))
+			o.Note("%s: %q is not a valid host name; ignored", hostnamePath, clip(name))
 		}
 		return ""
 	}
@@ -108,24 +108,24 @@ func readHostname(root hostfs.Root, live collectors.LiveFacts, o *observations) 
 
 // readHostID derives the host id from the machine id, falling back to the
 // host name (with a note) when the host has none.
-func readHostID(root hostfs.Root, hostname string, o *observations) string {
+func readHostID(root hostfs.Root, hostname string, o *collectors.Recorder) string {
 	for _, p := range []string{machineIDPath, dbusMachineIDPath} {
 		b, err := root.ReadFileLimit(p, 4096)
 		if err != nil {
-			o.readProblem(fmt.Errorf("read %s: %w", p, err), true)
+			o.ReadProblemNote(p, err)
 			continue
 		}
 		if id := parseMachineID(b); id != "" {
 			return hostID(id)
 		}
 		if s := strings.TrimSpace(string(b)); s != "" && s != "uninitialized" {
-			o.note("%s is not a 32-digit hex machine id; ignored", p)
+			o.Note("%s is not a 32-digit hex machine id; ignored", p)
 		}
 	}
 	if hostname == "" {
-		o.note("no machine id and no host name: host id unknown")
+		o.Note("no machine id and no host name: host id unknown")
 		return ""
 	}
-	o.note("no machine id (%s, %s): host id derived from the host name, and changes with it", machineIDPath, dbusMachineIDPath)
+	o.Note("no machine id (%s, %s): host id derived from the host name, and changes with it", machineIDPath, dbusMachineIDPath)
 	return hostID("hostname:" + hostname)
 }
