@@ -34,6 +34,11 @@ type Deps struct {
 	// Packages is the installed-package database, read once per scan and
 	// shared; nil means read it on demand (tests).
 	Packages *pkgdb.Cache
+	// Live is the running host's live-only facts; nil when the root is not
+	// a running host (see LiveFacts). It is the one way a collector asks
+	// "may I read /proc, /sys and the running kernel, and run the host's
+	// commands?": Root answers path questions only.
+	Live LiveFacts
 }
 
 // InstalledPackages returns the host's installed packages through the

@@ -54,9 +54,9 @@ type Options struct {
 	AgentName, AgentVersion string
 	// Registry, when set, replaces the built-in collector list (tests).
 	Registry func(collectors.Deps, config.CollectorsConfig) []collectors.Collector
-	// Simulated, when set, makes the built-in collectors treat Root as a
-	// live host with these live-only facts (fixture hosts, fleet
-	// simulation).
+	// Simulated, when set, makes the collectors treat Root as a running
+	// host with these live-only facts (fixture hosts, fleet simulation);
+	// otherwise only the root "/" is (collectors.System).
 	Simulated *all.Simulated
 }
 
@@ -92,14 +92,10 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	start := o.Now()
 	registry := o.Registry
 	if registry == nil {
-		registry = func(d collectors.Deps, c config.CollectorsConfig) []collectors.Collector {
-			if o.Simulated != nil {
-				return all.New(d, c, all.WithSimulated(*o.Simulated))
-			}
-			return all.New(d, c)
-		}
+		registry = all.New
 	}
-	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner)}
+	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner),
+		Live: liveFacts(o)}
 	registered := registry(deps, o.Collectors)
 	list, err := selectCollectors(registered, o.Only)
 	if err != nil {
@@ -178,6 +174,19 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		o.Log.Error().Err(err).Msg("the report breaks schema v1; demarc-server would refuse it")
 	}
 	return r, nil
+}
+
+// liveFacts is the scanned host's live-only facts: the simulated ones
+// when set, the scanning machine's own for the root "/", none for any
+// other root (an image, a mounted disk).
+func liveFacts(o Options) collectors.LiveFacts {
+	switch {
+	case o.Simulated != nil:
+		return o.Simulated.Facts()
+	case o.Root.IsSlash():
+		return collectors.System()
+	}
+	return nil
 }
 
 // errTimedOut is a collector abandoned at its timeout.

@@ -26,49 +26,22 @@ func Names() []string {
 	return out
 }
 
-// Option changes how New builds the collectors.
-type Option func(*options)
-
-type options struct {
-	sim *Simulated
-}
-
 // New builds every collector with deps; each gets a logger carrying its
-// name.
-func New(deps collectors.Deps, cfg config.CollectorsConfig, opts ...Option) []collectors.Collector {
-	var o options
-	for _, f := range opts {
-		f(&o)
-	}
+// name. Whether the root is a running host is deps.Live's to say.
+func New(deps collectors.Deps, cfg config.CollectorsConfig) []collectors.Collector {
 	with := func(name string) collectors.Deps {
 		d := deps
 		d.Log = deps.Log.With().Str("collector", name).Logger()
 		return d
 	}
-	var (
-		osOpts  []osinfo.Option
-		kOpts   []kernel.Option
-		hvOpts  []hypervisor.Option
-		fwOpts  []firmware.Option
-		appOpts []applications.Option
-		cpOpts  []controlpanel.Option
-	)
-	if s := o.sim; s != nil {
-		osOpts = append(osOpts, osinfo.WithLive(simLive{s}))
-		kOpts = append(kOpts, kernel.WithUname(s.uname))
-		hvOpts = append(hvOpts, hypervisor.WithLiveFS(), hypervisor.WithCommands())
-		fwOpts = append(fwOpts, firmware.WithLiveFS())
-		appOpts = append(appOpts, applications.WithCommands())
-		cpOpts = append(cpOpts, controlpanel.WithCommands())
-	}
 	return []collectors.Collector{
-		osinfo.New(with("osinfo"), osOpts...),
-		kernel.New(with("kernel"), kOpts...),
+		osinfo.New(with("osinfo")),
+		kernel.New(with("kernel")),
 		packages.New(with("packages")),
-		controlpanel.New(with("controlpanel"), cpOpts...),
+		controlpanel.New(with("controlpanel")),
 		webapps.New(with("webapps"), cfg.Webapps),
-		hypervisor.New(with("hypervisor"), hvOpts...),
-		firmware.New(with("firmware"), fwOpts...),
-		applications.New(with("applications"), appOpts...),
+		hypervisor.New(with("hypervisor")),
+		firmware.New(with("firmware")),
+		applications.New(with("applications")),
 	}
 }

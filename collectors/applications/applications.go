@@ -9,8 +9,6 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
-	"github.com/demarc/demarc/internal/pkgdb"
-	"github.com/demarc/demarc/internal/upver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -23,26 +21,21 @@ const maxOutput = 1 << 20
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithCommands makes the collector run version commands (php -v, nginx
-// -v…) through the runner although the root is not "/": for tests with a
-// fake runner. On another root the binaries are not the scanned host's to
-// run.
-func WithCommands() Option { return func(c *Collector) { c.commands = true } }
-
 // WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
 func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
 
 // Collector reports the server software stack: PHP (every instance),
 // MySQL/MariaDB, PostgreSQL, nginx, Apache httpd and OpenSSH.
 type Collector struct {
-	deps     collectors.Deps
-	commands bool
-	timeout  time.Duration
+	deps    collectors.Deps
+	timeout time.Duration
 }
 
-// New returns the applications collector.
+// New returns the applications collector. Version commands (php -v, nginx
+// -v…) run only when the root is a running host (deps.Live): under any
+// other root the binaries are not the scanned host's to run.
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps, commands: deps.Root.IsLive(), timeout: DefaultTimeout}
+	c := &Collector{deps: deps, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -67,72 +60,29 @@ func (c *Collector) Sources() collectors.Sources {
 
 // state is one Collect run.
 type state struct {
+	collectors.Recorder
 	c   *Collector
 	ctx context.Context
-	db  *pkgdb.DB
-	res collectors.Result
 }
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	s := &state{c: c, ctx: ctx}
-	db, err := c.deps.InstalledPackages(ctx)
-	switch {
-	case err == nil:
-		s.db = db
-	case !errors.Is(err, pkgdb.ErrNoDatabase):
-		s.res.Errors = append(s.res.Errors, fmt.Errorf("package database: %w", err))
-	}
+	s := &state{Recorder: collectors.Recorder{Layer: report.LayerApplications}, c: c, ctx: ctx}
+	s.UsePackages(c.deps.InstalledPackages(ctx))
 	for _, detect := range []func(){s.php, s.databases, s.postgresql, s.webServers, s.openssh} {
 		if ctx.Err() != nil {
-			return s.res, ctx.Err()
+			return s.Result(), ctx.Err()
 		}
 		detect()
 	}
-	return s.res, ctx.Err()
-}
-
-func (s *state) add(comp report.Component) {
-	comp.Layer = report.LayerApplications
-	s.res.Components = append(s.res.Components, comp)
-}
-
-func (s *state) fail(err error) { s.res.Errors = append(s.res.Errors, err) }
-
-func (s *state) note(format string, args ...any) {
-	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
-}
-
-// pkg returns the newest installed package called name.
-func (s *state) pkg(name string) (pkgdb.Package, bool) {
-	if s.db == nil {
-		return pkgdb.Package{}, false
-	}
-	p := s.db.Get(name)
-	if len(p) == 0 {
-		return pkgdb.Package{}, false
-	}
-	return p[len(p)-1], true
-}
-
-// fromPackage builds a component from package p: the upstream version,
-// the package's own version and name. A package version that is not a
-// version is an error entry.
-func (s *state) fromPackage(product string, p pkgdb.Package) (report.Component, bool) {
-	v, err := upver.FromPackage(p.Version)
-	if err != nil {
-		s.fail(fmt.Errorf("%s package: %w", p.Name, err))
-		return report.Component{}, false
-	}
-	return report.Component{Product: product, Version: v, Source: s.db.Source,
-		Details: map[string]string{"package": p.Name, "package_version": p.Version}}, true
+	return s.Result(), ctx.Err()
 }
 
 // command runs argv when commands may run and argv[0] is installed; ok is
 // false when it did not run or failed (the failure is recorded). Output
 // is stdout and stderr together: nginx and old sshd write to stderr.
 func (s *state) command(argv ...string) (string, bool) {
-	if !s.c.commands {
+	if s.c.deps.Live == nil {
 		return "", false
 	}
 	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {
@@ -143,7 +93,7 @@ func (s *state) command(argv ...string) (string, bool) {
 		return "", false
 	}
 	if err != nil {
-		s.fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
+		s.Fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
 		return "", false
 	}
 	return string(res.Stdout) + "\n" + string(res.Stderr), true
@@ -158,7 +108,7 @@ func (s *state) fromBinary(parse func(string) (BinaryVersion, error), argv ...st
 	}
 	bv, err := parse(out)
 	if err != nil {
-		s.fail(fmt.Errorf("%s: %w", strings.Join(argv, " "), err))
+		s.Fail(fmt.Errorf("%s: %w", strings.Join(argv, " "), err))
 		return report.Component{}, false
 	}
 	comp := report.Component{Product: bv.Product, Version: bv.Version, Source: strings.Join(argv, " "),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/upver"
 )
 
@@ -26,11 +27,10 @@ func TestCases(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			deps := collectortest.Deps(t, dir)
-			var opts []Option
-			if !strings.HasPrefix(name, "offline-") {
-				opts = []Option{WithCommands(), WithTimeout(200 * time.Millisecond)}
+			if strings.HasPrefix(name, "offline-") != (deps.Live == nil) {
+				t.Fatalf("a case is offline-* exactly when it has no %s", fixture.LiveFile)
 			}
-			collectortest.Check(t, dir, deps, New(deps, opts...), sentinels)
+			collectortest.Check(t, dir, deps, New(deps, WithTimeout(200*time.Millisecond)), sentinels)
 			calls := deps.Run.(*execx.Fake).Calls()
 			if strings.HasPrefix(name, "offline-") && len(calls) > 0 {
 				t.Errorf("offline root ran commands: %v", calls)
@@ -53,7 +53,7 @@ func TestCases(t *testing.T) {
 func BenchmarkCollect(b *testing.B) {
 	for b.Loop() {
 		deps := collectortest.Deps(b, filepath.Join("testdata", "plesk-php-ubuntu2204"))
-		if _, err := New(deps, WithCommands()).Collect(context.Background()); err != nil {
+		if _, err := New(deps).Collect(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -99,9 +99,9 @@ func (s *state) phpFamily(f phpFamily) []phpInstance {
 		found[x+y] = p
 		return p
 	}
-	if s.db != nil {
+	if s.Packages() != nil {
 		prefix := f.pkgBase("")
-		for _, p := range s.db.WithPrefix(prefix) {
+		for _, p := range s.Packages().WithPrefix(prefix) {
 			if m := f.pkgRe.FindStringSubmatch(p.Name); m != nil {
 				get(m[1], m[2])
 			}
@@ -117,7 +117,7 @@ func (s *state) phpFamily(f phpFamily) []phpInstance {
 	for _, inst := range found {
 		base := f.pkgBase(inst.major + inst.minor)
 		for _, suffix := range f.candidates {
-			if p, ok := s.pkg(base + suffix); ok {
+			if p, ok := s.Pkg(base + suffix); ok {
 				inst.pkg = p
 				break
 			}
@@ -139,10 +139,10 @@ var debPHP = regexp.MustCompile(`^(?:php|libapache2-mod-php)([5-9])\.([0-9]{1,2}
 // no PHP was found at all and commands may run, `php -v` answers.
 func (s *state) systemPHP(nothingElse bool) []phpInstance {
 	var out []phpInstance
-	if s.db != nil {
+	if s.Packages() != nil {
 		seen := map[string]bool{}
 		for _, prefix := range []string{"php", "libapache2-mod-php"} {
-			for _, p := range s.db.WithPrefix(prefix) {
+			for _, p := range s.Packages().WithPrefix(prefix) {
 				m := debPHP.FindStringSubmatch(p.Name)
 				if m == nil || seen[m[1]+"."+m[2]] {
 					continue
@@ -154,7 +154,7 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 		if len(out) == 0 {
 			// RPM: php-cli (RHEL family), php8-cli / php7-cli (SUSE).
 			for _, name := range []string{"php-cli", "php-common", "php", "php8-cli", "php8", "php7-cli", "php7"} {
-				if p, ok := s.pkg(name); ok {
+				if p, ok := s.Pkg(name); ok {
 					out = append(out, phpInstance{pkg: p, path: s.existing("/usr/bin/php")})
 					break
 				}
@@ -168,7 +168,7 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 			out[i].instance = "system-" + out[i].branch()
 		}
 	}
-	if len(out) == 0 && nothingElse && s.c.commands {
+	if len(out) == 0 && nothingElse && s.c.deps.Live != nil {
 		if p, err := s.c.deps.Run.LookPath("php"); err == nil {
 			out = append(out, phpInstance{instance: "system", path: p})
 		}
@@ -179,13 +179,13 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 func (s *state) debBranch(x, y string) phpInstance {
 	inst := phpInstance{major: x, minor: y, path: s.existing("/usr/bin/php" + x + "." + y)}
 	for _, name := range []string{"-cli", "-common", "-fpm", "-cgi"} {
-		if p, ok := s.pkg("php" + x + "." + y + name); ok {
+		if p, ok := s.Pkg("php" + x + "." + y + name); ok {
 			inst.pkg = p
 			return inst
 		}
 	}
 	for _, name := range []string{"libapache2-mod-php" + x + "." + y, "php" + x + "." + y} {
-		if p, ok := s.pkg(name); ok {
+		if p, ok := s.Pkg(name); ok {
 			inst.pkg = p
 			return inst
 		}
@@ -207,7 +207,7 @@ func (s *state) phpComponent(inst phpInstance) {
 	comp := report.Component{Product: "php", Details: map[string]string{}}
 	ok := false
 	if inst.pkg.Name != "" {
-		comp, ok = s.fromPackage("php", inst.pkg)
+		comp, ok = s.PackageComponent("php", inst.pkg)
 	}
 	if !ok && inst.path != "" {
 		comp, ok = s.fromBinary(ParsePHPVersion, inst.path, "-v")
@@ -218,10 +218,10 @@ func (s *state) phpComponent(inst phpInstance) {
 		}
 		comp = report.Component{Product: "php", Source: inst.path, Details: map[string]string{}}
 		why := "its binary is not run on a mounted root"
-		if s.c.commands {
+		if s.c.deps.Live != nil {
 			why = "its binary gave no version"
 		}
-		s.note("%s: version unknown: no package, and %s", inst.instance, why)
+		s.Note("%s: version unknown: no package, and %s", inst.instance, why)
 	}
 	comp.Details["instance"] = inst.instance
 	if inst.path != "" {
@@ -230,13 +230,13 @@ func (s *state) phpComponent(inst phpInstance) {
 	if inst.major != "" {
 		comp.Details["branch"] = inst.branch()
 		if comp.Version != "" && branchOf(comp.Version) != inst.branch() {
-			s.note("%s: version %s is not of branch %s", inst.instance, comp.Version, inst.branch())
+			s.Note("%s: version %s is not of branch %s", inst.instance, comp.Version, inst.branch())
 		}
 	} else if comp.Version != "" {
 		comp.Details["branch"] = branchOf(comp.Version)
 	}
 	delete(comp.Details, "binary")
-	s.add(comp)
+	s.Add(comp)
 }
 
 func sortInstances(list []phpInstance) {

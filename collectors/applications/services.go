@@ -47,16 +47,16 @@ var versioned = map[string]*regexp.Regexp{
 // find returns the product's component from the package database.
 func (s *state) find(svc service) (report.Component, bool, bool) {
 	for _, name := range svc.packages {
-		if p, ok := s.pkg(name); ok {
-			comp, ok := s.fromPackage(svc.product, p)
+		if p, ok := s.Pkg(name); ok {
+			comp, ok := s.PackageComponent(svc.product, p)
 			return comp, ok, true
 		}
 	}
-	if re := versioned[svc.product]; re != nil && s.db != nil {
+	if re := versioned[svc.product]; re != nil && s.Packages() != nil {
 		prefix, _, _ := strings.Cut(svc.packages[0], "-")
-		for _, p := range s.db.WithPrefix(prefix) {
+		for _, p := range s.Packages().WithPrefix(prefix) {
 			if re.MatchString(p.Name) {
-				comp, ok := s.fromPackage(svc.product, p)
+				comp, ok := s.PackageComponent(svc.product, p)
 				return comp, ok, true
 			}
 		}
@@ -75,7 +75,7 @@ func (s *state) simple(svc service) {
 		}
 	}
 	if ok {
-		s.add(comp)
+		s.Add(comp)
 	}
 }
 
@@ -95,7 +95,7 @@ func (s *state) databases() {
 		}
 		found = found || listed
 		if ok {
-			s.add(comp)
+			s.Add(comp)
 		}
 	}
 	if found {
@@ -103,7 +103,7 @@ func (s *state) databases() {
 	}
 	for _, bin := range []string{"mariadbd", "mysqld"} {
 		if comp, ok := s.fromBinary(ParseMysqldVersion, bin, "--version"); ok {
-			s.add(comp)
+			s.Add(comp)
 			return
 		}
 	}
@@ -114,11 +114,11 @@ func (s *state) databases() {
 // client itself (no "mariadb-client" exists there), so it only counts
 // beside one.
 func (s *state) suseMariaDB() (report.Component, bool, bool) {
-	p, ok := s.pkg("mariadb")
-	if _, client := s.pkg("mariadb-client"); !ok || !client {
+	p, ok := s.Pkg("mariadb")
+	if _, client := s.Pkg("mariadb-client"); !ok || !client {
 		return report.Component{}, false, false
 	}
-	comp, ok := s.fromPackage("mariadb", p)
+	comp, ok := s.PackageComponent("mariadb", p)
 	return comp, ok, true
 }
 
@@ -134,17 +134,17 @@ var (
 // details.instance is the package name, or "postgresql-NN" for a binary.
 func (s *state) postgresql() {
 	var pkgs []pkgdb.Package
-	if s.db != nil {
-		for _, p := range s.db.WithPrefix("postgresql") {
+	if s.Packages() != nil {
+		for _, p := range s.Packages().WithPrefix("postgresql") {
 			if debPostgres.MatchString(p.Name) || pgdgPostgres.MatchString(p.Name) || p.Name == "postgresql-server" {
 				pkgs = append(pkgs, p)
 			}
 		}
 	}
 	for _, p := range pkgs {
-		if comp, ok := s.fromPackage("postgresql", p); ok {
+		if comp, ok := s.PackageComponent("postgresql", p); ok {
 			comp.Details["instance"] = p.Name
-			s.add(comp)
+			s.Add(comp)
 		}
 	}
 	if len(pkgs) > 0 {
@@ -167,6 +167,6 @@ func (s *state) postgresql() {
 		if m := pgBinary.FindStringSubmatch(bin); m != nil {
 			comp.Details["instance"] = "postgresql-" + m[1] + m[2]
 		}
-		s.add(comp)
+		s.Add(comp)
 	}
 }

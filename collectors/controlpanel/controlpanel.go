@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"syscall"
 	"time"
 
 	"github.com/demarc/demarc/collectors"
@@ -41,31 +40,18 @@ type fileSystem interface {
 type Collector struct {
 	deps       collectors.Deps
 	fsys       fileSystem
-	live       bool
 	cmdTimeout time.Duration
 }
 
-// Option changes how New builds the collector.
-type Option func(*Collector)
-
-// WithCommands makes the collector run its live-only commands (DirectAdmin's
-// version) whatever the root: for a simulated live host, whose commands
-// answer through the injected runner. By default they run only when the
-// root is "/".
-func WithCommands() Option { return func(c *Collector) { c.live = true } }
-
-// New returns the control panel collector.
-func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{
+// New returns the control panel collector. Its live-only commands
+// (DirectAdmin's version) run only when the root is a running host
+// (deps.Live).
+func New(deps collectors.Deps) *Collector {
+	return &Collector{
 		deps:       deps,
 		fsys:       deps.Root,
-		live:       deps.Root.IsLive(),
 		cmdTimeout: DefaultCommandTimeout,
 	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
 }
 
 // Name implements collectors.Collector.
@@ -94,68 +80,31 @@ func (c *Collector) Sources() collectors.Sources {
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	a := &acc{}
-	detectors := []func(context.Context, *acc){
+	a := &collectors.Recorder{Layer: report.LayerControlPanel}
+	detectors := []func(context.Context, *collectors.Recorder){
 		c.cpanel, c.plesk, c.directAdmin, c.webmin, c.virtualmin,
 		c.cyberPanel, c.ispConfig, c.interWorx,
 	}
 	for _, detect := range detectors {
 		if err := ctx.Err(); err != nil {
-			return a.result(), fmt.Errorf("controlpanel: %w", err)
+			return a.Result(), fmt.Errorf("controlpanel: %w", err)
 		}
 		detect(ctx, a)
 	}
-	return a.result(), nil
+	return a.Result(), nil
 }
 
-// acc accumulates what the detectors observe.
-type acc struct {
-	comps []report.Component
-	notes []string
-	errs  []error
+// add records a panel.
+func add(a *collectors.Recorder, product, version, source string, details map[string]string) {
+	a.Add(report.Component{Product: product, Version: version, Source: source, Details: details})
 }
-
-func (a *acc) note(format string, args ...any) {
-	a.notes = append(a.notes, fmt.Sprintf(format, args...))
-}
-
-func (a *acc) fail(err error) { a.errs = append(a.errs, err) }
-
-func (a *acc) add(product, version, source string, details map[string]string) {
-	for k, v := range details {
-		if v == "" {
-			delete(details, k)
-		}
-	}
-	if len(details) == 0 {
-		details = nil
-	}
-	a.comps = append(a.comps, report.Component{
-		Layer: report.LayerControlPanel, Product: product, Version: version,
-		Source: source, Details: details,
-	})
-}
-
-func (a *acc) result() collectors.Result {
-	return collectors.Result{Components: a.comps, Notes: a.notes, Errors: a.errs}
-}
-
-// fileState is what reading a host file found.
-type fileState int
-
-const (
-	absent  fileState = iota // not there
-	present                  // read
-	denied                   // there (or behind a directory) but not readable
-	failed                   // there but unusable: an error was recorded
-)
 
 // read reads the host file p, at most limit bytes (head: the first limit
-// bytes of a longer file; otherwise a longer file is an error). It records
-// a note when p is unreadable and an error when p is unusable: too large,
-// or not a regular file (a FIFO or device, which hostfs refuses without
-// blocking, wrapping hostfs.ErrNotRegular).
-func (c *Collector) read(a *acc, p string, limit int64, head bool) ([]byte, fileState) {
+// bytes of a longer file; otherwise a longer file is an error). The
+// Recorder words and files what went wrong (an unusable file is one too
+// large, or not a regular file: a FIFO or device, which hostfs refuses
+// without blocking, wrapping hostfs.ErrNotRegular).
+func (c *Collector) read(a *collectors.Recorder, p string, limit int64, head bool) ([]byte, collectors.ReadOutcome) {
 	var b []byte
 	var err error
 	if head {
@@ -163,17 +112,10 @@ func (c *Collector) read(a *acc, p string, limit int64, head bool) ([]byte, file
 	} else {
 		b, err = c.fsys.ReadFileLimit(p, limit)
 	}
-	switch {
-	case isAbsent(err):
-		return nil, absent
-	case errors.Is(err, fs.ErrPermission):
-		a.note("%s: permission denied (present but unreadable, or in an unreadable directory)", p)
-		return nil, denied
-	case err != nil:
-		a.fail(fmt.Errorf("read %s: %w", p, err))
-		return nil, failed
+	if st := a.ReadProblem(p, err); st != collectors.Read {
+		return nil, st
 	}
-	return b, present
+	return b, collectors.Read
 }
 
 // exists reports whether the host path p exists; a permission error counts
@@ -191,8 +133,4 @@ func (c *Collector) isDir(p string) bool {
 		return errors.Is(err, fs.ErrPermission)
 	}
 	return st.IsDir()
-}
-
-func isAbsent(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

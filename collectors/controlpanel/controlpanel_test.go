@@ -17,7 +17,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
@@ -87,9 +89,9 @@ func (d denyFS) ReadHead(p string, n int64) ([]byte, error) {
 	return d.Root.ReadHead(p, n)
 }
 
-// newCase builds the collector for testdata/<name>: a case with a cmd/
-// directory is scanned as a live root, so that its commands run (against
-// the fake); a deny file lists host paths to make unreadable.
+// newCase builds the collector for testdata/<name>: a case with a
+// live.yaml is scanned as a running host, so that its commands run
+// (against the fake); a deny file lists host paths to make unreadable.
 func newCase(t *testing.T, dir string) (*Collector, *execx.Fake) {
 	t.Helper()
 	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
@@ -101,11 +103,14 @@ func newCase(t *testing.T, dir string) (*Collector, *execx.Fake) {
 		t.Fatal(err)
 	}
 	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return fixedMtime }}
-	var opts []Option
-	if _, err := os.Stat(filepath.Join(dir, "cmd")); err == nil {
-		opts = append(opts, WithCommands())
+	live, err := fixture.LoadLive(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c := New(deps, opts...)
+	if live != nil {
+		deps.Live = live.Facts()
+	}
+	c := New(deps)
 	c.cmdTimeout = 200 * time.Millisecond
 	if b, err := os.ReadFile(filepath.Join(dir, "deny")); err == nil {
 		d := denyFS{Root: root, deny: map[string]bool{}}
@@ -237,10 +242,10 @@ func TestSources(t *testing.T) {
 	}
 }
 
-// TestWithCommands: under a root other than "/" DirectAdmin's binary is not
-// run unless the host is simulated as live (a golden fixture host, the
-// fleet simulation), which WithCommands says.
-func TestWithCommands(t *testing.T) {
+// TestLiveCommands: DirectAdmin's binary is run only on a running host
+// (Deps.Live: the root "/", a golden fixture host, the fleet simulation),
+// never under a mounted root.
+func TestLiveCommands(t *testing.T) {
 	t.Parallel()
 	dir := "testdata/directadmin-debian12"
 	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
@@ -262,7 +267,8 @@ func TestWithCommands(t *testing.T) {
 	if v := version(New(deps)); v != "" || len(fake.Calls()) != 0 {
 		t.Fatalf("mounted root: version %q, calls %v", v, fake.Calls())
 	}
-	if v := version(New(deps, WithCommands())); v != "1.703" {
-		t.Fatalf("WithCommands: version %q, calls %v", v, fake.Calls())
+	deps.Live = collectortest.Running()
+	if v := version(New(deps)); v != "1.703" {
+		t.Fatalf("running host: version %q, calls %v", v, fake.Calls())
 	}
 }

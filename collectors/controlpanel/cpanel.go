@@ -2,11 +2,11 @@ package controlpanel
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
+
+	"github.com/demarc/demarc/collectors"
 )
 
 // cPanel's files.
@@ -17,20 +17,20 @@ const (
 	tiersJSON         = "/etc/cpanel/TIERS.json"
 )
 
-func (c *Collector) cpanel(_ context.Context, a *acc) {
+func (c *Collector) cpanel(_ context.Context, a *collectors.Recorder) {
 	b, st := c.read(a, cpanelVersionFile, versionFileLimit, false)
-	if st == absent {
+	if st == collectors.Absent {
 		if !c.isDir(cpanelDir) {
 			return
 		}
-		a.note("cPanel: %s exists but %s does not; version unknown", cpanelDir, cpanelVersionFile)
+		a.Note("cPanel: %s exists but %s does not; version unknown", cpanelDir, cpanelVersionFile)
 	}
 	details := map[string]string{}
 	version := ""
-	if st == present {
+	if st == collectors.Read {
 		v, err := ParseCPanelVersion(b)
 		if err != nil {
-			a.fail(fmt.Errorf("parse %s: %w", cpanelVersionFile, err))
+			a.Fail(fmt.Errorf("parse %s: %w", cpanelVersionFile, err))
 		} else {
 			version = v.Raw
 			details["major"] = strconv.Itoa(v.Major)
@@ -38,19 +38,19 @@ func (c *Collector) cpanel(_ context.Context, a *acc) {
 	}
 	c.cpanelUpdateConf(a, details)
 	c.cpanelTiers(a, details)
-	a.add("cpanel", version, cpanelVersionFile, details)
+	add(a, "cpanel", version, cpanelVersionFile, details)
 }
 
 // cpanelUpdateConf adds tier, pinned, pin_major and updates from
 // /etc/cpupdate.conf.
-func (c *Collector) cpanelUpdateConf(a *acc, details map[string]string) {
+func (c *Collector) cpanelUpdateConf(a *collectors.Recorder, details map[string]string) {
 	b, st := c.read(a, cpupdateConf, configFileLimit, false)
-	if st != present {
+	if st != collectors.Read {
 		return
 	}
 	conf, err := ParseCPUpdateConf(b)
 	if err != nil {
-		a.fail(fmt.Errorf("parse %s: %w", cpupdateConf, err))
+		a.Fail(fmt.Errorf("parse %s: %w", cpupdateConf, err))
 		return
 	}
 	if conf.Tier != "" {
@@ -64,27 +64,18 @@ func (c *Collector) cpanelUpdateConf(a *acc, details map[string]string) {
 		details["updates"] = conf.Updates
 	}
 	if conf.Junk > 0 {
-		a.note("%s: %d line(s) are not KEY=value and were ignored", cpupdateConf, conf.Junk)
+		a.Note("%s: %d line(s) are not KEY=value and were ignored", cpupdateConf, conf.Junk)
 	}
 	for _, k := range conf.BadValues {
-		a.note("%s: the value of %s is not understood and was ignored", cpupdateConf, k)
+		a.Note("%s: the value of %s is not understood and was ignored", cpupdateConf, k)
 	}
 }
 
 // cpanelTiers records the modification time of cPanel's cached tier data,
 // which an offline patch-gap check is only as fresh as.
-func (c *Collector) cpanelTiers(a *acc, details map[string]string) {
+func (c *Collector) cpanelTiers(a *collectors.Recorder, details map[string]string) {
 	st, err := c.fsys.Stat(tiersJSON)
-	switch {
-	case isAbsent(err):
-		return
-	case errors.Is(err, fs.ErrPermission):
-		a.note("%s: permission denied", tiersJSON)
-		return
-	case err != nil:
-		a.fail(fmt.Errorf("stat %s: %w", tiersJSON, err))
-		return
-	case !st.Mode().IsRegular():
+	if a.ReadProblem(tiersJSON, err) != collectors.Read || !st.Mode().IsRegular() {
 		return
 	}
 	details["tiers_json_mtime"] = st.ModTime().UTC().Format(time.RFC3339)

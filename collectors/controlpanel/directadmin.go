@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 )
 
@@ -23,7 +24,7 @@ const (
 // is a link to the binary), then the legacy single-letter one.
 var daCommands = [][]string{{daBinary, "version"}, {daBinary, "v"}}
 
-func (c *Collector) directAdmin(ctx context.Context, a *acc) {
+func (c *Collector) directAdmin(ctx context.Context, a *collectors.Recorder) {
 	if !c.exists(daBinary) {
 		return
 	}
@@ -33,30 +34,30 @@ func (c *Collector) directAdmin(ctx context.Context, a *acc) {
 		if source == "" {
 			source = daBinary
 		}
-		if !c.live {
-			a.note("DirectAdmin: version unknown (it is read by running %s, which is done on live scans only)", daBinary)
+		if c.deps.Live == nil {
+			a.Note("DirectAdmin: version unknown (it is read by running %s, which is done on live scans only)", daBinary)
 		}
 	}
-	if b, st := c.read(a, daConf, configFileLimit, false); st == present {
+	if b, st := c.read(a, daConf, configFileLimit, false); st == collectors.Read {
 		ch, err := ParseDirectAdminConf(b)
 		if err != nil {
-			a.fail(fmt.Errorf("parse %s: %w", daConf, err))
+			a.Fail(fmt.Errorf("parse %s: %w", daConf, err))
 		}
 		details["channel"] = ch
 	}
-	a.add("directadmin", version, source, details)
+	add(a, "directadmin", version, source, details)
 }
 
 // daVersion asks the binary (live scans only), then the version file. A
 // command that times out is an error and ends the asking: the binary hangs.
-func (c *Collector) daVersion(ctx context.Context, a *acc, details map[string]string) (version, source string) {
+func (c *Collector) daVersion(ctx context.Context, a *collectors.Recorder, details map[string]string) (version, source string) {
 	asked := false
-	if c.live {
+	if c.deps.Live != nil {
 		for _, argv := range daCommands {
 			cmd := execx.Cmd{Argv: argv, Timeout: c.cmdTimeout, MaxOutput: 64 << 10}
 			res, err := c.deps.Run.Run(ctx, cmd)
 			if err != nil && (errors.Is(err, execx.ErrTimeout) || ctx.Err() != nil) {
-				a.fail(fmt.Errorf("directadmin version: %w", err))
+				a.Fail(fmt.Errorf("directadmin version: %w", err))
 				break
 			}
 			asked = true
@@ -72,15 +73,15 @@ func (c *Collector) daVersion(ctx context.Context, a *acc, details map[string]st
 		}
 	}
 	b, st := c.read(a, daVersionFile, versionFileLimit, false)
-	if st != present {
+	if st != collectors.Read {
 		if asked {
-			a.note("DirectAdmin: %s printed no version (it may need root)", daBinary)
+			a.Note("DirectAdmin: %s printed no version (it may need root)", daBinary)
 		}
 		return "", ""
 	}
 	v, err := ParseDirectAdminVersion(b)
 	if err != nil {
-		a.fail(fmt.Errorf("parse %s: %w", daVersionFile, err))
+		a.Fail(fmt.Errorf("parse %s: %w", daVersionFile, err))
 		return "", daVersionFile
 	}
 	details["commit"] = v.Commit

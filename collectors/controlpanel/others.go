@@ -3,6 +3,8 @@ package controlpanel
 import (
 	"context"
 	"fmt"
+
+	"github.com/demarc/demarc/collectors"
 )
 
 // CyberPanel, ISPConfig and InterWorx files.
@@ -20,69 +22,69 @@ var ispConfigFiles = []string{
 	"/usr/local/ispconfig/interface/lib/config.inc.php",
 }
 
-func (c *Collector) cyberPanel(_ context.Context, a *acc) {
+func (c *Collector) cyberPanel(_ context.Context, a *collectors.Recorder) {
 	if !c.isDir(cyberPanelDir) {
 		return
 	}
 	b, st := c.read(a, cyberPanelViews, headLimit, true)
 	switch st {
-	case absent:
-		a.note("CyberPanel: %s exists but %s does not; version unknown", cyberPanelDir, cyberPanelViews)
-	case present:
+	case collectors.Absent:
+		a.Note("CyberPanel: %s exists but %s does not; version unknown", cyberPanelDir, cyberPanelViews)
+	case collectors.Read:
 		v, build, err := ParseCyberPanelViews(b)
 		if err != nil {
-			a.fail(fmt.Errorf("parse %s: %w", cyberPanelViews, err))
+			a.Fail(fmt.Errorf("parse %s: %w", cyberPanelViews, err))
 			break
 		}
-		a.add("cyberpanel", v, cyberPanelViews, map[string]string{"build": build})
+		add(a, "cyberpanel", v, cyberPanelViews, map[string]string{"build": build})
 		return
 	}
-	a.add("cyberpanel", "", cyberPanelViews, nil)
+	add(a, "cyberpanel", "", cyberPanelViews, nil)
 }
 
 // ispConfig reads only the ISPC_APP_VERSION line of a file that also holds
 // database credentials: errors and notes name the file, never its content.
-func (c *Collector) ispConfig(_ context.Context, a *acc) {
+func (c *Collector) ispConfig(_ context.Context, a *collectors.Recorder) {
 	if !c.isDir(ispConfigDir) {
 		return
 	}
 	source := ispConfigFiles[0]
 	for _, p := range ispConfigFiles {
 		b, st := c.read(a, p, configFileLimit, false)
-		if st != present {
+		if st != collectors.Read {
 			continue
 		}
 		v, err := ParseISPConfigVersion(b)
 		clear(b)
 		if err != nil {
-			a.fail(fmt.Errorf("parse %s: %w", p, err))
+			a.Fail(fmt.Errorf("parse %s: %w", p, err))
 			source = p
 			continue
 		}
-		a.add("ispconfig", v, p, nil)
+		add(a, "ispconfig", v, p, nil)
 		return
 	}
-	a.add("ispconfig", "", source, nil)
+	add(a, "ispconfig", "", source, nil)
 }
 
 // interWorx reads only the rpm.release line of iworx.ini, which also holds
 // database passwords.
-func (c *Collector) interWorx(_ context.Context, a *acc) {
+func (c *Collector) interWorx(_ context.Context, a *collectors.Recorder) {
 	if !c.isDir(interWorxDir) && !c.exists(nodeworxBinary) {
 		return
 	}
 	b, st := c.read(a, interWorxINI, configFileLimit, false)
-	if st == present {
+	if st == collectors.Read {
 		v, err := ParseInterWorxRelease(b)
 		clear(b)
 		if err == nil {
-			a.add("interworx", v, interWorxINI, nil)
+			add(a, "interworx", v, interWorxINI, nil)
 			return
 		}
-		a.fail(fmt.Errorf("parse %s: %w", interWorxINI, err))
+		a.Fail(fmt.Errorf("parse %s: %w", interWorxINI, err))
 	}
-	if st == absent {
-		a.note("InterWorx: installed but %s does not exist; version unknown", interWorxINI)
+	if st == collectors.Absent {
+		a.Note("InterWorx: installed but %s does not exist; version unknown", interWorxINI)
 	}
-	a.add("interworx", "", interWorxINI, nil)
+	add(a, "interworx", "", interWorxINI, nil)
 }

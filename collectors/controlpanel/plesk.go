@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/demarc/demarc/collectors"
 )
 
 // Plesk's version file: /usr/local/psa on RHEL-family hosts, /opt/psa on
@@ -13,31 +15,31 @@ var pleskVersionFiles = []string{"/usr/local/psa/version", "/opt/psa/version"}
 
 var pleskDirs = []string{"/usr/local/psa", "/opt/psa"}
 
-func (c *Collector) plesk(_ context.Context, a *acc) {
+func (c *Collector) plesk(_ context.Context, a *collectors.Recorder) {
 	for _, p := range pleskVersionFiles {
 		b, st := c.read(a, p, versionFileLimit, false)
 		switch st {
-		case absent:
+		case collectors.Absent:
 			continue
-		case present:
+		case collectors.Read:
 			v, err := ParsePleskVersion(b)
 			if err != nil {
-				a.fail(fmt.Errorf("parse %s: %w", p, err))
-				a.add("plesk", "", p, nil)
+				a.Fail(fmt.Errorf("parse %s: %w", p, err))
+				add(a, "plesk", "", p, nil)
 				return
 			}
-			a.add("plesk", v.Version, p, map[string]string{
+			add(a, "plesk", v.Version, p, map[string]string{
 				"build": v.Build, "os_name": v.OSName, "os_version": v.OSVersion, "update": v.Update,
 			})
 		default:
-			a.add("plesk", "", p, nil)
+			add(a, "plesk", "", p, nil)
 		}
 		return
 	}
 	for _, d := range pleskDirs {
 		if c.isDir(d) {
-			a.note("Plesk: %s exists but has no version file; version unknown", d)
-			a.add("plesk", "", d, nil)
+			a.Note("Plesk: %s exists but has no version file; version unknown", d)
+			add(a, "plesk", "", d, nil)
 			return
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/pkgdb"
 )
 
@@ -29,7 +30,7 @@ var virtualminModuleInfo = []string{
 
 const virtualminConfDir = "/etc/webmin/virtual-server"
 
-func (c *Collector) webmin(ctx context.Context, a *acc) {
+func (c *Collector) webmin(ctx context.Context, a *collectors.Recorder) {
 	parse := func(b []byte) (string, map[string]string, error) {
 		v, err := ParseWebminVersion(b)
 		return v, nil, err
@@ -45,11 +46,11 @@ func (c *Collector) webmin(ctx context.Context, a *acc) {
 		return
 	}
 	if unreadable {
-		a.add("webmin", "", webminVersionFiles[len(webminVersionFiles)-1], nil)
+		add(a, "webmin", "", webminVersionFiles[len(webminVersionFiles)-1], nil)
 	}
 }
 
-func (c *Collector) virtualmin(ctx context.Context, a *acc) {
+func (c *Collector) virtualmin(ctx context.Context, a *collectors.Recorder) {
 	parse := func(b []byte) (string, map[string]string, error) {
 		v, ed, err := ParseModuleInfo(b)
 		return v, map[string]string{"edition": ed}, err
@@ -65,29 +66,29 @@ func (c *Collector) virtualmin(ctx context.Context, a *acc) {
 		return
 	}
 	if unreadable {
-		a.add("virtualmin", "", virtualminModuleInfo[0], nil)
+		add(a, "virtualmin", "", virtualminModuleInfo[0], nil)
 	}
 }
 
 // versionFromFiles adds product from the first candidate file that parses.
 // A file that does not parse is an error and the next one is tried.
-func (c *Collector) versionFromFiles(a *acc, product string, files []string,
+func (c *Collector) versionFromFiles(a *collectors.Recorder, product string, files []string,
 	parse func([]byte) (string, map[string]string, error)) (found, unreadable bool) {
 	for _, p := range files {
 		b, st := c.read(a, p, versionFileLimit, false)
-		if st == denied {
+		if st == collectors.Denied {
 			unreadable = true
 		}
-		if st != present {
+		if st != collectors.Read {
 			continue
 		}
 		v, details, err := parse(b)
 		if err != nil {
-			a.fail(fmt.Errorf("parse %s: %w", p, err))
+			a.Fail(fmt.Errorf("parse %s: %w", p, err))
 			unreadable = true
 			continue
 		}
-		a.add(product, v, p, details)
+		add(a, product, v, p, details)
 		return true, false
 	}
 	return false, unreadable
@@ -95,13 +96,13 @@ func (c *Collector) versionFromFiles(a *acc, product string, files []string,
 
 // fromPackages adds product from the first of names installed in the
 // package database, with its upstream version and package_version.
-func (c *Collector) fromPackages(ctx context.Context, a *acc, product string, names ...string) bool {
+func (c *Collector) fromPackages(ctx context.Context, a *collectors.Recorder, product string, names ...string) bool {
 	db, err := c.deps.InstalledPackages(ctx)
 	if errors.Is(err, pkgdb.ErrNoDatabase) {
 		return false
 	}
 	if err != nil {
-		a.fail(fmt.Errorf("%s: package database: %w", product, err))
+		a.Fail(fmt.Errorf("%s: package database: %w", product, err))
 		return false
 	}
 	for _, n := range names {
@@ -111,7 +112,7 @@ func (c *Collector) fromPackages(ctx context.Context, a *acc, product string, na
 		}
 		p := pkgs[len(pkgs)-1]
 		up, edition := upstreamVersion(p.Version)
-		a.add(product, up, fmt.Sprintf("%s (package %s)", db.Source, n), map[string]string{
+		add(a, product, up, fmt.Sprintf("%s (package %s)", db.Source, n), map[string]string{
 			"package_version": p.Version, "edition": edition,
 		})
 		return true

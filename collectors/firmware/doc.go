@@ -20,8 +20,8 @@
 // domU) the values describe virtual firmware: details virtual=true, and the
 // rules do not judge them.
 //
-// These are live kernel views: they are read only when the root is "/"
-// (or with WithLiveFS). Commands: none. Privileges: none.
+// These are live kernel views: they are read only when the root is a
+// running host (collectors.Deps.Live). Commands: none. Privileges: none.
 // Not detected: files missing, as on ARM boards, many VMs and containers:
 // an empty result, no error.
 package firmware

@@ -23,11 +23,6 @@ const bmcDir = "/sys/bus/platform/devices/ipmi_bmc.0"
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithLiveFS makes the collector read /sys and /proc under the root as the
-// scanned host's live kernel view although the root is not "/" (a
-// container with the host's trees mounted at /host, fixture roots).
-func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
-
 // WithBMCTimeout sets the bound on the BMC reads.
 func WithBMCTimeout(d time.Duration) Option { return func(c *Collector) { c.bmcTimeout = d } }
 
@@ -43,13 +38,12 @@ type fileSystem interface {
 type Collector struct {
 	deps       collectors.Deps
 	fsys       fileSystem
-	liveFS     bool
 	bmcTimeout time.Duration
 }
 
 // New returns the firmware collector.
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps, fsys: deps.Root, liveFS: deps.Root.IsLive(), bmcTimeout: DefaultBMCTimeout}
+	c := &Collector{deps: deps, fsys: deps.Root, bmcTimeout: DefaultBMCTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -73,36 +67,36 @@ func (c *Collector) Sources() collectors.Sources {
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	var res collectors.Result
-	if !c.liveFS {
-		return res, nil
+	rec := &collectors.Recorder{}
+	if c.deps.Live == nil {
+		return rec.Result(), nil // /sys and /proc under the root are no running kernel's
 	}
 	dmi, notes := hwinfo.ReadDMI(c.deps.Root)
-	res.Notes = append(res.Notes, notes...)
+	rec.NoteAll(notes)
 	cpus, err := c.cpuinfo()
 	if err != nil {
-		res.Errors = append(res.Errors, err)
+		rec.Fail(err)
 	}
 	virtual := c.isVirtual(dmi, cpus)
 	if comp, err := biosComponent(dmi, virtual); err != nil {
-		res.Errors = append(res.Errors, err)
-		res.Components = append(res.Components, comp)
+		rec.Fail(err)
+		rec.Add(comp)
 	} else if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
 	comp, mnotes := c.microcode(cpus, virtual)
-	res.Notes = append(res.Notes, mnotes...)
+	rec.NoteAll(mnotes)
 	if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
 	comp, err = c.bmc(ctx)
 	if err != nil {
-		res.Errors = append(res.Errors, err)
+		rec.Fail(err)
 	}
 	if comp.Product != "" {
-		res.Components = append(res.Components, comp)
+		rec.Add(comp)
 	}
-	return res, ctx.Err()
+	return rec.Result(), ctx.Err()
 }
 
 // read reads a small live file; missing is ("", nil).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/internal/collectortest"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/hwinfo"
 )
@@ -25,11 +26,10 @@ func TestCases(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			deps := collectortest.Deps(t, dir)
-			var opts []Option
-			if !strings.HasPrefix(name, "offline-") {
-				opts = []Option{WithLiveFS()}
+			if strings.HasPrefix(name, "offline-") != (deps.Live == nil) {
+				t.Fatalf("a case is offline-* exactly when it has no %s", fixture.LiveFile)
 			}
-			collectortest.Check(t, dir, deps, New(deps, opts...), sentinels)
+			collectortest.Check(t, dir, deps, New(deps), sentinels)
 		})
 	}
 }
@@ -81,8 +81,8 @@ func TestBMCReadThatBlocks(t *testing.T) {
 	t.Parallel()
 	root, _ := bmcHost(t, func(p string) error { return os.WriteFile(p, []byte("1.54\n"), 0o444) })
 	deps := collectortest.Deps(t, filepath.Join("testdata", "none"))
-	deps.Root = root
-	c := New(deps, WithLiveFS(), WithBMCTimeout(50*time.Millisecond))
+	deps.Root, deps.Live = root, collectortest.Running()
+	c := New(deps, WithBMCTimeout(50*time.Millisecond))
 	fsys := blockingFS{Root: root, release: make(chan struct{})}
 	t.Cleanup(func() { close(fsys.release) }) // unblock the abandoned reader
 	c.fsys = fsys
@@ -112,9 +112,9 @@ func TestBMCFIFORefusedAtOnce(t *testing.T) {
 		}
 	})
 	deps := collectortest.Deps(t, filepath.Join("testdata", "none"))
-	deps.Root = root
+	deps.Root, deps.Live = root, collectortest.Running()
 	start := time.Now()
-	res, err := New(deps, WithLiveFS(), WithBMCTimeout(time.Minute)).Collect(context.Background())
+	res, err := New(deps, WithBMCTimeout(time.Minute)).Collect(context.Background())
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
@@ -158,7 +158,7 @@ func FuzzParseBMCRevision(f *testing.F) {
 func BenchmarkCollect(b *testing.B) {
 	for b.Loop() {
 		deps := collectortest.Deps(b, filepath.Join("testdata", "colo-dell-r6515"))
-		if _, err := New(deps, WithLiveFS()).Collect(context.Background()); err != nil {
+		if _, err := New(deps).Collect(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

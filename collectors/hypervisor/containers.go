@@ -16,12 +16,12 @@ const lxdSnapYAML = "/snap/lxd/current/meta/snap.yaml"
 func (s *state) lxd() {
 	comp := report.Component{Product: "lxd", Details: map[string]string{}}
 	found := false
-	if p, ok := s.pkg("lxd"); ok {
+	if p, ok := s.Pkg("lxd"); ok {
 		v, err := upver.FromPackage(p.Version)
 		// Ubuntu 20.04+ ships an "lxd" deb of version 0.x that only
 		// installs the snap: it says nothing about LXD's version.
 		if err == nil && !strings.HasPrefix(v, "0.") {
-			comp.Version, comp.Source, found = v, s.db.Source, true
+			comp.Version, comp.Source, found = v, s.Packages().Source, true
 			comp.Details["package_version"] = p.Version
 		}
 	}
@@ -29,7 +29,7 @@ func (s *state) lxd() {
 		if b, ok := s.readFile(lxdSnapYAML); ok {
 			v, err := ParseSnapVersion([]byte(b))
 			if err != nil {
-				s.fail(fmt.Errorf("read %s: %w", lxdSnapYAML, err))
+				s.Fail(fmt.Errorf("read %s: %w", lxdSnapYAML, err))
 			} else {
 				comp.Version, comp.Source, found = v, lxdSnapYAML, true
 			}
@@ -47,7 +47,7 @@ func (s *state) lxd() {
 		s.toolVersion(&comp, "lxd")
 	}
 	if found {
-		s.add(comp)
+		s.Add(comp)
 		s.sig.hostStacks = append(s.sig.hostStacks, "lxd")
 	}
 }
@@ -55,14 +55,14 @@ func (s *state) lxd() {
 // incus reports an Incus host: the incus package, `incus --version`, or
 // only its data directory.
 func (s *state) incus() {
-	comp, found := s.fromPackage("incus", "incus")
+	comp, found := s.FromPackage("incus", "incus")
 	if !found && s.c.deps.Root.Exists("/var/lib/incus") {
 		comp = report.Component{Product: "incus", Source: "/var/lib/incus", Details: map[string]string{}}
 		found = true
 		s.toolVersion(&comp, "incus")
 	}
 	if found {
-		s.add(comp)
+		s.Add(comp)
 		s.sig.hostStacks = append(s.sig.hostStacks, "incus")
 	}
 }
@@ -75,7 +75,7 @@ func (s *state) toolVersion(comp *report.Component, tool string) {
 	}
 	v, err := ParseToolVersion(out.text)
 	if err != nil {
-		s.fail(fmt.Errorf("%s --version: %w", tool, err))
+		s.Fail(fmt.Errorf("%s --version: %w", tool, err))
 		return
 	}
 	comp.Version, comp.Source = v, tool+" --version"

@@ -35,7 +35,7 @@
 // and replaces it.
 //
 // Live-only sources (/proc, /sys, /dev, /run, commands) are used only when
-// the root is "/", unless WithLiveFS / WithCommands say otherwise.
+// the root is a running host (collectors.Deps.Live).
 //
 // Privileges: none; `xl info` needs root and its failure is an error entry.
 // Not detected: no component and, on a live host with no guest signal, an

@@ -10,8 +10,6 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
-	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
 
@@ -24,34 +22,23 @@ const maxOutput = 1 << 20
 // Option configures a Collector.
 type Option func(*Collector)
 
-// WithLiveFS makes the collector read /proc, /sys, /dev and /run under the
-// root as the scanned host's live kernel view although the root is not
-// "/": for a container scanning its host at /host with those trees
-// bind-mounted, and for fixture roots in tests.
-func WithLiveFS() Option { return func(c *Collector) { c.liveFS = true } }
-
-// WithCommands makes the collector run its live-only commands
-// (pveversion, systemd-detect-virt, xl info, version flags) through the
-// runner although the root is not "/": for tests with a fake runner.
-func WithCommands() Option { return func(c *Collector) { c.commands = true } }
-
 // WithTimeout sets the per-command timeout (DefaultTimeout otherwise).
 func WithTimeout(d time.Duration) Option { return func(c *Collector) { c.timeout = d } }
 
 // Collector detects the virtualisation layer: hypervisors installed on the
 // host, and whether the host is itself a guest.
 type Collector struct {
-	deps     collectors.Deps
-	liveFS   bool
-	commands bool
-	timeout  time.Duration
+	deps    collectors.Deps
+	live    bool
+	timeout time.Duration
 }
 
-// New returns the hypervisor collector. Live-only sources are used when
-// deps.Root is "/" or when an option says so.
+// New returns the hypervisor collector. Live-only sources (/proc, /sys,
+// /dev and /run under the root, and the commands pveversion,
+// systemd-detect-virt, xl info and version flags) are used when the root
+// is a running host (deps.Live).
 func New(deps collectors.Deps, opts ...Option) *Collector {
-	live := deps.Root.IsLive()
-	c := &Collector{deps: deps, liveFS: live, commands: live, timeout: DefaultTimeout}
+	c := &Collector{deps: deps, live: deps.Live != nil, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -80,94 +67,50 @@ func (c *Collector) Sources() collectors.Sources {
 
 // state is one Collect run.
 type state struct {
+	collectors.Recorder
 	c   *Collector
 	ctx context.Context
-	db  *pkgdb.DB
-	res collectors.Result
 	sig signals
 }
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
-	s := &state{c: c, ctx: ctx}
-	db, err := c.deps.InstalledPackages(ctx)
-	switch {
-	case err == nil:
-		s.db = db
-	case !errors.Is(err, pkgdb.ErrNoDatabase):
-		s.res.Errors = append(s.res.Errors, fmt.Errorf("package database: %w", err))
-	}
+	s := &state{Recorder: collectors.Recorder{Layer: report.LayerVirtualisation}, c: c, ctx: ctx}
+	s.UsePackages(c.deps.InstalledPackages(ctx))
 	for _, detect := range []func(){s.proxmox, s.qemu, s.libvirt, s.xen, s.xapi, s.esxi, s.lxd, s.incus, s.kvm} {
 		if ctx.Err() != nil {
-			return s.res, ctx.Err()
+			return s.Result(), ctx.Err()
 		}
 		detect()
 	}
 	s.guestSignals()
 	if v := decide(s.sig); v.System != "" || v.Role != "" || len(v.Evidence) > 0 {
-		s.res.Host = &report.Host{Virtualization: v}
+		s.Host().Virtualization = v
 	}
-	return s.res, ctx.Err()
+	return s.Result(), ctx.Err()
 }
 
-func (s *state) add(comp report.Component) {
-	comp.Layer = report.LayerVirtualisation
-	s.res.Components = append(s.res.Components, comp)
-}
-
-func (s *state) fail(err error) { s.res.Errors = append(s.res.Errors, err) }
-
-func (s *state) note(format string, args ...any) {
-	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
-}
-
-// pkg returns the first of names installed, in the order given.
-func (s *state) pkg(names ...string) (pkgdb.Package, bool) {
-	if s.db == nil {
-		return pkgdb.Package{}, false
-	}
-	for _, n := range names {
-		if p := s.db.Get(n); len(p) > 0 {
-			return p[len(p)-1], true
-		}
-	}
-	return pkgdb.Package{}, false
-}
-
-// readFile reads a small host file. A missing file is ("", false) and no
-// error; any other failure is a note (permission errors are normal for
-// some files) and ("", false).
+// readFile reads a small host file. A missing file is ("", false); any
+// other failure is a note (permission errors are normal for some files)
+// and ("", false).
 func (s *state) readFile(p string) (string, bool) {
 	limit := int64(256 << 10)
 	if p == "/proc/cpuinfo" {
 		limit = 16 << 20 // about 1.4 KiB per logical CPU
 	}
 	b, err := s.c.deps.Root.ReadFileLimit(p, limit)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+	if errors.Is(err, fs.ErrInvalid) {
 		return "", false
 	}
-	if err != nil {
-		s.note("%s", describe(p, err))
+	if s.ReadProblemNote(p, err) != collectors.Read {
 		return "", false
 	}
 	return string(b), true
 }
 
-// describe says why p could not be read, without the scanning machine's
-// own path that os errors carry.
-func describe(p string, err error) string {
-	switch {
-	case errors.Is(err, fs.ErrPermission):
-		return "read " + p + ": permission denied"
-	case errors.Is(err, hostfs.ErrTooLarge):
-		return "read " + p + ": file too large"
-	}
-	return fmt.Sprintf("read %s: %v", p, err)
-}
-
 // liveFile reads p only when live files may be read.
 func (s *state) liveFile(p string) (string, bool) {
-	if !s.c.liveFS {
+	if !s.c.live {
 		return "", false
 	}
 	v, ok := s.readFile(p)
@@ -175,7 +118,7 @@ func (s *state) liveFile(p string) (string, bool) {
 }
 
 // liveExists reports whether the live path p exists.
-func (s *state) liveExists(p string) bool { return s.c.liveFS && s.c.deps.Root.Exists(p) }
+func (s *state) liveExists(p string) bool { return s.c.live && s.c.deps.Root.Exists(p) }
 
 // output is a command's combined output and exit code.
 type output struct {
@@ -186,7 +129,7 @@ type output struct {
 // command runs argv when commands may run and argv[0] is installed. ok is
 // false when it did not run or failed (the failure is recorded).
 func (s *state) command(argv ...string) (output, bool) {
-	if !s.c.commands {
+	if !s.c.live {
 		return output{}, false
 	}
 	if _, err := s.c.deps.Run.LookPath(argv[0]); err != nil {
@@ -197,7 +140,7 @@ func (s *state) command(argv ...string) (output, bool) {
 		return output{}, false
 	}
 	if err != nil {
-		s.fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
+		s.Fail(fmt.Errorf("run %s: %w", strings.Join(argv, " "), err))
 		return output{}, false
 	}
 	return output{text: string(res.Stdout) + "\n" + string(res.Stderr), exit: res.ExitCode}, true

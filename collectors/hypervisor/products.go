@@ -3,7 +3,6 @@ package hypervisor
 import (
 	"fmt"
 
-	"github.com/demarc/demarc/internal/upver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -16,18 +15,18 @@ const pvecfgPath = "/usr/share/perl5/PVE/pvecfg.pm"
 // `pveversion` reports as running.
 func (s *state) proxmox() {
 	var comp *report.Component
-	if p, ok := s.pkg("pve-manager"); ok {
+	if p, ok := s.Pkg("pve-manager"); ok {
 		if v, err := NormalisePVE(p.Version); err != nil {
-			s.fail(fmt.Errorf("pve-manager package: %w", err))
+			s.Fail(fmt.Errorf("pve-manager package: %w", err))
 		} else {
-			comp = &report.Component{Product: "proxmox-ve", Version: v, Source: s.db.Source,
+			comp = &report.Component{Product: "proxmox-ve", Version: v, Source: s.Packages().Source,
 				Details: map[string]string{"package_version": p.Version}}
 		}
 	}
 	if comp == nil {
 		if b, ok := s.readFile(pvecfgPath); ok {
 			if raw, _, err := ParsePvecfg([]byte(b)); err != nil {
-				s.fail(fmt.Errorf("read %s: %w", pvecfgPath, err))
+				s.Fail(fmt.Errorf("read %s: %w", pvecfgPath, err))
 			} else {
 				v, _ := NormalisePVE(raw)
 				comp = &report.Component{Product: "proxmox-ve", Version: v, Source: pvecfgPath,
@@ -38,7 +37,7 @@ func (s *state) proxmox() {
 	if out, ok := s.command("pveversion"); ok {
 		pve, err := ParsePveversion(out.text)
 		if err != nil {
-			s.fail(fmt.Errorf("pveversion: %w", err))
+			s.Fail(fmt.Errorf("pveversion: %w", err))
 		} else {
 			running := pve.Running
 			if running == "" {
@@ -55,31 +54,15 @@ func (s *state) proxmox() {
 		}
 	}
 	if comp != nil {
-		s.add(*comp)
+		s.Add(*comp)
 		s.sig.hostStacks = append(s.sig.hostStacks, "proxmox-ve")
 	}
-}
-
-// fromPackage builds a component from the first installed package of
-// names, with the upstream version and the package's own.
-func (s *state) fromPackage(product string, names ...string) (report.Component, bool) {
-	p, ok := s.pkg(names...)
-	if !ok {
-		return report.Component{}, false
-	}
-	v, err := upver.FromPackage(p.Version)
-	if err != nil {
-		s.fail(fmt.Errorf("%s package: %w", p.Name, err))
-		return report.Component{}, false
-	}
-	return report.Component{Product: product, Version: v, Source: s.db.Source,
-		Details: map[string]string{"package": p.Name, "package_version": p.Version}}, true
 }
 
 // qemu reports QEMU/KVM userspace: package database first, then the first
 // binary that answers --version.
 func (s *state) qemu() {
-	comp, ok := s.fromPackage("qemu", "pve-qemu-kvm", "qemu-system-x86", "qemu-kvm-core", "qemu-kvm")
+	comp, ok := s.FromPackage("qemu", "pve-qemu-kvm", "qemu-system-x86", "qemu-kvm-core", "qemu-kvm")
 	if !ok {
 		for _, bin := range []string{"qemu-system-x86_64", "/usr/libexec/qemu-kvm", "kvm"} {
 			out, ran := s.command(bin, "--version")
@@ -88,7 +71,7 @@ func (s *state) qemu() {
 			}
 			v, pkg, err := ParseQEMUVersion(out.text)
 			if err != nil {
-				s.fail(fmt.Errorf("%s --version: %w", bin, err))
+				s.Fail(fmt.Errorf("%s --version: %w", bin, err))
 				continue
 			}
 			comp, ok = report.Component{Product: "qemu", Version: v, Source: bin + " --version",
@@ -100,7 +83,7 @@ func (s *state) qemu() {
 		}
 	}
 	if ok {
-		s.add(comp)
+		s.Add(comp)
 		s.sig.hostStacks = append(s.sig.hostStacks, "qemu")
 	}
 }
@@ -108,7 +91,7 @@ func (s *state) qemu() {
 // libvirt reports libvirt: package database first, then libvirtd or the
 // modular virtqemud.
 func (s *state) libvirt() {
-	comp, ok := s.fromPackage("libvirt", "libvirt-daemon-system", "libvirt-daemon", "libvirt")
+	comp, ok := s.FromPackage("libvirt", "libvirt-daemon-system", "libvirt-daemon", "libvirt")
 	if !ok {
 		for _, bin := range []string{"libvirtd", "virtqemud"} {
 			out, ran := s.command(bin, "--version")
@@ -117,7 +100,7 @@ func (s *state) libvirt() {
 			}
 			v, err := ParseLibvirtdVersion(out.text)
 			if err != nil {
-				s.fail(fmt.Errorf("%s --version: %w", bin, err))
+				s.Fail(fmt.Errorf("%s --version: %w", bin, err))
 				continue
 			}
 			comp, ok = report.Component{Product: "libvirt", Version: v, Source: bin + " --version",
@@ -126,7 +109,7 @@ func (s *state) libvirt() {
 		}
 	}
 	if ok {
-		s.add(comp)
+		s.Add(comp)
 		s.sig.hostStacks = append(s.sig.hostStacks, "libvirt")
 	}
 }
@@ -139,10 +122,10 @@ func (s *state) esxi() {
 	}
 	v, build, err := ParseVMwareV(out.text)
 	if err != nil {
-		s.fail(fmt.Errorf("vmware -v: %w", err))
+		s.Fail(fmt.Errorf("vmware -v: %w", err))
 		return
 	}
-	s.add(report.Component{Product: "esxi", Version: v, Source: "vmware -v", Details: map[string]string{"build": build}})
+	s.Add(report.Component{Product: "esxi", Version: v, Source: "vmware -v", Details: map[string]string{"build": build}})
 	s.sig.hostStacks = append(s.sig.hostStacks, "esxi")
 }
 
@@ -159,5 +142,5 @@ func (s *state) kvm() {
 			d["nested"] = fmt.Sprint(v == "Y" || v == "1")
 		}
 	}
-	s.add(report.Component{Product: "kvm", Version: "", Source: "/dev/kvm", Details: d})
+	s.Add(report.Component{Product: "kvm", Version: "", Source: "/dev/kvm", Details: d})
 }

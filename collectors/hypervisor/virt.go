@@ -42,13 +42,13 @@ func (s *state) guestSignals() {
 		}
 		id, err := ParseDetectVirt(out.text)
 		if err != nil {
-			s.fail(fmt.Errorf("systemd-detect-virt %s: %w", mode.flag, err))
+			s.Fail(fmt.Errorf("systemd-detect-virt %s: %w", mode.flag, err))
 			continue
 		}
 		*mode.dst = id
 		g.add("systemd-detect-virt %s: %s", mode.flag, id)
 	}
-	if s.c.liveFS {
+	if s.c.live {
 		s.hardwareSignals()
 		s.containerSignals()
 	}
@@ -64,18 +64,16 @@ func (s *state) guestSignals() {
 	for _, h := range g.hostStacks {
 		g.add("hypervisor software installed: %s", h)
 	}
-	if s.c.liveFS && len(g.evidence) == 0 {
+	if s.c.live && len(g.evidence) == 0 {
 		g.add("no virtualisation signal")
 	}
 }
 
 func (s *state) hardwareSignals() {
 	g := &s.sig
-	dmi, notes := hwinfo.ReadDMI(s.c.deps.Root)
-	if !s.c.deps.Root.IsLive() {
-		notes = nil // fixture and mounted roots: a missing tree is normal
-	}
-	s.res.Notes = append(s.res.Notes, notes...)
+	// An unreadable DMI file is the firmware collector's note, which
+	// reads the same files: said once per scan, not once per reader.
+	dmi, _ := hwinfo.ReadDMI(s.c.deps.Root)
 	g.dmiID, g.dmiEvidence = hwinfo.VirtVendor(dmi)
 	if g.dmiID != "" {
 		g.add("%s (%s)", g.dmiEvidence, g.dmiID)
@@ -83,7 +81,7 @@ func (s *state) hardwareSignals() {
 	if b, ok := s.readFile("/proc/cpuinfo"); ok {
 		cpus, err := hwinfo.ParseCPUInfo([]byte(b))
 		if err != nil {
-			s.fail(fmt.Errorf("read /proc/cpuinfo: %w", err))
+			s.Fail(fmt.Errorf("read /proc/cpuinfo: %w", err))
 		}
 		g.cpuGuest, g.cpuID = hwinfo.CPUGuest(cpus)
 		if g.cpuGuest {

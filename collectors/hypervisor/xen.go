@@ -23,7 +23,7 @@ func (s *state) xen() {
 			minor, _ := s.liveFile("/sys/hypervisor/version/minor")
 			extra, _ := s.liveFile("/sys/hypervisor/version/extra")
 			if x, err := XenVersion(major, minor, extra); err != nil {
-				s.fail(fmt.Errorf("read /sys/hypervisor/version: %w", err))
+				s.Fail(fmt.Errorf("read /sys/hypervisor/version: %w", err))
 			} else {
 				comp = xenComponent(x, "/sys/hypervisor/version")
 			}
@@ -31,17 +31,17 @@ func (s *state) xen() {
 	}
 	if comp == nil && dom0 {
 		if out, ok := s.command("xl", "info"); ok && out.exit != 0 {
-			s.note("xl info: exit %d (it needs root)", out.exit)
+			s.Note("xl info: exit %d (it needs root)", out.exit)
 		} else if ok {
 			if x, err := ParseXLInfo(out.text); err != nil {
-				s.fail(fmt.Errorf("xl info: %w", err))
+				s.Fail(fmt.Errorf("xl info: %w", err))
 			} else {
 				comp = xenComponent(x, "xl info")
 			}
 		}
 	}
 	if comp == nil {
-		if c, ok := s.fromPackage("xen", "xen-hypervisor-common", "xen-hypervisor", "xen"); ok {
+		if c, ok := s.FromPackage("xen", "xen-hypervisor-common", "xen-hypervisor", "xen"); ok {
 			comp = &c
 		}
 	}
@@ -54,7 +54,7 @@ func (s *state) xen() {
 	if capsOK {
 		comp.Details["dom0"] = fmt.Sprint(dom0)
 	}
-	s.add(*comp)
+	s.Add(*comp)
 }
 
 func xenComponent(x Xen, source string) *report.Component {
@@ -79,15 +79,15 @@ func (s *state) xapi() {
 		}
 		v, err := upver.Check(osr["VERSION_ID"])
 		if err != nil {
-			s.fail(fmt.Errorf("os-release VERSION_ID: %w", err))
+			s.Fail(fmt.Errorf("os-release VERSION_ID: %w", err))
 		}
-		s.add(report.Component{Product: "xcp-ng", Version: v, Source: "/etc/os-release"})
+		s.Add(report.Component{Product: "xcp-ng", Version: v, Source: "/etc/os-release"})
 		s.sig.hostStacks = append(s.sig.hostStacks, "xcp-ng")
 		return
 	}
 	p, err := ParseInventory([]byte(b), osr["ID"])
 	if err != nil {
-		s.fail(fmt.Errorf("read %s: %w", xensourceInventory, err))
+		s.Fail(fmt.Errorf("read %s: %w", xensourceInventory, err))
 		return
 	}
 	d := map[string]string{}
@@ -97,7 +97,7 @@ func (s *state) xapi() {
 	if p.Brand != "" {
 		d["brand"] = p.Brand
 	}
-	s.add(report.Component{Product: p.Product, Version: p.Version, Source: xensourceInventory, Details: d})
+	s.Add(report.Component{Product: p.Product, Version: p.Version, Source: xensourceInventory, Details: d})
 	s.sig.hostStacks = append(s.sig.hostStacks, p.Product)
 }
 

@@ -6,49 +6,23 @@ import (
 	"fmt"
 	"slices"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/internal/pkgver"
 	"github.com/demarc/demarc/report"
 )
 
-// Uname is what uname(2) says about the running kernel.
-type Uname struct {
-	// Release is uname -r: "6.1.0-28-amd64", "5.14.0-427.13.1.el9_4.x86_64".
-	Release string
-	// Version is uname -v: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)".
-	Version string
-	// Machine is uname -m: "x86_64".
-	Machine string
-}
-
 // Collector observes the running kernel, the installed kernels and the
 // OS's own reboot flag.
 type Collector struct {
-	deps  collectors.Deps
-	uname func() (Uname, error)
+	deps collectors.Deps
 }
 
-// Option configures a Collector.
-type Option func(*Collector)
-
-// WithUname makes the collector treat its root as the running system, with
-// uname as the source of the running kernel: running-kernel facts and
-// `needs-restarting` are then gathered whatever the root. By default they
-// are gathered only when the root is "/", from uname(2).
-func WithUname(uname func() (Uname, error)) Option {
-	return func(c *Collector) { c.uname = uname }
-}
-
-// New returns the kernel collector.
-func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+// New returns the kernel collector. Running-kernel facts and
+// `needs-restarting` are gathered when the root is a running host
+// (deps.Live), from its Uname.
+func New(deps collectors.Deps) *Collector {
+	return &Collector{deps: deps}
 }
 
 // Name implements collectors.Collector.
@@ -72,19 +46,6 @@ func (*Collector) Sources() collectors.Sources {
 	}
 }
 
-// defaultUname asks the running kernel.
-func defaultUname() (Uname, error) {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return Uname{}, err
-	}
-	return Uname{
-		Release: unix.ByteSliceToString(u.Release[:]),
-		Version: unix.ByteSliceToString(u.Version[:]),
-		Machine: unix.ByteSliceToString(u.Machine[:]),
-	}, nil
-}
-
 // Collect implements collectors.Collector. Partial failures (the package
 // database, needs-restarting) are error entries in the Result; what could
 // be observed is still returned.
@@ -92,60 +53,58 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return collectors.Result{}, err
 	}
-	var o observations
+	o := &collectors.Recorder{}
 	root := c.deps.Root
-	uname := c.uname
-	if uname == nil && root.IsLive() {
-		uname = defaultUname
-	}
+	live := c.deps.Live
 	k := report.Kernel{}
-	var u Uname
+	var u collectors.Uname
 	container := ""
-	if uname != nil {
+	if live != nil {
 		var err error
-		if u, err = uname(); err != nil {
-			o.errs = append(o.errs, fmt.Errorf("uname: %w", err))
+		if u, err = live.Uname(); err != nil {
+			o.Fail(fmt.Errorf("uname: %w", err))
 		}
 		k.Release, k.Arch = u.Release, u.Machine
 		if container = inContainer(root); container != "" {
-			o.note("%s exists: in a container uname shows the host's kernel, so installed kernels are not compared with it", container)
+			o.Note("%s exists: in a container uname shows the host's kernel, so installed kernels are not compared with it", container)
 		}
 	}
 
 	db, err := c.deps.InstalledPackages(ctx)
 	switch {
 	case errors.Is(err, pkgdb.ErrNoDatabase):
-		o.note("no package database: installed kernels unknown")
+		o.Note("no package database: installed kernels unknown")
 	case err != nil:
-		o.errs = append(o.errs, fmt.Errorf("installed packages: %w", err))
+		o.Fail(fmt.Errorf("installed packages: %w", err))
 	default:
 		running := u
 		if container != "" {
-			running = Uname{} // the host's kernel: nothing to compare
+			running = collectors.Uname{} // the host's kernel: nothing to compare
 		}
-		compare(db, running, &k, &o)
+		compare(db, running, &k, o)
 	}
 
-	k.RebootFlag, k.RebootPackages = rebootFlag(root, &o)
-	if uname != nil && container == "" && db != nil && db.Format == pkgver.RPM {
-		if flag, pkgs := needsRestarting(ctx, c.deps.Run, &o); flag {
+	k.RebootFlag, k.RebootPackages = rebootFlag(root, o)
+	if live != nil && container == "" && db != nil && db.Format == pkgver.RPM {
+		if flag, pkgs := needsRestarting(ctx, c.deps.Run, o); flag {
 			k.RebootFlag = true
 			k.RebootPackages = appendNew(k.RebootPackages, pkgs)
 		}
 	}
-	return collectors.Result{Host: &report.Host{Kernel: k}, Notes: o.notes, Errors: o.errs}, nil
+	o.Host().Kernel = k
+	return o.Result(), nil
 }
 
 // compare fills the installed-kernel facts from the package database.
-func compare(db *pkgdb.DB, u Uname, k *report.Kernel, o *observations) {
+func compare(db *pkgdb.DB, u collectors.Uname, k *report.Kernel, o *collectors.Recorder) {
 	k.Source = db.Source
 	kernels := installedKernels(db)
 	if len(kernels) == 0 {
-		o.note("no kernel package in %s (a container, or a kernel installed outside the package manager): no newer kernel claimed", db.Source)
+		o.Note("no kernel package in %s (a container, or a kernel installed outside the package manager): no newer kernel claimed", db.Source)
 		return
 	}
 	a := assess(db.Format, u.Release, parseRunningBuild(u.Version), kernels)
-	o.notes = append(o.notes, a.Notes...)
+	o.NoteAll(a.Notes)
 	if a.Newest == nil {
 		return
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
@@ -38,7 +38,7 @@ type snapshot struct {
 }
 
 // runCase runs the collector over testdata/<case>: rootfs/ is the root,
-// cmd/*.yaml the commands' answers, uname.yaml (optional) the running
+// cmd/*.yaml the commands' answers, live.yaml (optional) the running
 // kernel; without it the root is scanned as not live.
 func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) {
 	t.Helper()
@@ -50,16 +50,15 @@ func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var opts []Option
-	if b, err := os.ReadFile(filepath.Join(dir, "uname.yaml")); err == nil {
-		var u struct{ Release, Version, Machine string }
-		if err := yaml.Unmarshal(b, &u); err != nil {
-			t.Fatal(err)
-		}
-		opts = append(opts, WithUname(func() (Uname, error) { return Uname(u), nil }))
+	live, err := fixture.LoadLive(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: time.Now}
-	res, err := New(deps, opts...).Collect(context.Background())
+	if live != nil {
+		deps.Live = live.Facts()
+	}
+	res, err := New(deps).Collect(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +169,7 @@ func TestPartialFailures(t *testing.T) {
 		root, _ := hostfs.New(dir)
 		return root, dir
 	}
-	running := WithUname(func() (Uname, error) { return Uname{Release: "5.14.0-427.13.1.el9_4.x86_64", Machine: "x86_64"}, nil })
+	running := runningKernel("5.14.0-427.13.1.el9_4.x86_64")
 	rpmOut := "kernel-core\t(none):5.14.0-427.13.1.el9_4\tx86_64\n"
 	// The query of a private copy of the database, as the fixtures spell it.
 	rpmArgv := []string{"rpm", "--dbpath", execx.PrivatePlaceholder, "-qa", "--qf", "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"}
@@ -180,7 +179,7 @@ func TestPartialFailures(t *testing.T) {
 	fake := execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	res, err := New(collectors.Deps{Root: root, Run: fake}, running).Collect(ctx)
+	res, err := New(collectors.Deps{Root: root, Run: fake, Live: running}).Collect(ctx)
 	if err != nil || len(res.Errors) != 1 || !errors.Is(res.Errors[0], context.DeadlineExceeded) && !errors.Is(res.Errors[0], execx.ErrTimeout) {
 		t.Fatalf("hang: %v %v", res.Errors, err)
 	}
@@ -190,7 +189,7 @@ func TestPartialFailures(t *testing.T) {
 
 	// needs-restarting exits 2: an ExitError entry.
 	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Stdout: rpmOut}, execx.Response{Argv: needsRestartingArgv, Exit: 2})
-	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
+	res, _ = New(collectors.Deps{Root: root, Run: fake, Live: running}).Collect(context.Background())
 	var exitErr *ExitError
 	if len(res.Errors) != 1 || !errors.As(res.Errors[0], &exitErr) || exitErr.Code != 2 || res.Host.Kernel.RebootFlag {
 		t.Fatalf("exit 2: %v %+v", res.Errors, res.Host.Kernel)
@@ -204,17 +203,24 @@ func TestPartialFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake = execx.NewFake(execx.Response{Argv: rpmArgv, Exit: 1, Stderr: "error: rpmdb open failed"})
-	res, _ = New(collectors.Deps{Root: root, Run: fake}, running).Collect(context.Background())
+	res, _ = New(collectors.Deps{Root: root, Run: fake, Live: running}).Collect(context.Background())
 	if len(res.Errors) != 1 || !res.Host.Kernel.RebootFlag || res.Host.Kernel.Release == "" {
 		t.Fatalf("rpm failure: %v %+v", res.Errors, res.Host.Kernel)
 	}
 
 	// uname fails: an error entry.
 	boom := errors.New("boom")
-	res, _ = New(collectors.Deps{Root: root, Run: execx.NewFake()}, WithUname(func() (Uname, error) { return Uname{}, boom })).Collect(context.Background())
+	res, _ = New(collectors.Deps{Root: root, Run: execx.NewFake(), Live: collectortest.FailingLive{Err: boom}}).Collect(context.Background())
 	if !slices.ContainsFunc(res.Errors, func(e error) bool { return errors.Is(e, boom) }) {
 		t.Fatalf("uname failure: %v", res.Errors)
 	}
+}
+
+// runningKernel is a running x86_64 host whose kernel is release.
+func runningKernel(release string) collectors.LiveFacts {
+	l := &fixture.Live{}
+	l.Kernel.Release, l.Kernel.Machine = release, "x86_64"
+	return l.Facts()
 }
 
 func TestBadRebootPkgs(t *testing.T) {
@@ -258,8 +264,7 @@ func BenchmarkCollect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	u := WithUname(func() (Uname, error) { return Uname{Release: "6.1.0-26-amd64", Machine: "x86_64"}, nil })
-	c := New(collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop()}, u)
+	c := New(collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop(), Live: runningKernel("6.1.0-26-amd64")})
 	for b.Loop() {
 		if _, err := c.Collect(context.Background()); err != nil {
 			b.Fatal(err)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 )
@@ -31,28 +31,6 @@ const needsRestartingTimeout = 20 * time.Second
 // reboot is required, 0 that it is not.
 var needsRestartingArgv = []string{"needs-restarting", "-r"}
 
-// observations collects what a run noticed besides its result.
-type observations struct {
-	notes []string
-	errs  []error
-}
-
-func (o *observations) note(format string, args ...any) {
-	o.notes = append(o.notes, fmt.Sprintf(format, args...))
-}
-
-// problem files a read error: missing is normal, permission denied a note,
-// anything else an error entry.
-func (o *observations) problem(err error) {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case errors.Is(err, fs.ErrPermission):
-		o.notes = append(o.notes, err.Error())
-	default:
-		o.errs = append(o.errs, err)
-	}
-}
-
 // firstExisting returns the first of paths that exists under root.
 func firstExisting(root hostfs.Root, paths []string) string {
 	for _, p := range paths {
@@ -65,7 +43,7 @@ func firstExisting(root hostfs.Root, paths []string) string {
 
 // rebootFlag reads the OS's reboot flag files: whether a reboot is
 // flagged, and the packages that asked for it.
-func rebootFlag(root hostfs.Root, o *observations) (bool, []string) {
+func rebootFlag(root hostfs.Root, o *collectors.Recorder) (bool, []string) {
 	flagged := firstExisting(root, rebootRequiredPaths) != "" || firstExisting(root, rebootNeededPaths) != ""
 	p := firstExisting(root, rebootPkgsPaths)
 	if p == "" {
@@ -73,19 +51,19 @@ func rebootFlag(root hostfs.Root, o *observations) (bool, []string) {
 	}
 	b, err := root.ReadFile(p)
 	if err != nil {
-		o.problem(fmt.Errorf("read %s: %w", p, err))
+		o.ReadProblem(p, err)
 		return flagged, nil
 	}
 	pkgs, err := parseRebootPkgs(b)
 	if err != nil {
-		o.errs = append(o.errs, fmt.Errorf("parse %s: %w", p, err))
+		o.Fail(fmt.Errorf("parse %s: %w", p, err))
 	}
 	return flagged, pkgs
 }
 
 // needsRestarting runs `needs-restarting -r` when it is installed. A
 // missing binary is normal (it comes with dnf-utils / yum-utils).
-func needsRestarting(ctx context.Context, run execx.Runner, o *observations) (bool, []string) {
+func needsRestarting(ctx context.Context, run execx.Runner, o *collectors.Recorder) (bool, []string) {
 	if _, err := run.LookPath(needsRestartingArgv[0]); err != nil {
 		return false, nil
 	}
@@ -95,7 +73,7 @@ func needsRestarting(ctx context.Context, run execx.Runner, o *observations) (bo
 		return false, nil
 	}
 	if err != nil {
-		o.errs = append(o.errs, fmt.Errorf("run %s: %w", cmd, err))
+		o.Fail(fmt.Errorf("run %s: %w", cmd, err))
 		return false, nil
 	}
 	switch res.ExitCode {
@@ -104,11 +82,11 @@ func needsRestarting(ctx context.Context, run execx.Runner, o *observations) (bo
 	case 1:
 		pkgs, err := parseNeedsRestarting(res.Stdout)
 		if err != nil {
-			o.errs = append(o.errs, fmt.Errorf("parse %s: %w", cmd, err))
+			o.Fail(fmt.Errorf("parse %s: %w", cmd, err))
 		}
 		return true, pkgs
 	}
-	o.errs = append(o.errs, fmt.Errorf("run %s: %w", cmd, &ExitError{Code: res.ExitCode}))
+	o.Fail(fmt.Errorf("run %s: %w", cmd, &ExitError{Code: res.ExitCode}))
 	return false, nil
 }
 

@@ -1,43 +1,15 @@
 package osinfo
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 
-	"github.com/shirou/gopsutil/v4/host"
-
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/hostfs"
 )
-
-// Live reads the facts that exist only on the running system. The default
-// asks the kernel through gopsutil; tests inject their own.
-type Live interface {
-	// Hostname is the kernel's hostname.
-	Hostname() (string, error)
-	// Uptime is the time since boot, in seconds.
-	Uptime(ctx context.Context) (uint64, error)
-	// Virtualization is gopsutil's guess: system ("kvm", "xen", "openvz",
-	// "docker"...) and role ("guest", "host").
-	Virtualization(ctx context.Context) (system, role string, err error)
-}
-
-// gopsutilLive is the Live of the running system.
-type gopsutilLive struct{}
-
-func (gopsutilLive) Hostname() (string, error) { return os.Hostname() }
-
-func (gopsutilLive) Uptime(ctx context.Context) (uint64, error) {
-	return host.UptimeWithContext(ctx)
-}
-
-func (gopsutilLive) Virtualization(ctx context.Context) (string, string, error) {
-	return host.VirtualizationWithContext(ctx)
-}
 
 // The host files read for the host's name and identity.
 const (
@@ -110,24 +82,24 @@ func hostID(secret string) string {
 
 // readHostname returns the host's name: the kernel's on the running system,
 // /etc/hostname under another root.
-func readHostname(root hostfs.Root, live Live, o *observations) string {
+func readHostname(root hostfs.Root, live collectors.LiveFacts, o *collectors.Recorder) string {
 	if live != nil {
 		name, err := live.Hostname()
 		if err != nil {
-			o.errs = append(o.errs, fmt.Errorf("hostname: %w", err))
+			o.Fail(fmt.Errorf("hostname: %w", err))
 			return ""
 		}
 		return name
 	}
 	b, err := root.ReadFileLimit(hostnamePath, 4096)
 	if err != nil {
-		o.readProblem(fmt.Errorf("read %s: %w", hostnamePath, err), true)
+		o.ReadProblemNote(hostnamePath, err)
 		return ""
 	}
 	name, ok := parseHostname(b)
 	if !ok {
 		if name != "" {
-			o.note("%s: %q is not a valid host name; ignored", hostnamePath, clip(name))
+			o.Note("%s: %q is not a valid host name; ignored", hostnamePath, clip(name))
 		}
 		return ""
 	}
@@ -136,24 +108,24 @@ func readHostname(root hostfs.Root, live Live, o *observations) string {
 
 // readHostID derives the host id from the machine id, falling back to the
 // host name (with a note) when the host has none.
-func readHostID(root hostfs.Root, hostname string, o *observations) string {
+func readHostID(root hostfs.Root, hostname string, o *collectors.Recorder) string {
 	for _, p := range []string{machineIDPath, dbusMachineIDPath} {
 		b, err := root.ReadFileLimit(p, 4096)
 		if err != nil {
-			o.readProblem(fmt.Errorf("read %s: %w", p, err), true)
+			o.ReadProblemNote(p, err)
 			continue
 		}
 		if id := parseMachineID(b); id != "" {
 			return hostID(id)
 		}
 		if s := strings.TrimSpace(string(b)); s != "" && s != "uninitialized" {
-			o.note("%s is not a 32-digit hex machine id; ignored", p)
+			o.Note("%s is not a 32-digit hex machine id; ignored", p)
 		}
 	}
 	if hostname == "" {
-		o.note("no machine id and no host name: host id unknown")
+		o.Note("no machine id and no host name: host id unknown")
 		return ""
 	}
-	o.note("no machine id (%s, %s): host id derived from the host name, and changes with it", machineIDPath, dbusMachineIDPath)
+	o.Note("no machine id (%s, %s): host id derived from the host name, and changes with it", machineIDPath, dbusMachineIDPath)
 	return hostID("hostname:" + hostname)
 }

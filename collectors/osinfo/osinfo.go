@@ -12,26 +12,13 @@ import (
 // Collector observes the operating system release and the host's identity.
 type Collector struct {
 	deps collectors.Deps
-	live Live
 }
 
-// Option configures a Collector.
-type Option func(*Collector)
-
-// WithLive makes the collector treat its root as the running system and
-// read the live-only facts (hostname, uptime, virtualization) from l. By
-// default they are read, through gopsutil, only when the root is "/".
-func WithLive(l Live) Option {
-	return func(c *Collector) { c.live = l }
-}
-
-// New returns the osinfo collector.
-func New(deps collectors.Deps, opts ...Option) *Collector {
-	c := &Collector{deps: deps}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+// New returns the osinfo collector. The live-only facts (host name,
+// uptime, virtualization) come from deps.Live, when the root is a running
+// host.
+func New(deps collectors.Deps) *Collector {
+	return &Collector{deps: deps}
 }
 
 // Name implements collectors.Collector.
@@ -60,17 +47,14 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return collectors.Result{}, err
 	}
-	var o observations
+	o := &collectors.Recorder{}
 	root := c.deps.Root
-	live := c.live
-	if live == nil && root.IsLive() {
-		live = gopsutilLive{}
-	}
+	live := c.deps.Live
 
 	h := &report.Host{}
 	res := collectors.Result{Host: h}
-	rel, source := detectRelease(root, &o)
-	checkIdentifiers(rel, source, &o)
+	rel, source := detectRelease(root, o)
+	checkIdentifiers(rel, source, o)
 	if rel.ID != "" {
 		h.OS = report.OS{
 			ID:         rel.ID,
@@ -94,12 +78,13 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		res.Components = append(res.Components, comp)
 	}
 
-	h.Hostname = readHostname(root, live, &o)
-	h.HostID = readHostID(root, h.Hostname, &o)
+	h.Hostname = readHostname(root, live, o)
+	h.HostID = readHostID(root, h.Hostname, o)
 	if live != nil {
-		c.liveFacts(ctx, live, h, &o)
+		c.liveFacts(ctx, live, h, o)
 	}
-	res.Notes, res.Errors = o.notes, o.errs
+	r := o.Result()
+	res.Notes, res.Errors = r.Notes, r.Errors
 	return res, nil
 }
 
@@ -107,15 +92,15 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 // its known CloudLinux false positive: CloudLinux's LVE kernel has an empty
 // /proc/vz, which gopsutil takes for an OpenVZ guest; /proc/lve tells them
 // apart.
-func (c *Collector) liveFacts(ctx context.Context, live Live, h *report.Host, o *observations) {
+func (c *Collector) liveFacts(ctx context.Context, live collectors.LiveFacts, h *report.Host, o *collectors.Recorder) {
 	if up, err := live.Uptime(ctx); err != nil {
-		o.errs = append(o.errs, fmt.Errorf("uptime: %w", err))
+		o.Fail(fmt.Errorf("uptime: %w", err))
 	} else {
 		h.UptimeSeconds = int64(min(up, 1<<62))
 	}
 	system, role, err := live.Virtualization(ctx)
 	if err != nil {
-		o.errs = append(o.errs, fmt.Errorf("virtualization: %w", err))
+		o.Fail(fmt.Errorf("virtualization: %w", err))
 		return
 	}
 	v := &h.Virtualization
@@ -143,11 +128,11 @@ var (
 // checkIdentifiers notes an ID or VERSION_ID that is not what os-release
 // allows. The values are still reported as found: the rules judge them
 // (an unknown version is an unknown_lifecycle finding, not a guess).
-func checkIdentifiers(rel release, source string, o *observations) {
+func checkIdentifiers(rel release, source string, o *collectors.Recorder) {
 	if rel.ID != "" && !validID.MatchString(rel.ID) {
-		o.note("%s: ID %q is not an os-release identifier", source, clip(rel.ID))
+		o.Note("%s: ID %q is not an os-release identifier", source, clip(rel.ID))
 	}
 	if !validVersionID.MatchString(rel.VersionID) || longNumber.MatchString(rel.VersionID) {
-		o.note("%s: VERSION_ID %q does not look like a release number", source, clip(rel.VersionID))
+		o.Note("%s: VERSION_ID %q does not look like a release number", source, clip(rel.VersionID))
 	}
 }

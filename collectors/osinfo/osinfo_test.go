@@ -13,6 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/collectortest"
+	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
@@ -31,13 +33,19 @@ func snapshotOf(r collectors.Result) snapshot {
 	return snapshot{Host: r.Host, Components: r.Components, Notes: r.Notes, Errors: len(r.Errors)}
 }
 
-func collect(t *testing.T, dir string, opts ...Option) collectors.Result {
+func collect(t *testing.T, dir string) collectors.Result {
+	t.Helper()
+	return collectLive(t, dir, nil)
+}
+
+// collectLive runs the collector on dir as a running host with live.
+func collectLive(t *testing.T, dir string, live collectors.LiveFacts) collectors.Result {
 	t.Helper()
 	root, err := hostfs.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(collectors.Deps{Root: root, Log: zerolog.Nop()}, opts...)
+	c := New(collectors.Deps{Root: root, Log: zerolog.Nop(), Live: live})
 	res, err := c.Collect(context.Background())
 	if err != nil {
 		t.Fatalf("%s: %v", dir, err)
@@ -219,24 +227,17 @@ func FuzzParseHostname(f *testing.F) {
 	})
 }
 
-// fakeLive is a Live with canned answers.
-type fakeLive struct {
-	hostname     string
-	uptime       uint64
-	system, role string
-	err          error
-}
-
-func (f fakeLive) Hostname() (string, error)              { return f.hostname, f.err }
-func (f fakeLive) Uptime(context.Context) (uint64, error) { return f.uptime, f.err }
-func (f fakeLive) Virtualization(context.Context) (string, string, error) {
-	return f.system, f.role, f.err
+// liveOf is a running host with these live facts.
+func liveOf(hostname string, uptime uint64, system, role string) collectors.LiveFacts {
+	l := &fixture.Live{Hostname: hostname, UptimeSeconds: uptime}
+	l.Virtualization.System, l.Virtualization.Role = system, role
+	return l.Facts()
 }
 
 func TestLiveFacts(t *testing.T) {
 	t.Parallel()
 	cl := writeRoot(t, map[string]string{"etc/os-release": "ID=cloudlinux\nVERSION_ID=8.10\n", "proc/lve/list": ""})
-	res := collect(t, cl, WithLive(fakeLive{hostname: "cl8.example.net", uptime: 3600, system: "openvz", role: "guest"}))
+	res := collectLive(t, cl, liveOf("cl8.example.net", 3600, "openvz", "guest"))
 	h := res.Host
 	if h.Hostname != "cl8.example.net" || h.UptimeSeconds != 3600 || h.Virtualization.System != "" || h.Virtualization.Role != "" {
 		t.Errorf("cloudlinux: %+v", h)
@@ -246,13 +247,13 @@ func TestLiveFacts(t *testing.T) {
 	}
 
 	vz := writeRoot(t, map[string]string{"etc/os-release": "ID=centos\nVERSION_ID=7\n"})
-	res = collect(t, vz, WithLive(fakeLive{hostname: "ct1", system: "openvz", role: "guest"}))
+	res = collectLive(t, vz, liveOf("ct1", 0, "openvz", "guest"))
 	if v := res.Host.Virtualization; v.System != "openvz" || v.Role != "guest" || len(v.Evidence) != 1 {
 		t.Errorf("openvz guest: %+v", v)
 	}
 
 	boom := errors.New("boom")
-	res = collect(t, vz, WithLive(fakeLive{err: boom}))
+	res = collectLive(t, vz, collectortest.FailingLive{Err: boom})
 	if len(res.Errors) != 3 || !slices.ContainsFunc(res.Errors, func(e error) bool { return errors.Is(e, boom) }) {
 		t.Errorf("live errors: %v", res.Errors)
 	}

@@ -2,13 +2,12 @@ package osinfo
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"strings"
 
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/hostfs"
 )
 
@@ -35,40 +34,29 @@ var fallbacks = []struct {
 // debianVersionPath is also read when Debian's os-release has no VERSION_ID.
 const debianVersionPath = "/etc/debian_version"
 
-// observations collects what a collector run noticed besides its result.
-type observations struct {
-	notes []string
-	errs  []error
-}
-
-func (o *observations) note(format string, args ...any) {
-	o.notes = append(o.notes, fmt.Sprintf(format, args...))
-}
-
-// readProblem files a read error: a missing file is normal and ignored, a
-// permission error is a note, anything else an error, or only a note when
-// asNote is set (the file did not decide the result).
-func (o *observations) readProblem(err error, asNote bool) {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case errors.Is(err, fs.ErrPermission) || asNote:
-		o.notes = append(o.notes, err.Error())
-	default:
-		o.errs = append(o.errs, err)
-	}
-}
-
-// readRelease reads the host file p through root and parses it.
-func readRelease(root hostfs.Root, p string, parse func(io.Reader) (release, error)) (release, error) {
+// readRelease reads the host file p through root and parses it; ok is
+// false when p is absent or unusable, which rec is told (as a note only
+// when the file does not decide the result).
+func readRelease(root hostfs.Root, p string, parse func(io.Reader) (release, error), rec *collectors.Recorder, decides bool) (release, bool) {
 	b, err := root.ReadFile(p)
 	if err != nil {
-		return release{}, fmt.Errorf("read %s: %w", p, err)
+		if decides {
+			rec.ReadProblem(p, err)
+		} else {
+			rec.ReadProblemNote(p, err)
+		}
+		return release{}, false
 	}
 	rel, err := parse(bytes.NewReader(b))
-	if err != nil {
-		return release{}, fmt.Errorf("parse %s: %w", p, err)
+	switch {
+	case err == nil:
+		return rel, true
+	case decides:
+		rec.Fail(fmt.Errorf("parse %s: %w", p, err))
+	default:
+		rec.Note("parse %s: %v", p, err)
 	}
-	return rel, nil
+	return release{}, false
 }
 
 func parseOSReleaseFile(r io.Reader) (release, error) {
@@ -83,55 +71,48 @@ func parseOSReleaseFile(r io.Reader) (release, error) {
 // files when it is missing or unusable. When both exist and disagree,
 // os-release wins and a note says so. It returns the release and the file
 // it came from ("" when nothing was found).
-func detectRelease(root hostfs.Root, o *observations) (release, string) {
+func detectRelease(root hostfs.Root, o *collectors.Recorder) (release, string) {
 	var rel release
 	var source string
 	for _, p := range osReleasePaths {
-		r, err := readRelease(root, p, parseOSReleaseFile)
-		if err != nil {
-			o.readProblem(err, false)
+		r, ok := readRelease(root, p, parseOSReleaseFile, o, true)
+		if !ok {
 			continue
 		}
 		if r.ID == "" {
-			o.note("%s has no ID", p)
+			o.Note("%s has no ID", p)
 			continue
 		}
 		rel, source = r, p
 		break
 	}
-	var fbErrs observations
-	fb, fbSource := firstFallback(root, &fbErrs)
+	// With os-release found, the older files only cross-check it: their
+	// problems are notes.
+	fb, fbSource := firstFallback(root, o, source == "")
 	if source == "" {
-		o.notes = append(o.notes, fbErrs.notes...)
-		o.errs = append(o.errs, fbErrs.errs...)
 		if fbSource == "" {
-			o.note("no os-release or other release file found: operating system unknown")
+			o.Note("no os-release or other release file found: operating system unknown")
 		}
 		return fb, fbSource
 	}
-	for _, e := range fbErrs.errs {
-		o.readProblem(e, true)
-	}
-	o.notes = append(o.notes, fbErrs.notes...)
 	if fbSource != "" && contradicts(rel, fb) {
-		o.note("%s says %s %s but %s says %s %s; using %s", source, rel.ID, rel.VersionID,
+		o.Note("%s says %s %s but %s says %s %s; using %s", source, rel.ID, rel.VersionID,
 			fbSource, fb.ID, fb.VersionID, source)
 	}
 	if rel.ID == "debian" && rel.VersionID == "" {
-		if d, err := readRelease(root, debianVersionPath, parseDebianVersion); err == nil && d.VersionID != "" {
+		if d, ok := readRelease(root, debianVersionPath, parseDebianVersion, &collectors.Recorder{}, false); ok && d.VersionID != "" {
 			rel.VersionID = d.VersionID
-			o.note("%s has no VERSION_ID; version %s from %s", source, d.VersionID, debianVersionPath)
+			o.Note("%s has no VERSION_ID; version %s from %s", source, d.VersionID, debianVersionPath)
 		}
 	}
 	return rel, source
 }
 
 // firstFallback returns the first release file that names an OS.
-func firstFallback(root hostfs.Root, o *observations) (release, string) {
+func firstFallback(root hostfs.Root, o *collectors.Recorder, decides bool) (release, string) {
 	for _, f := range fallbacks {
-		r, err := readRelease(root, f.path, f.parse)
-		if err != nil {
-			o.readProblem(err, false)
+		r, ok := readRelease(root, f.path, f.parse, o, decides)
+		if !ok {
 			continue
 		}
 		if r.ID != "" {

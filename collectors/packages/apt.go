@@ -24,7 +24,7 @@ func (c *Collector) aptOptions() []string {
 		"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
 		"-o", "Dir::Log::Planner=", "-o", "Dir::Log::History=", "-o", "Dir::Log::Terminal=",
 	}
-	if c.deps.Root.IsLive() {
+	if c.deps.Root.IsSlash() {
 		return opts
 	}
 	status, err := c.deps.Root.Resolve("/var/lib/dpkg/status")

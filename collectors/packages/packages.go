@@ -117,7 +117,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		return res, nil
 	}
 	if _, err := c.deps.Run.LookPath(m.binary); err != nil {
-		if !c.deps.Root.IsLive() {
+		if !c.deps.Root.IsSlash() {
 			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
 				m.name, m.binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
 		}

@@ -51,7 +51,7 @@ func (c *Collector) rpmBase(f rpmFlavor, p *private) ([]string, []string, error)
 		bin = "yum"
 	}
 	argv := []string{bin, "-q", "-C"}
-	if c.deps.Root.IsLive() {
+	if c.deps.Root.IsSlash() {
 		if f == dnf4 {
 			logDir, err := p.mkdir("dnf/log")
 			if err != nil {

@@ -25,7 +25,7 @@ func (c *Collector) zypperEnv(p *private) ([]string, error) {
 		return nil, err
 	}
 	env := []string{"ZYPP_READONLY_HACK=1", "ZYPP_LOGFILE=" + p.dir + "/zypper/zypper.log", "ZYPPTMPDIR=" + tmp, "TMPDIR=" + tmp}
-	if c.deps.Root.IsLive() {
+	if c.deps.Root.IsSlash() {
 		return env, nil
 	}
 	b, _ := c.deps.Root.ReadFileLimit("/etc/zypp/zypp.conf", 1<<20)
@@ -62,7 +62,7 @@ func zypperOK(code int) bool {
 
 func (c *Collector) zypperBase() []string {
 	argv := []string{"zypper", "--non-interactive", "--no-refresh", "--xmlout"}
-	if !c.deps.Root.IsLive() {
+	if !c.deps.Root.IsSlash() {
 		argv = append(argv, "--root", c.deps.Root.Dir())
 	}
 	return argv
@@ -142,7 +142,7 @@ func (c *Collector) zypperRun(ctx context.Context, argv, env []string, res *coll
 // security metadata on the host, so SecurityDataAvailable stays false.
 func (c *Collector) collectApk(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
 	base := []string{"apk", "--no-network"}
-	if !c.deps.Root.IsLive() {
+	if !c.deps.Root.IsSlash() {
 		base = append(base, "--root", c.deps.Root.Dir())
 	}
 	argv := append(append([]string{}, base...), "list", "--upgradable")

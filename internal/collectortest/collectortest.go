@@ -74,8 +74,10 @@ func Classify(err error, extra []Sentinel) string {
 }
 
 // Deps builds the dependencies of one case: its rootfs (an empty
-// directory when it has none), a Fake runner from its cmd/ directory, and
-// the rpm query answered from rpm-qa.out when present.
+// directory when it has none), a Fake runner from its cmd/ directory, the
+// rpm query answered from rpm-qa.out when present, and, when the case has
+// a live.yaml, the live facts of a running host (fixture.Live); without
+// one the root is a mounted root.
 func Deps(t testing.TB, caseDir string) collectors.Deps {
 	t.Helper()
 	rootDir := filepath.Join(caseDir, "rootfs")
@@ -90,11 +92,38 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return collectors.Deps{
+	live, err := fixture.LoadLive(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return Now },
 		Packages: pkgdb.NewCache(root, fake),
 	}
+	if live != nil {
+		deps.Live = live.Facts()
+	}
+	return deps
 }
+
+// Running is a running host with no live facts of its own: its /proc and
+// /sys are the root's, its commands the Fake's.
+func Running() collectors.LiveFacts { return (&fixture.Live{}).Facts() }
+
+// FailingLive is a running host whose every live fact fails with Err.
+type FailingLive struct{ Err error }
+
+// Uname implements collectors.LiveFacts.
+func (f FailingLive) Uname() (collectors.Uname, error) { return collectors.Uname{}, f.Err }
+
+// Hostname implements collectors.LiveFacts.
+func (f FailingLive) Hostname() (string, error) { return "", f.Err }
+
+// Uptime implements collectors.LiveFacts.
+func (f FailingLive) Uptime(context.Context) (uint64, error) { return 0, f.Err }
+
+// Virtualization implements collectors.LiveFacts.
+func (f FailingLive) Virtualization(context.Context) (string, string, error) { return "", "", f.Err }
 
 // Cases returns the case directories under dir (testdata).
 func Cases(t *testing.T, dir string) []string {

@@ -53,7 +53,7 @@ func New(dir string) (Root, error) {
 	return Root{dir: abs}, nil
 }
 
-// Live returns the root of the running system, "/".
+// Live returns the root "/" of the scanning machine.
 func Live() Root { return Root{dir: "/"} }
 
 // Dir returns the root's directory on the scanning machine.
@@ -64,10 +64,11 @@ func (r Root) Dir() string {
 	return r.dir
 }
 
-// IsLive reports whether the root is the running system's own "/", the only
-// case in which live-only facts (running kernel, uptime, processes) belong to
-// the scanned host.
-func (r Root) IsLive() bool { return r.Dir() == "/" }
+// IsSlash reports whether the root is the scanning machine's own "/": host
+// paths need no prefix, and a package manager needs no alternate-root
+// option. It is a path question only; whether the root is a running host
+// whose live facts may be read is collectors.Deps.Live's to say.
+func (r Root) IsSlash() bool { return r.Dir() == "/" }
 
 // Resolve maps the host path p to a path on the scanning machine, following
 // symlinks inside the root. The final component is followed too. A missing
@@ -80,7 +81,7 @@ func (r Root) IsLive() bool { return r.Dir() == "/" }
 // machine's namespace, where a component swapped for a symlink since leads
 // outside the root. Never open it in Go: use Root's methods.
 func (r Root) Resolve(p string) (string, error) {
-	if r.IsLive() {
+	if r.IsSlash() {
 		return path.Clean("/" + p), nil
 	}
 	return r.resolvePath(p)

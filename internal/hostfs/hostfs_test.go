@@ -287,11 +287,11 @@ func TestNew(t *testing.T) {
 	if _, err := New(f); err == nil {
 		t.Fatal("file root accepted")
 	}
-	if !Live().IsLive() {
+	if !Live().IsSlash() {
 		t.Fatal("live")
 	}
 	r, err := New("/")
-	if err != nil || !r.IsLive() {
+	if err != nil || !r.IsSlash() {
 		t.Fatal("/ not live")
 	}
 }

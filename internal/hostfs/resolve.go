@@ -50,7 +50,7 @@ func (l loc) openFlags() int {
 // followLast. Below a root other than "/" it uses openat2 where the kernel
 // has it and the walk otherwise.
 func (r Root) locate(p string, followLast bool) (loc, error) {
-	if r.IsLive() {
+	if r.IsSlash() {
 		return loc{dir: unix.AT_FDCWD, name: path.Clean("/" + p), follow: followLast}, nil
 	}
 	rootfd, err := unix.Open(r.dir, rootFlags, 0)

@@ -119,7 +119,7 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !root.IsLive() {
+	if !root.IsSlash() {
 		rpmCopyMu.Lock()
 		defer rpmCopyMu.Unlock()
 		dir := rpmCopyDir(root)
@@ -145,7 +145,7 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 	// The source names the database as the host sees it, not where the
 	// scanning machine mounted it.
 	src := "rpm -qa"
-	if !root.IsLive() {
+	if !root.IsSlash() {
 		src = "rpm --dbpath " + dbPath + " -qa"
 	}
 	db := &DB{Format: pkgver.RPM, Source: src, Packages: pkgs}
@@ -180,7 +180,7 @@ func rpmQuery(root hostfs.Root) ([]string, string, error) {
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		if root.IsLive() {
+		if root.IsSlash() {
 			return []string{"rpm", "-qa", "--qf", rpmQueryFmt}, p, nil
 		}
 		return []string{"rpm", "--dbpath", rpmCopyDir(root), "-qa", "--qf", rpmQueryFmt}, p, nil
