@@ -12,12 +12,13 @@ import (
 )
 
 // Summary counts hosts per tier and open findings per tier, party and
-// severity, the open end-of-life findings per layer, and finds the oldest
-// open provider finding.
+// severity, the open end-of-life findings per layer (all from the fleet
+// aggregates: O(groups), not O(findings)), and finds the oldest open
+// provider finding (an index walk).
 func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, error) {
 	sum := store.Summary{Hosts: map[report.Tier]int64{}, Open: []store.Cell{}, EOL: []store.LayerCount{}}
 	cond, args := scopeWhere(sc, "tenant")
-	err := s.each(ctx, `SELECT tier, COUNT(*) FROM hosts WHERE `+cond+` GROUP BY tier`, args, func(r *sql.Rows) error {
+	err := s.each(ctx, `SELECT tier, SUM(hosts) FROM fleet_hosts WHERE `+cond+` GROUP BY tier HAVING SUM(hosts) > 0`, args, func(r *sql.Rows) error {
 		var t string
 		var n int64
 		err := r.Scan(&t, &n)
@@ -27,13 +28,12 @@ func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, err
 	if err != nil {
 		return sum, err
 	}
-	q := s.rebind(`SELECT COUNT(*) FROM hosts WHERE collector_failures <> '' AND ` + cond)
+	q := s.rebind(`SELECT COALESCE(SUM(failing), 0) FROM fleet_hosts WHERE ` + cond)
 	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&sum.HostsFailingCollectors); err != nil {
 		return sum, fmt.Errorf("count hosts failing collectors: %w", err)
 	}
-	fcond, fargs := scopeWhere(sc, "f.tenant")
-	err = s.each(ctx, `SELECT h.tier, f.responsible, f.severity, COUNT(*) FROM findings f JOIN hosts h ON h.host_id = f.host_id
-WHERE f.resolved_at IS NULL AND `+fcond+` GROUP BY h.tier, f.responsible, f.severity ORDER BY h.tier, f.responsible, f.severity`, fargs, func(r *sql.Rows) error {
+	err = s.each(ctx, `SELECT tier, responsible, severity, SUM(findings) FROM fleet_findings WHERE `+cond+`
+GROUP BY tier, responsible, severity HAVING SUM(findings) > 0 ORDER BY tier, responsible, severity`, args, func(r *sql.Rows) error {
 		var c store.Cell
 		var t, resp, sev string
 		err := r.Scan(&t, &resp, &sev, &c.Count)
@@ -44,8 +44,8 @@ WHERE f.resolved_at IS NULL AND `+fcond+` GROUP BY h.tier, f.responsible, f.seve
 	if err != nil {
 		return sum, err
 	}
-	err = s.each(ctx, `SELECT f.kind, f.layer, f.responsible, COUNT(*) FROM findings f WHERE f.resolved_at IS NULL
-AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer, f.responsible ORDER BY f.kind, f.layer, f.responsible`, fargs, func(r *sql.Rows) error {
+	err = s.each(ctx, `SELECT kind, layer, responsible, SUM(findings) FROM fleet_findings WHERE kind IN ('eol', 'extended_support')
+AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY kind, layer, responsible`, args, func(r *sql.Rows) error {
 		var c store.LayerCount
 		var kind, layer, resp string
 		err := r.Scan(&kind, &layer, &resp, &c.Count)
@@ -56,6 +56,7 @@ AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer
 	if err != nil {
 		return sum, err
 	}
+	fcond, fargs := scopeWhere(sc, "f.tenant")
 	q = s.rebind(findingSelect + ` WHERE f.resolved_at IS NULL AND f.responsible = 'provider' AND ` + fcond +
 		` ORDER BY f.opened_at, f.host_id, f.finding_id LIMIT 1`)
 	f, err := scanFinding(s.r.QueryRowContext(ctx, q, fargs...))
