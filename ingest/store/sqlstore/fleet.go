@@ -37,6 +37,8 @@ type hostShare struct {
 	tenant, tier, osID, osVersion, osName, osPretty string
 	failing                                         bool
 	groups                                          map[groupKey]groupShare
+	// trend is the host's findings' share of fleet_trend (nil: not read).
+	trend map[trendKey]int64
 }
 
 // osEOL reports whether the host has an open eol finding on its OS.
@@ -71,10 +73,13 @@ type fleetFindingVal struct {
 type fleetDelta struct {
 	hosts    map[fleetHostKey]*fleetHostVal
 	findings map[fleetFindingKey]*fleetFindingVal
+	// trend holds opened and resolved per tenant, party and day.
+	trend map[fleetTrendKey]*[2]int64
 }
 
 func newFleetDelta() *fleetDelta {
-	return &fleetDelta{hosts: map[fleetHostKey]*fleetHostVal{}, findings: map[fleetFindingKey]*fleetFindingVal{}}
+	return &fleetDelta{hosts: map[fleetHostKey]*fleetHostVal{}, findings: map[fleetFindingKey]*fleetFindingVal{},
+		trend: map[fleetTrendKey]*[2]int64{}}
 }
 
 // add adds a host's share (sign 1) or takes it away (sign -1).
@@ -101,6 +106,9 @@ func (d *fleetDelta) add(h *hostShare, sign int64) {
 		}
 		fv.findings += sign * s.n
 		fv.hosts += sign
+	}
+	for k, n := range h.trend {
+		d.addTrend(h.tenant, k, sign*n)
 	}
 }
 
@@ -195,6 +203,9 @@ func (s *Store) applyFleet(ctx context.Context, tx *sql.Tx, d *fleetDelta, shard
 			v.name, v.pretty, v.hosts, v.failing, v.osEOL); err != nil {
 			return fmt.Errorf("fleet hosts: %w", err)
 		}
+	}
+	if err := s.applyTrend(ctx, tx, d, shard); err != nil {
+		return err
 	}
 	fk := make([]fleetFindingKey, 0, len(d.findings))
 	for k, v := range d.findings {

@@ -22,6 +22,15 @@ GROUP BY tenant, tier, os_id, os_version_id HAVING SUM(hosts) <> 0 OR SUM(failin
 COUNT(*), COUNT(DISTINCT f.host_id)
 FROM findings f JOIN hosts h ON h.host_id = f.host_id WHERE f.resolved_at IS NULL
 GROUP BY f.tenant, h.tier, f.responsible, f.severity, f.kind, f.layer, f.product_key, f.cycle`
+	recountFleetTrend = `SELECT tenant, responsible, day, SUM(o), SUM(r) FROM (
+SELECT tenant, responsible, CASE WHEN opened_at >= 0 THEN (opened_at + 86399999999) / 86400000000 ELSE -((-opened_at) / 86400000000) END AS day, 1 AS o, 0 AS r
+FROM findings WHERE resolved_at IS NULL OR resolved_at > opened_at
+UNION ALL
+SELECT tenant, responsible, CASE WHEN resolved_at >= 0 THEN (resolved_at + 86399999999) / 86400000000 ELSE -((-resolved_at) / 86400000000) END, 0, 1
+FROM findings WHERE resolved_at > opened_at
+) x GROUP BY tenant, responsible, day`
+	sumFleetTrend = `SELECT tenant, responsible, day, SUM(opened), SUM(resolved) FROM fleet_trend
+GROUP BY tenant, responsible, day HAVING SUM(opened) <> 0 OR SUM(resolved) <> 0`
 	sumFleetFindings = `SELECT tenant, tier, responsible, severity, kind, layer, product_key, cycle, SUM(findings), SUM(hosts)
 FROM fleet_findings GROUP BY tenant, tier, responsible, severity, kind, layer, product_key, cycle
 HAVING SUM(findings) <> 0 OR SUM(hosts) <> 0`
@@ -35,7 +44,8 @@ func (s *Store) CheckFleet(ctx context.Context) error {
 	for _, c := range []struct {
 		name, recount, sum string
 		keys               int
-	}{{"fleet_hosts", recountFleetHosts, sumFleetHosts, 4}, {"fleet_findings", recountFleetFindings, sumFleetFindings, 8}} {
+	}{{"fleet_hosts", recountFleetHosts, sumFleetHosts, 4}, {"fleet_findings", recountFleetFindings, sumFleetFindings, 8},
+		{"fleet_trend", recountFleetTrend, sumFleetTrend, 3}} {
 		want, err := s.countRows(ctx, c.recount, c.keys)
 		if err != nil {
 			return fmt.Errorf("recount %s: %w", c.name, err)

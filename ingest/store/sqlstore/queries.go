@@ -37,6 +37,7 @@ type queries struct {
 	resolvePrefix, unverifyPrefix                              string
 	// The statements of the fleet aggregates (fleet.go).
 	shareHost, shareOpen, upsertFleetHosts, upsertFleetFindings string
+	shareTrend, upsertFleetTrend                                string
 	// upsertN and resolveN hold the statements for chunkSizes rows.
 	upsertN, resolveN map[int]string
 }
@@ -85,6 +86,7 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.clearRotation = rebind(`UPDATE host_identities SET rotate_requested = ? WHERE host_id = ?`)
 	q.shareHost, q.shareOpen = rebind(readShareHost), rebind(readShareOpen)
 	q.upsertFleetHosts, q.upsertFleetFindings = rebind(upsertFleetHosts), rebind(upsertFleetFindings)
+	q.shareTrend, q.upsertFleetTrend = rebind(readShareTrend), rebind(upsertFleetTrend)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

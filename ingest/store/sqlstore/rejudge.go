@@ -106,6 +106,9 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 		return store.RejudgeUnchanged, nil
 	}
 	before, err := s.readShare(ctx, tx, it.HostID, true)
+	if err == nil {
+		before.trend, err = s.readTrend(ctx, tx, it.HostID)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -136,6 +139,9 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 		return 0, fmt.Errorf("update report summary: %w", err)
 	}
 	after, err := s.readShare(ctx, tx, it.HostID, true)
+	if err == nil {
+		after.trend, err = s.readTrend(ctx, tx, it.HostID)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -68,37 +67,6 @@ AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY
 		sum.OldestProvider = &f
 	}
 	return sum, nil
-}
-
-// Trend counts, at each instant, the findings whose current open stretch
-// had begun and that were not yet resolved. Findings pruned by retention
-// and earlier open stretches of reopened findings are not counted.
-func (s *Store) Trend(ctx context.Context, sc store.Scope, at []time.Time) ([]store.TrendPoint, error) {
-	cond, args := scopeWhere(sc, "tenant")
-	q := `SELECT responsible, COUNT(*) FROM findings WHERE opened_at <= ? AND (resolved_at IS NULL OR resolved_at > ?) AND ` +
-		cond + ` GROUP BY responsible`
-	out := make([]store.TrendPoint, 0, len(at))
-	for _, t := range at {
-		p := store.TrendPoint{At: t.UTC()}
-		us := micros(t)
-		err := s.each(ctx, q, append([]any{us, us}, args...), func(r *sql.Rows) error {
-			var resp string
-			var n int64
-			err := r.Scan(&resp, &n)
-			switch report.Responsible(resp) {
-			case report.ResponsibleProvider:
-				p.Provider = n
-			case report.ResponsibleCustomer:
-				p.Customer = n
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // each runs a read query and calls fn for each row.

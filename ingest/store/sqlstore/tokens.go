@@ -91,19 +91,54 @@ RETURNING tenant, COALESCE(LENGTH(body), 0)`), us)
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return 0, fmt.Errorf("prune reports: %w", err)
 	}
-	if err := s.addUsage(ctx, tx, freed, 0); err != nil {
+	n, err := s.pruneFindings(ctx, tx, us)
+	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?`), us)
-	if err != nil {
-		return 0, fmt.Errorf("prune findings: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune findings: %w", err)
+	if err := s.addUsage(ctx, tx, freed, 0); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("prune: commit: %w", err)
 	}
 	return total + n, nil
+}
+
+// pruneFindings deletes the findings resolved before us in tx and takes
+// them out of the fleet trend (they are no longer counted at any instant).
+func (s *Store) pruneFindings(ctx context.Context, tx *sql.Tx, us int64) (int64, error) {
+	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?
+RETURNING tenant, responsible, opened_at, resolved_at`), us)
+	if err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	gone := map[string]map[trendKey]int64{}
+	var n int64
+	for rows.Next() {
+		var tenant, resp string
+		var opened int64
+		var resolved *int64
+		if err := rows.Scan(&tenant, &resp, &opened, &resolved); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("prune findings: %w", err)
+		}
+		if gone[tenant] == nil {
+			gone[tenant] = map[trendKey]int64{}
+		}
+		addFinding(gone[tenant], resp, opened, resolved)
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	d := newFleetDelta()
+	for tenant, m := range gone {
+		for k, c := range m {
+			d.addTrend(tenant, k, -c)
+		}
+	}
+	if err := s.applyFleet(ctx, tx, d, 0); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

@@ -124,6 +124,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 				return store.Outcome{}, err
 			}
 			after, err := s.readShare(ctx, tx, r.Host.HostID, true)
+			if err == nil {
+				after.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
+			}
 			if err != nil {
 				return store.Outcome{}, err
 			}
@@ -147,7 +150,10 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		return store.Outcome{Result: store.Created}, nil
 	}
 	sync := fp.digest != cur.digest || cur.unverified > 0
-	before, groups, err := s.shareBefore(ctx, tx, it, sync)
+	// The trend changes with the findings' times: when they are synced,
+	// or clamped back to an earlier scan.
+	trend := sync || scanned < cur.scannedAt
+	before, groups, err := s.shareBefore(ctx, tx, it, sync, trend)
 	if err != nil {
 		return store.Outcome{}, err
 	}
@@ -160,6 +166,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		return latest, err
 	}
 	after, err := s.readShare(ctx, tx, r.Host.HostID, groups && sync)
+	if err == nil && trend {
+		after.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
+	}
 	if err != nil {
 		return latest, err
 	}
@@ -174,8 +183,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 // changes it: with its groups of open findings when the report changes
 // them (sync) or moves the host to another row of fleet_hosts (tier, OS);
 // otherwise without (the host's groups stay where they are, and both
-// shares leave them out).
-func (s *Store) shareBefore(ctx context.Context, tx *sql.Tx, it *store.Incoming, sync bool) (*hostShare, bool, error) {
+// shares leave them out). With trend, it reads the findings' trend share
+// too.
+func (s *Store) shareBefore(ctx context.Context, tx *sql.Tx, it *store.Incoming, sync, trend bool) (*hostShare, bool, error) {
 	r := it.Report
 	before, err := s.readShare(ctx, tx, r.Host.HostID, false)
 	if err != nil {
@@ -187,6 +197,11 @@ func (s *Store) shareBefore(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 	groups := sync || before.tier != string(r.Profile.Tier) || before.osID != r.Host.OS.ID || before.osVersion != r.Host.OS.VersionID
 	if groups {
 		if before.groups, err = s.readGroups(ctx, tx, r.Host.HostID); err != nil {
+			return nil, false, err
+		}
+	}
+	if trend {
+		if before.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
 			return nil, false, err
 		}
 	}

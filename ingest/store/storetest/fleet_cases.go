@@ -56,7 +56,13 @@ func testFleetAggregates(t *testing.T, s store.Store) {
 				continue
 			}
 			h.at = h.at.Add(time.Duration(1+rng.IntN(30)) * time.Hour)
-			r := varied(rng, h.h.Next(h.at))
+			scan := h.at
+			if rng.IntN(8) == 0 {
+				// Received last but scanned before the host's state (that
+				// one was dated ahead): open findings' times move back.
+				scan = h.at.Add(-40 * time.Hour)
+			}
+			r := varied(rng, h.h.Next(scan))
 			in := Incoming(t, h.tenant, r)
 			if rng.IntN(8) == 0 {
 				in.ReceivedAt = t0 // received before the host's latest: history only
@@ -102,6 +108,40 @@ func testFleetAggregates(t *testing.T, s store.Store) {
 	}
 	for _, sc := range []store.Scope{store.AllTenants(), store.TenantScope("acme")} {
 		summaryMatchesListing(t, s, sc)
+		trendMatchesListing(t, s, sc)
+	}
+}
+
+// trendMatchesListing compares the trend at midnights (from the
+// aggregate) and at other instants with counts of every finding listed:
+// open at t when opened by t and not resolved by t.
+func trendMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
+	t.Helper()
+	fs := allFindings(t, s, sc, store.FindingFilter{Status: store.StatusAny})
+	var at []time.Time
+	for d := range 14 {
+		m := t0.Truncate(24 * time.Hour).Add(time.Duration(d) * 24 * time.Hour)
+		at = append(at, m, m.Add(7*time.Hour+time.Microsecond))
+	}
+	got, err := s.Trend(t.Context(), sc, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range got {
+		var want store.TrendPoint
+		for _, f := range fs {
+			if f.OpenedAt.After(at[i]) || (f.ResolvedAt != nil && !f.ResolvedAt.After(at[i])) {
+				continue
+			}
+			if f.Responsible == report.ResponsibleProvider {
+				want.Provider++
+			} else {
+				want.Customer++
+			}
+		}
+		if p.Provider != want.Provider || p.Customer != want.Customer || !p.At.Equal(at[i]) {
+			t.Errorf("scope %+v, trend at %v: %+v, listed %d provider, %d customer", sc, at[i], p, want.Provider, want.Customer)
+		}
 	}
 }
 
