@@ -9,8 +9,15 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// CountHosts counts the hosts in scope matching f.
+// CountHosts counts the hosts in scope matching f: from fleet_hosts when
+// f narrows by tenant, tier, OS and failing collectors only, else from the
+// hosts.
 func (s *Store) CountHosts(ctx context.Context, sc store.Scope, f store.HostFilter) (int64, error) {
+	rest := f
+	rest.Tenant, rest.Tier, rest.OS, rest.FailingCollectors, rest.Sort = "", "", "", false, ""
+	if rest == (store.HostFilter{}) {
+		return s.countFleetHosts(ctx, sc, f)
+	}
 	w, err := hostWhere(sc, f)
 	if err != nil {
 		return 0, err

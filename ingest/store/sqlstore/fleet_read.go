@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,7 +10,12 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// fleetGroups is FindingGroups of open findings from fleet_findings.
+// fleetGroups is FindingGroups of open findings from fleet_findings,
+// each group's oldest open stretch found by a correlated subquery that
+// walks the findings_open_group index in opened_at order (one seek a
+// group, in one round trip). The tenant is compared there as an
+// expression (tenant || ''), so that no planner walks a whole tenant's
+// open findings by the other index instead.
 func (s *Store) fleetGroups(ctx context.Context, sc store.Scope, f store.FindingFilter, limit int) ([]store.FindingGroup, error) {
 	w := &where{}
 	cond, args := scopeWhere(sc, "tenant")
@@ -24,63 +28,73 @@ func (s *Store) fleetGroups(ctx context.Context, sc store.Scope, f store.Finding
 			w.add(c.col+" = ?", c.val)
 		}
 	}
-	q := `SELECT responsible, severity, kind, layer, MIN(product), product_key, cycle, SUM(hosts), SUM(findings)
-FROM fleet_findings` + w.sql() + `
-GROUP BY responsible, sev_rank, severity, kind, layer, product_key, cycle HAVING SUM(findings) > 0
-ORDER BY sev_rank, SUM(hosts) DESC, SUM(findings) DESC, responsible, kind, layer, product_key, cycle LIMIT ?`
+	o := &where{}
+	o.add(`f.resolved_at IS NULL AND f.product_key = g.product_key AND f.cycle = g.cycle AND f.kind = g.kind
+AND f.layer = g.layer AND f.responsible = g.responsible AND f.severity = g.severity`)
+	if !sc.All() {
+		o.add(`f.tenant || '' = ?`, sc.Tenant())
+	}
+	if f.Tenant != "" {
+		o.add(`f.tenant || '' = ?`, f.Tenant)
+	}
+	from := `findings f`
+	if f.Tier != "" {
+		from += ` JOIN hosts h ON h.host_id = f.host_id`
+		o.add(`h.tier = ?`, string(f.Tier))
+	}
+	const order = ` ORDER BY sev_rank, hosts DESC, findings DESC, responsible, kind, layer, product_key, cycle`
+	q := `SELECT g.responsible, g.severity, g.kind, g.layer, g.product, g.cycle, g.hosts, g.findings,
+(SELECT f.opened_at FROM ` + from + o.sql() + ` ORDER BY f.opened_at LIMIT 1)
+FROM (SELECT responsible, sev_rank, severity, kind, layer, MIN(product) AS product, product_key, cycle,
+SUM(hosts) AS hosts, SUM(findings) AS findings FROM fleet_findings` + w.sql() + `
+GROUP BY responsible, sev_rank, severity, kind, layer, product_key, cycle HAVING SUM(findings) > 0` + order + ` LIMIT ?) g` + order
 	out := []store.FindingGroup{}
-	var keys []string
-	err := s.each(ctx, q, append(w.args, limit), func(r *sql.Rows) error {
+	err := s.each(ctx, q, append(append(o.args, w.args...), limit), func(r *sql.Rows) error {
 		var g store.FindingGroup
-		var resp, sev, kind, layer, key string
-		err := r.Scan(&resp, &sev, &kind, &layer, &g.Product, &key, &g.Cycle, &g.Hosts, &g.Findings)
+		var resp, sev, kind, layer string
+		var oldest *int64
+		err := r.Scan(&resp, &sev, &kind, &layer, &g.Product, &g.Cycle, &g.Hosts, &g.Findings, &oldest)
 		g.Responsible, g.Severity, g.Kind, g.Layer = report.Responsible(resp), report.Severity(sev), report.Kind(kind), report.Layer(layer)
+		if oldest != nil {
+			// Otherwise counted but gone since (a write committed
+			// between the two reads).
+			g.OldestOpened = fromMicros(*oldest)
+		}
 		out = append(out, g)
-		keys = append(keys, key)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finding groups: %w", err)
 	}
-	for i := range out {
-		if err := s.oldestOpen(ctx, sc, f, keys[i], &out[i]); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }
 
-// oldestOpen sets g.OldestOpened: the open finding of its group in scope
-// (and f's tenant and tier) whose open stretch began first, found by
-// walking the findings_open_group index in opened_at order. The tenant is
-// compared as an expression (tenant || ”), so that no planner walks a
-// whole tenant's open findings by the other index instead.
-func (s *Store) oldestOpen(ctx context.Context, sc store.Scope, f store.FindingFilter, key string, g *store.FindingGroup) error {
+// countFleetHosts is CountHosts from fleet_hosts (f narrows by tenant,
+// tier, OS and failing collectors only).
+func (s *Store) countFleetHosts(ctx context.Context, sc store.Scope, f store.HostFilter) (int64, error) {
 	w := &where{}
-	w.add(`f.resolved_at IS NULL AND f.product_key = ? AND f.cycle = ? AND f.kind = ? AND f.layer = ? AND f.responsible = ? AND f.severity = ?`,
-		key, g.Cycle, string(g.Kind), string(g.Layer), string(g.Responsible), string(g.Severity))
-	if !sc.All() {
-		w.add(`f.tenant || '' = ?`, sc.Tenant())
-	}
+	cond, args := scopeWhere(sc, "tenant")
+	w.add(cond, args...)
 	if f.Tenant != "" {
-		w.add(`f.tenant || '' = ?`, f.Tenant)
+		w.add("tenant = ?", f.Tenant)
 	}
-	from := `findings f`
 	if f.Tier != "" {
-		from += ` JOIN hosts h ON h.host_id = f.host_id`
-		w.add(`h.tier = ?`, string(f.Tier))
+		w.add("tier = ?", string(f.Tier))
 	}
-	var us int64
-	q := s.rebind(`SELECT f.opened_at FROM ` + from + w.sql() + ` ORDER BY f.opened_at LIMIT 1`)
-	err := s.r.QueryRowContext(ctx, q, w.args...).Scan(&us)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Counted but gone since (a write committed between the two
-		// reads): the group has no open finding left to date.
-		return nil
+	if f.OS != "" {
+		id, ver, hasVer := strings.Cut(f.OS, ":")
+		w.add("os_id = ?", id)
+		if hasVer {
+			w.add("os_version_id = ?", ver)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("oldest open finding of a group: %w", err)
+	col := "hosts"
+	if f.FailingCollectors {
+		col = "failing"
 	}
-	g.OldestOpened = fromMicros(us)
-	return nil
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.rebind(`SELECT COALESCE(SUM(`+col+`), 0) FROM fleet_hosts`+w.sql()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count hosts: %w", err)
+	}
+	return n, nil
 }

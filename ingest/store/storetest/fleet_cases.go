@@ -199,6 +199,12 @@ func summaryMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
 		t.Errorf("scope %+v: summary hosts %v, failing %d, open %v; listed hosts %v, failing %d, open %v",
 			sc, sum.Hosts, sum.HostsFailingCollectors, got, hosts, failing, cells)
 	}
+	for _, f := range []store.HostFilter{{FailingCollectors: true}, {Tier: report.TierManaged}, {Tier: report.TierIaaS, FailingCollectors: true}} {
+		n, err := s.CountHosts(t.Context(), sc, f)
+		if want := len(allHosts(t, s, sc, f, 50)); err != nil || n != int64(want) {
+			t.Errorf("scope %+v filter %+v: CountHosts %d (%v), Hosts lists %d", sc, f, n, err, want)
+		}
+	}
 	if !slices.IsSortedFunc(sum.Open, func(a, b store.Cell) int {
 		return compareStrings(string(a.Tier)+"/"+string(a.Responsible)+"/"+string(a.Severity), string(b.Tier)+"/"+string(b.Responsible)+"/"+string(b.Severity))
 	}) {
