@@ -93,6 +93,11 @@ func printTable(w *os.File, o options, info string, fill time.Duration, res []re
 	if fill > 0 {
 		fmt.Fprintf(w, ", filled in %s", fill.Round(time.Second))
 	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			fmt.Fprintf(w, ", load average %s", f[0])
+		}
+	}
 	fmt.Fprintf(w, "\n\n| request | as | n | p50 ms | p95 ms | status |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range res {
 		fmt.Fprintf(w, "| %s | %s | %d | %.1f | %.1f | %d |\n", r.name, strings.TrimSuffix(r.as, "-api"), r.n,

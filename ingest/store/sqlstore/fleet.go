@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/demarc/demarc/report"
 )
@@ -120,6 +121,28 @@ func (d *fleetDelta) move(before, after *hostShare) {
 	if after != nil {
 		d.add(after, 1)
 	}
+}
+
+// newHostShare is the share of a host just stored from its first report
+// r, scanned at scanned: every finding of r open since then (what
+// readShare and readTrend would read back).
+func newHostShare(tenant string, r *report.Report, scanned int64) *hostShare {
+	h := &hostShare{tenant: tenant, tier: string(r.Profile.Tier), osID: r.Host.OS.ID, osVersion: r.Host.OS.VersionID,
+		osName: r.Host.OS.Name, osPretty: r.Host.OS.PrettyName, failing: collectorFailures(r) != "",
+		groups: map[groupKey]groupShare{}, trend: map[trendKey]int64{}}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		k := groupKey{string(f.Responsible), string(f.Severity), string(f.Kind), string(f.Layer), strings.ToLower(f.Product), f.Cycle}
+		g, ok := h.groups[k]
+		if !ok || f.Product < g.product {
+			g.product = f.Product
+		}
+		g.n++
+		g.rank = f.Severity.Rank()
+		h.groups[k] = g
+		addFinding(h.trend, string(f.Responsible), scanned, nil)
+	}
+	return h
 }
 
 const (

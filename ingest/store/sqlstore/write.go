@@ -123,14 +123,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 			if _, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1)); err != nil {
 				return store.Outcome{}, err
 			}
-			after, err := s.readShare(ctx, tx, r.Host.HostID, true)
-			if err == nil {
-				after.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
-			}
-			if err != nil {
-				return store.Outcome{}, err
-			}
-			fleet.move(nil, after)
+			fleet.move(nil, newHostShare(it.Tenant, r, scanned))
 			return store.Outcome{Result: store.Created, Latest: true}, nil
 		}
 		// Another replica inserted the host first: it is committed now.
