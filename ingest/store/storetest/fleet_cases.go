@@ -211,3 +211,52 @@ func summaryMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
 		t.Errorf("summary cells out of order: %v", sum.Open)
 	}
 }
+
+// FleetBackfill checks migrations 10 and 11 on a database that already
+// holds hosts and findings (open, unverified and resolved): it undoes
+// them with exec (raw SQL on the store's database), migrates again, and
+// expects aggregates equal to a full recount and the same summary.
+func FleetBackfill(t *testing.T, s store.Store, exec func(q string) error) {
+	fc, ok := s.(fleetChecker)
+	if !ok {
+		t.Skip("the store keeps no fleet aggregates")
+	}
+	for i := range 6 {
+		tenant := []string{"acme", "globex"}[i%2]
+		h := reportgen.NewHost(uint64(1450+i), i, tenant, 10, 0.5)
+		first := Incoming(t, tenant, h.Next(t0))
+		r := h.Next(t0.Add(30 * time.Hour))
+		r.Findings = r.Findings[:len(r.Findings)-i]
+		if i%3 == 0 {
+			r.Collectors = issue13Runs(map[string]report.CollectorStatus{"packages": report.CollectorFailed})
+		}
+		r.Summary = report.Summarize(r.Findings)
+		save(t, s, nil, first)
+		save(t, s, nil, Incoming(t, tenant, r))
+	}
+	before, err := s.Summary(t.Context(), store.AllTenants())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE fleet_hosts`, `DROP TABLE fleet_findings`, `DROP TABLE fleet_trend`,
+		`DROP INDEX findings_open_group`, `DELETE FROM schema_migrations WHERE version IN (10, 11)`} {
+		if err := exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := fc.CheckFleet(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Summary(t.Context(), store.AllTenants())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(before.Hosts, after.Hosts) || !slices.Equal(before.Open, after.Open) || !slices.Equal(before.EOL, after.EOL) ||
+		before.HostsFailingCollectors != after.HostsFailingCollectors || before.HostsFailingCollectors == 0 {
+		t.Errorf("summary before the migration %+v, after %+v", before, after)
+	}
+	trendMatchesListing(t, s, store.AllTenants())
+}
