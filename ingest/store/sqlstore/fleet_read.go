@@ -13,9 +13,9 @@ import (
 // fleetGroups is FindingGroups of open findings from fleet_findings,
 // each group's oldest open stretch found by a correlated subquery that
 // walks the findings_open_group index in opened_at order (one seek a
-// group, in one round trip). The tenant is compared there as an
-// expression (tenant || ''), so that no planner walks a whole tenant's
-// open findings by the other index instead.
+// group, in one round trip). The tenant is compared there through an
+// expression (concatenated with an empty string), so that no planner
+// walks a whole tenant's open findings by the other index instead.
 func (s *Store) fleetGroups(ctx context.Context, sc store.Scope, f store.FindingFilter, limit int) ([]store.FindingGroup, error) {
 	w := &where{}
 	cond, args := scopeWhere(sc, "tenant")
