@@ -12,10 +12,9 @@ import (
 
 // fleetGroups is FindingGroups of open findings from fleet_findings,
 // each group's oldest open stretch found by a correlated subquery that
-// walks the findings_open_group index in opened_at order (one seek a
-// group, in one round trip). The tenant is compared there through an
-// expression (concatenated with an empty string), so that no planner
-// walks a whole tenant's open findings by the other index instead.
+// walks an index of open findings by group in opened_at order (one seek a
+// group, in one round trip): findings_open_group for the fleet,
+// findings_open_tenant_group for a tenant.
 func (s *Store) fleetGroups(ctx context.Context, sc store.Scope, f store.FindingFilter, limit int) ([]store.FindingGroup, error) {
 	w := &where{}
 	cond, args := scopeWhere(sc, "tenant")
@@ -32,10 +31,10 @@ func (s *Store) fleetGroups(ctx context.Context, sc store.Scope, f store.Finding
 	o.add(`f.resolved_at IS NULL AND f.product_key = g.product_key AND f.cycle = g.cycle AND f.kind = g.kind
 AND f.layer = g.layer AND f.responsible = g.responsible AND f.severity = g.severity`)
 	if !sc.All() {
-		o.add(`f.tenant || '' = ?`, sc.Tenant())
+		o.add(`f.tenant = ?`, sc.Tenant())
 	}
 	if f.Tenant != "" {
-		o.add(`f.tenant || '' = ?`, f.Tenant)
+		o.add(`f.tenant = ?`, f.Tenant)
 	}
 	from := `findings f`
 	if f.Tier != "" {
