@@ -241,7 +241,9 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 }
 
 // trend is GET /api/v1/trend?days=30&points=31: open findings per party at
-// evenly spaced instants ending now.
+// evenly spaced instants ending now, or, when they are a whole number of
+// days apart, ending at the last UTC midnight (read from the store's
+// fleet trend rather than from every finding).
 func (s *Server) trend(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	days, points := 30, 31
@@ -261,6 +263,9 @@ func (s *Server) trend(w http.ResponseWriter, r *http.Request) {
 	}
 	end := s.cfg.Now().UTC()
 	span := time.Duration(days) * 24 * time.Hour
+	if points > 1 && (span/time.Duration(points-1))%(24*time.Hour) == 0 && span%time.Duration(points-1) == 0 {
+		end = end.Truncate(24 * time.Hour)
+	}
 	at := make([]time.Time, points)
 	for i := range at {
 		if points == 1 {

@@ -99,6 +99,10 @@ type Config struct {
 	Retention time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
+	// from the store before reading them again (default 15s; negative:
+	// read on every scrape, as benchmarks of the scrape do).
+	FleetGaugeTTL time.Duration
 }
 
 func (c *Config) defaults() {
@@ -143,6 +147,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.FleetGaugeTTL == 0 {
+		c.FleetGaugeTTL = 15 * time.Second
 	}
 }
 
@@ -218,7 +225,7 @@ func New(cfg Config) (*Server, error) {
 		perToken: newSlots(cfg.MaxPerToken),
 		perTen:   newSlots(cfg.MaxPerTenant),
 		authLog:  sampler{every: time.Second},
-		m:        newMetrics(cfg.Store, 15*time.Second),
+		m:        newMetrics(cfg.Store, cfg.FleetGaugeTTL),
 		mux:      http.NewServeMux(),
 		inflight: make(chan struct{}, cfg.MaxInFlight),
 		stop:     make(chan struct{}),

@@ -71,8 +71,10 @@ type Store interface {
 	Facets(ctx context.Context, sc Scope) (Facets, error)
 	// FindingGroups counts the findings in scope matching f (f.Sort is
 	// ignored) by party, severity, kind, layer, product and release cycle:
-	// the most severe first, then those on the most hosts, then the oldest;
-	// at most limit groups (clamped like a Page's limit).
+	// the most severe first, then those on the most hosts, then those with
+	// the most findings; at most limit groups (clamped like a Page's
+	// limit). Open findings not narrowed to one host are counted from the
+	// fleet aggregates, in O(groups).
 	FindingGroups(ctx context.Context, sc Scope, f FindingFilter, limit int) ([]FindingGroup, error)
 
 	// CreateSession stores a web session; an existing id is ErrConflict.

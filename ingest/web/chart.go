@@ -37,11 +37,12 @@ type series struct {
 	First, Last int64
 }
 
-// trendChart reads the open findings per party at one instant a day over
-// the configured span, ending now.
+// trendChart reads the open findings per party at each UTC midnight over
+// the configured span, ending with the last one (the store reads those
+// from its fleet trend, not from every finding).
 func (u *UI) trendChart(r *http.Request, v *view) (chart, error) {
 	days := u.cfg.TrendDays
-	end := v.Now.UTC()
+	end := v.Now.UTC().Truncate(24 * time.Hour)
 	at := make([]time.Time, days+1)
 	for i := range at {
 		at[i] = end.Add(-time.Duration(days-i) * 24 * time.Hour)

@@ -82,7 +82,9 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 	for _, g := range d.Groups {
 		d.Total += g.Findings
 	}
-	all, err := u.st.FindingGroups(ctx, sc, store.FindingFilter{Status: store.StatusAny}, store.MaxLimit)
+	// The product menu lists the products of open findings (from the fleet
+	// aggregates; the resolved ones would take a pass over every finding).
+	all, err := u.st.FindingGroups(ctx, sc, store.FindingFilter{}, store.MaxLimit)
 	if err != nil {
 		u.readError(w, r, err)
 		return

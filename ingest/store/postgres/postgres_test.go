@@ -25,13 +25,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func TestUsageBackfill(t *testing.T) {
+// migratedRaw opens a migrated store and a raw connection to its
+// database, for the backfill tests: exec runs SQL beside the store.
+func migratedRaw(t *testing.T) (store.Store, func(q string) error) {
 	dsn := pgtest.Schema(t)
 	s, err := postgres.Open(t.Context(), dsn, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +41,19 @@ func TestUsageBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	storetest.UsageBackfill(t, s, func(q string) error {
+	t.Cleanup(func() { db.Close() })
+	return s, func(q string) error {
 		_, err := db.ExecContext(t.Context(), q)
 		return err
-	})
+	}
+}
+
+func TestUsageBackfill(t *testing.T) {
+	s, exec := migratedRaw(t)
+	storetest.UsageBackfill(t, s, exec)
+}
+
+func TestFleetBackfill(t *testing.T) {
+	s, exec := migratedRaw(t)
+	storetest.FleetBackfill(t, s, exec)
 }

@@ -35,6 +35,9 @@ type queries struct {
 	upsertFindingPrefix, upsertFindingTail                     string
 	findingRow                                                 string
 	resolvePrefix, unverifyPrefix                              string
+	// The statements of the fleet aggregates (fleet.go).
+	shareHost, shareOpen, upsertFleetHosts, upsertFleetFindings string
+	shareTrend, upsertFleetTrend                                string
 	// upsertN and resolveN hold the statements for chunkSizes rows.
 	upsertN, resolveN map[int]string
 }
@@ -81,6 +84,9 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.promoteKey = rebind(`UPDATE host_keys SET state = 'current' WHERE key_id = ? AND state = 'pending'`)
 	q.insertKey = rebind(`INSERT INTO host_keys (key_id, host_id, hash, state, created_at) VALUES (?, ?, ?, ?, ?)`)
 	q.clearRotation = rebind(`UPDATE host_identities SET rotate_requested = ? WHERE host_id = ?`)
+	q.shareHost, q.shareOpen = rebind(readShareHost), rebind(readShareOpen)
+	q.upsertFleetHosts, q.upsertFleetFindings = rebind(upsertFleetHosts), rebind(upsertFleetFindings)
+	q.shareTrend, q.upsertFleetTrend = rebind(readShareTrend), rebind(upsertFleetTrend)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

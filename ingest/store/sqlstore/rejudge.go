@@ -47,12 +47,16 @@ func (s *Store) Rejudge(ctx context.Context, items []store.Rejudgement) ([]store
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	out := make([]store.RejudgeResult, len(items))
+	fleet := newFleetDelta()
 	for _, i := range order {
-		res, err := s.rejudgeOne(ctx, tx, &items[i])
+		res, err := s.rejudgeOne(ctx, tx, &items[i], fleet)
 		if err != nil {
 			return nil, fmt.Errorf("rejudge host %s: %w", items[i].HostID, err)
 		}
 		out[i] = res
+	}
+	if err := s.applyFleet(ctx, tx, fleet, s.usageShard()); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit rejudge: %w", err)
@@ -75,7 +79,9 @@ func checkRejudgement(it *store.Rejudgement) error {
 	return nil
 }
 
-func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgement) (store.RejudgeResult, error) {
+// rejudgeOne stores one verdict in tx and adds what it changes in the
+// fleet aggregates to fleet.
+func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgement, fleet *fleetDelta) (store.RejudgeResult, error) {
 	var cur rejudgeState
 	err := s.queryRow(ctx, tx, s.q.rejudgeState, it.HostID).Scan(&cur.tenant, &cur.latest, &cur.scannedAt, &cur.digest,
 		&cur.provider, &cur.tier, &cur.maintenance, &cur.customerVirt, &cur.failures)
@@ -98,6 +104,13 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 		// The same findings judged against the same collectors: the sync
 		// would write nothing either.
 		return store.RejudgeUnchanged, nil
+	}
+	before, err := s.readShare(ctx, tx, it.HostID, true)
+	if err == nil {
+		before.trend, err = s.readTrend(ctx, tx, it.HostID)
+	}
+	if err != nil {
+		return 0, err
 	}
 	if _, err := s.exec(ctx, tx, s.q.rejudgeHost, p.Provider, string(p.Tier), p.MaintenanceAgreement,
 		p.CustomerManagedVirtualisation, fp.digest, failures, it.HostID); err != nil {
@@ -125,5 +138,13 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	if _, err := s.exec(ctx, tx, s.q.rejudgeReport, len(r.Findings), string(sumJSON), it.HostID, it.ReportID); err != nil {
 		return 0, fmt.Errorf("update report summary: %w", err)
 	}
+	after, err := s.readShare(ctx, tx, it.HostID, true)
+	if err == nil {
+		after.trend, err = s.readTrend(ctx, tx, it.HostID)
+	}
+	if err != nil {
+		return 0, err
+	}
+	fleet.move(before, after)
 	return store.RejudgeApplied, nil
 }

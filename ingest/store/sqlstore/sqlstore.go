@@ -118,7 +118,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.q.updateHost, s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
 		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
 		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation,
-		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport}
+		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,
+		s.q.shareHost, s.q.shareOpen, s.q.upsertFleetHosts, s.q.upsertFleetFindings, s.q.shareTrend, s.q.upsertFleetTrend}
 	for _, n := range chunkSizes {
 		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
 	}

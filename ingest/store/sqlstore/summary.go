@@ -5,19 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
 
 // Summary counts hosts per tier and open findings per tier, party and
-// severity, the open end-of-life findings per layer, and finds the oldest
-// open provider finding.
+// severity, the open end-of-life findings per layer (all from the fleet
+// aggregates: O(groups), not O(findings)), and finds the oldest open
+// provider finding (an index walk).
 func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, error) {
 	sum := store.Summary{Hosts: map[report.Tier]int64{}, Open: []store.Cell{}, EOL: []store.LayerCount{}}
 	cond, args := scopeWhere(sc, "tenant")
-	err := s.each(ctx, `SELECT tier, COUNT(*) FROM hosts WHERE `+cond+` GROUP BY tier`, args, func(r *sql.Rows) error {
+	err := s.each(ctx, `SELECT tier, SUM(hosts) FROM fleet_hosts WHERE `+cond+` GROUP BY tier HAVING SUM(hosts) > 0`, args, func(r *sql.Rows) error {
 		var t string
 		var n int64
 		err := r.Scan(&t, &n)
@@ -27,13 +27,12 @@ func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, err
 	if err != nil {
 		return sum, err
 	}
-	q := s.rebind(`SELECT COUNT(*) FROM hosts WHERE collector_failures <> '' AND ` + cond)
+	q := s.rebind(`SELECT COALESCE(SUM(failing), 0) FROM fleet_hosts WHERE ` + cond)
 	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&sum.HostsFailingCollectors); err != nil {
 		return sum, fmt.Errorf("count hosts failing collectors: %w", err)
 	}
-	fcond, fargs := scopeWhere(sc, "f.tenant")
-	err = s.each(ctx, `SELECT h.tier, f.responsible, f.severity, COUNT(*) FROM findings f JOIN hosts h ON h.host_id = f.host_id
-WHERE f.resolved_at IS NULL AND `+fcond+` GROUP BY h.tier, f.responsible, f.severity ORDER BY h.tier, f.responsible, f.severity`, fargs, func(r *sql.Rows) error {
+	err = s.each(ctx, `SELECT tier, responsible, severity, SUM(findings) FROM fleet_findings WHERE `+cond+`
+GROUP BY tier, responsible, severity HAVING SUM(findings) > 0 ORDER BY tier, responsible, severity`, args, func(r *sql.Rows) error {
 		var c store.Cell
 		var t, resp, sev string
 		err := r.Scan(&t, &resp, &sev, &c.Count)
@@ -44,8 +43,8 @@ WHERE f.resolved_at IS NULL AND `+fcond+` GROUP BY h.tier, f.responsible, f.seve
 	if err != nil {
 		return sum, err
 	}
-	err = s.each(ctx, `SELECT f.kind, f.layer, f.responsible, COUNT(*) FROM findings f WHERE f.resolved_at IS NULL
-AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer, f.responsible ORDER BY f.kind, f.layer, f.responsible`, fargs, func(r *sql.Rows) error {
+	err = s.each(ctx, `SELECT kind, layer, responsible, SUM(findings) FROM fleet_findings WHERE kind IN ('eol', 'extended_support')
+AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY kind, layer, responsible`, args, func(r *sql.Rows) error {
 		var c store.LayerCount
 		var kind, layer, resp string
 		err := r.Scan(&kind, &layer, &resp, &c.Count)
@@ -56,6 +55,7 @@ AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer
 	if err != nil {
 		return sum, err
 	}
+	fcond, fargs := scopeWhere(sc, "f.tenant")
 	q = s.rebind(findingSelect + ` WHERE f.resolved_at IS NULL AND f.responsible = 'provider' AND ` + fcond +
 		` ORDER BY f.opened_at, f.host_id, f.finding_id LIMIT 1`)
 	f, err := scanFinding(s.r.QueryRowContext(ctx, q, fargs...))
@@ -67,37 +67,6 @@ AND f.kind IN ('eol', 'extended_support') AND `+fcond+` GROUP BY f.kind, f.layer
 		sum.OldestProvider = &f
 	}
 	return sum, nil
-}
-
-// Trend counts, at each instant, the findings whose current open stretch
-// had begun and that were not yet resolved. Findings pruned by retention
-// and earlier open stretches of reopened findings are not counted.
-func (s *Store) Trend(ctx context.Context, sc store.Scope, at []time.Time) ([]store.TrendPoint, error) {
-	cond, args := scopeWhere(sc, "tenant")
-	q := `SELECT responsible, COUNT(*) FROM findings WHERE opened_at <= ? AND (resolved_at IS NULL OR resolved_at > ?) AND ` +
-		cond + ` GROUP BY responsible`
-	out := make([]store.TrendPoint, 0, len(at))
-	for _, t := range at {
-		p := store.TrendPoint{At: t.UTC()}
-		us := micros(t)
-		err := s.each(ctx, q, append([]any{us, us}, args...), func(r *sql.Rows) error {
-			var resp string
-			var n int64
-			err := r.Scan(&resp, &n)
-			switch report.Responsible(resp) {
-			case report.ResponsibleProvider:
-				p.Provider = n
-			case report.ResponsibleCustomer:
-				p.Customer = n
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // each runs a read query and calls fn for each row.

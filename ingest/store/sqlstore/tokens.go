@@ -59,51 +59,109 @@ func scanToken(r scanner) (store.Token, error) {
 	return t, nil
 }
 
+// pruneBatch bounds the reports and the findings one prune transaction
+// deletes: retention never holds the writer for long.
+var pruneBatch = 5000
+
 // Prune deletes reports received before cutoff, except each host's latest,
-// and findings resolved before cutoff, and subtracts the deleted bodies
-// from their tenants' usage in the same transaction. It returns the rows
-// deleted.
+// and findings resolved before cutoff, in transactions of at most
+// pruneBatch reports and pruneBatch findings each, and subtracts what
+// each deletes from its tenants' usage and the fleet trend in the same
+// transaction. It returns the rows deleted.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	us := micros(cutoff)
+	var total int64
+	for {
+		n, more, err := s.pruneOnce(ctx, us, pruneBatch)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+// pruneOnce is one prune transaction of at most limit reports and limit
+// findings; more reports whether either limit was reached. The full
+// condition is repeated outside the limiting subquery so that on
+// PostgreSQL a row changed since (a finding reopened) is re-checked.
+func (s *Store) pruneOnce(ctx context.Context, us int64, limit int) (int64, bool, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
+		return 0, false, fmt.Errorf("prune: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	const keep = `NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host_id = reports.host_id AND h.latest_report_id = reports.report_id)`
 	freed := map[string]int64{}
 	var total int64
-	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM reports WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM hosts h
-WHERE h.host_id = reports.host_id AND h.latest_report_id = reports.report_id)
-RETURNING tenant, COALESCE(LENGTH(body), 0)`), us)
+	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM reports WHERE received_at < ? AND `+keep+`
+AND (host_id, report_id) IN (SELECT host_id, report_id FROM reports WHERE received_at < ? AND `+keep+` LIMIT ?)
+RETURNING tenant, COALESCE(LENGTH(body), 0)`), us, us, limit)
 	if err != nil {
-		return 0, fmt.Errorf("prune reports: %w", err)
+		return 0, false, fmt.Errorf("prune reports: %w", err)
 	}
 	for rows.Next() {
 		var tenant string
 		var n int64
 		if err := rows.Scan(&tenant, &n); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("prune reports: %w", err)
+			return 0, false, fmt.Errorf("prune reports: %w", err)
 		}
 		freed[tenant] -= n
 		total++
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return 0, fmt.Errorf("prune reports: %w", err)
+		return 0, false, fmt.Errorf("prune reports: %w", err)
+	}
+	n, err := s.pruneFindings(ctx, tx, us, limit)
+	if err != nil {
+		return 0, false, err
 	}
 	if err := s.addUsage(ctx, tx, freed, 0); err != nil {
-		return 0, err
-	}
-	res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?`), us)
-	if err != nil {
-		return 0, fmt.Errorf("prune findings: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune findings: %w", err)
+		return 0, false, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("prune: commit: %w", err)
+		return 0, false, fmt.Errorf("prune: commit: %w", err)
 	}
-	return total + n, nil
+	return total + n, total == int64(limit) || n == int64(limit), nil
+}
+
+// pruneFindings deletes at most limit findings resolved before us in tx
+// and takes them out of the fleet trend (they are no longer counted at
+// any instant).
+func (s *Store) pruneFindings(ctx context.Context, tx *sql.Tx, us int64, limit int) (int64, error) {
+	rows, err := tx.QueryContext(ctx, s.rebind(`DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?
+AND (host_id, finding_id) IN (SELECT host_id, finding_id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)
+RETURNING tenant, responsible, opened_at, resolved_at`), us, us, limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	gone := map[string]map[trendKey]int64{}
+	var n int64
+	for rows.Next() {
+		var tenant, resp string
+		var opened int64
+		var resolved *int64
+		if err := rows.Scan(&tenant, &resp, &opened, &resolved); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("prune findings: %w", err)
+		}
+		if gone[tenant] == nil {
+			gone[tenant] = map[trendKey]int64{}
+		}
+		addFinding(gone[tenant], resp, opened, resolved)
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("prune findings: %w", err)
+	}
+	d := newFleetDelta()
+	for tenant, m := range gone {
+		for k, c := range m {
+			d.addTrend(tenant, k, -c)
+		}
+	}
+	if err := s.applyFleet(ctx, tx, d, 0); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

@@ -36,8 +36,9 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	out := make([]store.Outcome, len(items))
 	usage := map[string]int64{}
+	fleet := newFleetDelta()
 	for _, i := range order {
-		o, err := s.saveOne(ctx, tx, &items[i])
+		o, err := s.saveOne(ctx, tx, &items[i], fleet)
 		if err != nil {
 			return nil, fmt.Errorf("save report %s: %w", items[i].Report.ReportID, err)
 		}
@@ -49,7 +50,11 @@ func (s *Store) SaveBatch(ctx context.Context, items []store.Incoming) ([]store.
 	if err := s.applyKeys(ctx, tx, items, order, out); err != nil {
 		return nil, err
 	}
-	if err := s.addUsage(ctx, tx, usage, s.usageShard()); err != nil {
+	shard := s.usageShard()
+	if err := s.applyFleet(ctx, tx, fleet, shard); err != nil {
+		return nil, err
+	}
+	if err := s.addUsage(ctx, tx, usage, shard); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -81,7 +86,9 @@ func latestOrder(received, scanned int64, reportID string, h hostState) bool {
 	return cmp.Or(cmp.Compare(received, h.receivedAt), cmp.Compare(scanned, h.scannedAt), cmp.Compare(reportID, h.latest)) > 0
 }
 
-func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (store.Outcome, error) {
+// saveOne stores one report in tx and adds what it changes in the fleet
+// aggregates to fleet.
+func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fleet *fleetDelta) (store.Outcome, error) {
 	r := it.Report
 	sum := report.Summarize(r.Findings)
 	fp := fingerprint(r.Findings)
@@ -113,8 +120,11 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 			return store.Outcome{}, err
 		}
 		if inserted {
-			_, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
-			return store.Outcome{Result: store.Created, Latest: true}, err
+			if _, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1)); err != nil {
+				return store.Outcome{}, err
+			}
+			fleet.move(nil, newHostShare(it.Tenant, r, scanned))
+			return store.Outcome{Result: store.Created, Latest: true}, nil
 		}
 		// Another replica inserted the host first: it is committed now.
 		if cur, found, err = s.lockHost(ctx, tx, r.Host.HostID); err != nil {
@@ -132,24 +142,83 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 	if !latestOrder(micros(it.ReceivedAt), scanned, r.ReportID, cur) {
 		return store.Outcome{Result: store.Created}, nil
 	}
+	sync := fp.digest != cur.digest || cur.unverified > 0
+	// The trend changes with the findings' times: when they are synced,
+	// or clamped back to an earlier scan.
+	trend := sync || scanned < cur.scannedAt
+	before, groups, err := s.shareBefore(ctx, tx, it, sync, trend)
+	if err != nil {
+		return store.Outcome{}, err
+	}
 	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
 	latest := store.Outcome{Result: store.Created, Latest: true}
-	if fp.digest != cur.digest || cur.unverified > 0 {
+	if err := s.syncReport(ctx, tx, it, fp, cur, sync); err != nil {
+		return latest, err
+	}
+	after, err := s.readShare(ctx, tx, r.Host.HostID, groups && sync)
+	if err == nil && trend {
+		after.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
+	}
+	if err != nil {
+		return latest, err
+	}
+	if groups && !sync {
+		after.groups = before.groups // the same open findings
+	}
+	fleet.move(before, after)
+	return latest, nil
+}
+
+// shareBefore reads a host's share before its new latest report r
+// changes it: with its groups of open findings when the report changes
+// them (sync) or moves the host to another row of fleet_hosts (tier, OS);
+// otherwise without (the host's groups stay where they are, and both
+// shares leave them out). With trend, it reads the findings' trend share
+// too.
+func (s *Store) shareBefore(ctx context.Context, tx *sql.Tx, it *store.Incoming, sync, trend bool) (*hostShare, bool, error) {
+	r := it.Report
+	before, err := s.readShare(ctx, tx, r.Host.HostID, false)
+	if err != nil {
+		return nil, false, err
+	}
+	if before == nil {
+		return nil, false, fmt.Errorf("host %s vanished", r.Host.HostID)
+	}
+	groups := sync || before.tier != string(r.Profile.Tier) || before.osID != r.Host.OS.ID || before.osVersion != r.Host.OS.VersionID
+	if groups {
+		if before.groups, err = s.readGroups(ctx, tx, r.Host.HostID); err != nil {
+			return nil, false, err
+		}
+	}
+	if trend {
+		if before.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
+			return nil, false, err
+		}
+	}
+	return before, groups, nil
+}
+
+// syncReport brings the findings of a host whose state a report became in
+// line with it (sync: they may differ from the previous state's).
+func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, cur hostState, sync bool) error {
+	r := it.Report
+	scanned := micros(r.ScannedAt)
+	if sync {
 		// Otherwise the same findings as the latest report and none
 		// unverified: nothing to write (an open finding's last_seen is its
 		// host's scanned_at).
 		unverified, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, cur.scannedAt))
 		if err != nil {
-			return latest, err
+			return err
 		}
 		if unverified > 0 || cur.unverified > 0 {
 			// The report's summary does not count the findings kept open
 			// unverified.
 			if err := s.recountHost(ctx, tx, r.Host.HostID); err != nil {
-				return latest, err
+				return err
 			}
 		}
 	}
@@ -157,10 +226,10 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming) (st
 		// The previous state was dated later than this one (ahead of the
 		// clock): no open finding opened after this report's scan.
 		if _, err := s.exec(ctx, tx, s.q.clampFindings, scanned, scanned, scanned, r.Host.HostID, scanned); err != nil {
-			return latest, fmt.Errorf("clamp finding times: %w", err)
+			return fmt.Errorf("clamp finding times: %w", err)
 		}
 	}
-	return latest, nil
+	return nil
 }
 
 // existingReport decides between Duplicate and Conflict for a report_id

@@ -20,6 +20,7 @@ func testCountHosts(t *testing.T, s store.Store) {
 	filters := []store.HostFilter{
 		{}, {Tier: report.TierManaged}, {OS: "ubuntu"}, {OS: "centos:7"}, {Search: "web"},
 		{Responsible: report.ResponsibleProvider, Severity: report.SeverityCritical}, {Tenant: "globex"},
+		{FailingCollectors: true}, {Tier: report.TierIaaS, OS: "ubuntu", FailingCollectors: true},
 	}
 	for _, sc := range []store.Scope{store.TenantScope("acme"), store.TenantScope("globex"), store.AllTenants(), {}} {
 		for _, f := range filters {

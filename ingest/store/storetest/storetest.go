@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"CountHosts", testCountHosts},
 		{"Facets", testFacets},
 		{"FindingGroups", testFindingGroups},
+		{"FleetAggregates", testFleetAggregates},
 		{"Sessions", testSessions},
 		{"Metacharacters", testMetacharacters},
 		{"Tokens", testTokens},

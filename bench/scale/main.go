@@ -1,0 +1,51 @@
+// Command scale measures demarc-server's read side at fleet size. It fills
+// a store directly (store.SaveBatch in big transactions, no HTTP: the path
+// that keeps the fleet aggregates) with N hosts of realistic reports, then
+// times every page and API endpoint through the real handlers over
+// loopback (p50/p95 per endpoint, as an admin and as one tenant's
+// viewer), the /metrics scrape uncached, and store-level ingest at that
+// size against a decode-only baseline of the same bodies.
+//
+//	go run ./bench/scale -hosts 20000                       # SQLite in a temp dir
+//	go run ./bench/scale -hosts 20000 -store postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//	go run ./bench/scale -db /var/tmp/scale.db -hosts 100000 -keep   # fill once …
+//	go run ./bench/scale -db /var/tmp/scale.db -reuse               # … measure again
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+type options struct {
+	hosts, tenants, findings, reports, batch int
+	store, dsn, db                           string
+	keep, reuse                              bool
+	runs                                     int
+	budget                                   time.Duration
+	ingest                                   int
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.hosts, "hosts", 20000, "hosts to fill")
+	flag.IntVar(&o.tenants, "tenants", 20, "tenants the hosts are spread over")
+	flag.IntVar(&o.findings, "findings", 40, "findings per report")
+	flag.IntVar(&o.reports, "reports", 2, "reports per host (a day apart; later ones drift: resolved history)")
+	flag.IntVar(&o.batch, "batch", 1000, "reports per fill transaction")
+	flag.StringVar(&o.store, "store", "sqlite", "sqlite or postgres")
+	flag.StringVar(&o.dsn, "dsn", "", "postgres: the database URL (a schema is created, and dropped unless -keep)")
+	flag.StringVar(&o.db, "db", "", "sqlite: the database file (default: a temp dir, removed unless -keep)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the filled database")
+	flag.BoolVar(&o.reuse, "reuse", false, "measure an existing -db (or -dsn with search_path) without filling")
+	flag.IntVar(&o.runs, "runs", 20, "requests per endpoint at most")
+	flag.DurationVar(&o.budget, "budget", 20*time.Second, "time per endpoint at most (at least 3 requests)")
+	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+}

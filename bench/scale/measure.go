@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/ingest"
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/web"
+)
+
+// endpoint is one request to time.
+type endpoint struct {
+	name, as, path string
+}
+
+// result is the timing of one endpoint.
+type result struct {
+	endpoint
+	n        int
+	p50, p95 time.Duration
+	bytes    int
+	status   int
+}
+
+// caller sends requests as one principal: a web session or a bearer token.
+type caller struct {
+	c     *http.Client
+	token string
+}
+
+func (c caller) get(base, path string) (int, int, error) {
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.c.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, int(n), err
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// session signs a browser-like client in with token through the form.
+func session(base, token string) (*http.Client, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "/signin")
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRE.FindSubmatch(body)
+	if m == nil {
+		return nil, fmt.Errorf("no CSRF token on the sign-in page")
+	}
+	resp, err = c.PostForm(base+"/signin", url.Values{"csrf": {string(m[1])}, "token": {token}, "next": {"/"}})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("sign-in: %d", resp.StatusCode)
+	}
+	return c, nil
+}
+
+// server is the real server with the web UI over st, on loopback.
+type server struct {
+	srv  *ingest.Server
+	http *httptest.Server
+	as   map[string]caller // admin, viewer (web sessions), admin-api, viewer-api
+}
+
+func startServer(ctx context.Context, st store.Store, viewerTenant string) (*server, error) {
+	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.Nop(), RatePerSecond: -1, Retention: -1,
+		FleetGaugeTTL: -1, MaxPerToken: -1, MaxPerTenant: -1})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := web.Mount(srv, web.Config{}); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	s := &server{srv: srv, http: httptest.NewServer(srv.Handler()), as: map[string]caller{}}
+	now := time.Now()
+	for name, spec := range map[string]struct {
+		tenant string
+		role   store.Role
+	}{"admin": {store.AdminTenant, store.RoleAdmin}, "viewer": {viewerTenant, store.RoleViewer}} {
+		secret, tok, err := ingest.NewToken(spec.tenant, spec.role, "bench "+name, now)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			s.close()
+			return nil, err
+		}
+		c, err := session(s.http.URL, secret)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.as[name] = caller{c: c}
+		s.as[name+"-api"] = caller{c: &http.Client{}, token: secret}
+	}
+	return s, nil
+}
+
+func (s *server) close() {
+	s.http.Close()
+	s.srv.Close()
+}
+
+// endpoints lists what is timed: every page and read API, as an admin
+// and as a viewer of one tenant (hostID and viewerHost: one host each).
+func endpoints(hostID, viewerHost string) []endpoint {
+	var out []endpoint
+	for _, as := range []struct{ who, host string }{{"admin", hostID}, {"viewer", viewerHost}} {
+		out = append(out,
+			endpoint{"web /", as.who, "/"},
+			endpoint{"web /hosts", as.who, "/hosts"},
+			endpoint{"web /hosts?responsible=provider&severity=critical", as.who, "/hosts?responsible=provider&severity=critical"},
+			endpoint{"web /hosts/{id}", as.who, "/hosts/" + as.host},
+			endpoint{"web /findings", as.who, "/findings"},
+			endpoint{"web /findings?responsible=provider&severity=critical", as.who, "/findings?responsible=provider&severity=critical"},
+			endpoint{"GET /api/v1/summary", as.who + "-api", "/api/v1/summary"},
+			endpoint{"GET /api/v1/trend", as.who + "-api", "/api/v1/trend"},
+			endpoint{"GET /api/v1/hosts?limit=50", as.who + "-api", "/api/v1/hosts?limit=50"},
+			endpoint{"GET /api/v1/hosts/{id}", as.who + "-api", "/api/v1/hosts/" + as.host},
+			endpoint{"GET /api/v1/findings?limit=50", as.who + "-api", "/api/v1/findings?limit=50"},
+			endpoint{"GET /api/v1/findings?responsible=provider&severity=critical&limit=50", as.who + "-api",
+				"/api/v1/findings?responsible=provider&severity=critical&limit=50"},
+		)
+	}
+	return append(out, endpoint{"GET /metrics (uncached)", "none", "/metrics"})
+}
+
+// measure times each endpoint: one warm-up request, then up to runs
+// requests while within budget (at least 3).
+func (s *server) measure(eps []endpoint, runs int, budget time.Duration, logf func(string, ...any)) ([]result, error) {
+	var out []result
+	for _, ep := range eps {
+		c, ok := s.as[ep.as]
+		if !ok {
+			c = caller{c: &http.Client{}}
+		}
+		r := result{endpoint: ep}
+		var err error
+		if r.status, r.bytes, err = c.get(s.http.URL, ep.path); err != nil {
+			return nil, fmt.Errorf("%s: %w", ep.path, err)
+		}
+		var ds []time.Duration
+		start := time.Now()
+		for len(ds) < runs && (len(ds) < 3 || time.Since(start) < budget) {
+			t := time.Now()
+			if _, _, err := c.get(s.http.URL, ep.path); err != nil {
+				return nil, fmt.Errorf("%s: %w", ep.path, err)
+			}
+			ds = append(ds, time.Since(t))
+		}
+		slices.Sort(ds)
+		r.n, r.p50, r.p95 = len(ds), ds[len(ds)/2], ds[min(len(ds)-1, (len(ds)*95+99)/100-1)]
+		logf("  %-72s %-10s %3d  p50 %9s  p95 %9s  %d  %dB", ep.name, ep.as, r.n, ms(r.p50), ms(r.p95), r.status, r.bytes)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+// ingestAtSize stores n new reports of existing hosts (batches of 256,
+// the server's default group commit) and decodes the same bodies with
+// the server's decode-only baseline; it returns both rates (reports/s).
+func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int) (stored, decoded float64, err error) {
+	var items []store.Incoming
+	for i := range min(n, f.o.hosts) {
+		rs, err := f.reports(i, f.o.reports, f.o.reports+1)
+		if err != nil {
+			return 0, 0, err
+		}
+		items = append(items, rs...)
+	}
+	t := time.Now()
+	for _, it := range items {
+		if _, err := ingest.DecodeBaseline(bytes.NewReader(it.Gzip), "gzip", ingest.DefaultLimits); err != nil {
+			return 0, 0, err
+		}
+	}
+	decoded = float64(len(items)) / time.Since(t).Seconds()
+	t = time.Now()
+	for start := 0; start < len(items); start += 256 {
+		if _, err := st.SaveBatch(ctx, items[start:min(start+256, len(items))]); err != nil {
+			return 0, 0, err
+		}
+	}
+	stored = float64(len(items)) / time.Since(t).Seconds()
+	return stored, decoded, nil
+}
