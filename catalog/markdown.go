@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/demarc/demarc/report"
 )
 
 // Markers around the generated component table in docs/COMPONENTS.md.
@@ -20,12 +22,12 @@ func (c *Catalogue) WriteComponents(w io.Writer) error {
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, p := range c.Products {
 		version, details := p.Version, p.Details
-		if version == "" && p.Layer == "operating_system" {
+		if version == "" && p.Layer == report.LayerOperatingSystem {
 			version = "`VERSION_ID`"
 		}
 		if details == "" {
 			details = "—"
-			if p.Layer == "operating_system" {
+			if p.Layer == report.LayerOperatingSystem {
 				details = "`pretty_name`"
 			}
 		}

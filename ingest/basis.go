@@ -78,9 +78,10 @@ func (s *Server) currentBasis(ctx context.Context) (basis, string, error) {
 }
 
 // checkBasis compares the basis the fleet was last judged on with this
-// server's and, when they differ, queues every host for re-judging. It
-// returns the work left, or nil: wait for the queue to drain, then record
-// the new basis (a server stopped before that re-judges again at its next
+// server's. When they differ on an empty fleet it records the new basis;
+// otherwise it returns the work to run in the background, or nil: queue
+// every host for re-judging, wait for the queue to drain, then record the
+// new basis (a server stopped before that re-judges again at its next
 // start). It runs at start and after the lifecycle data changed.
 func (s *Server) checkBasis(ctx context.Context) (func(), error) {
 	cur, dataDate, err := s.currentBasis(ctx)
@@ -98,12 +99,15 @@ func (s *Server) checkBasis(ctx context.Context) (func(), error) {
 	if stored == "" {
 		reason = "first judgement on this server's rules and data"
 	}
-	n, err := s.RejudgeFleet(ctx, reason)
-	if err != nil {
-		return nil, fmt.Errorf("judge basis: %w", err)
-	}
 	record := func(ctx context.Context) error {
 		return s.store.SetServerState(ctx, judgeBasisName, cur.String(), s.cfg.Now().UTC())
+	}
+	// An empty fleet has nothing to re-judge: the basis is recorded now
+	// (one aggregate read). Otherwise listing every host, which at a
+	// million hosts takes a while, is left to the work returned.
+	n, err := s.store.CountHosts(ctx, store.AllTenants(), store.HostFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("judge basis: %w", err)
 	}
 	if n == 0 {
 		if err := record(ctx); err != nil {
@@ -111,14 +115,22 @@ func (s *Server) checkBasis(ctx context.Context) (func(), error) {
 		}
 		return nil, nil
 	}
-	s.log.Info().Int("hosts", n).Str("reason", reason).Str("basis", cur.String()).Msg("judge basis changed: re-judging every host")
+	release := s.rejudge.hold() // idle only once the fleet is queued
 	return func() {
+		ctx := context.WithoutCancel(ctx)
+		queued, err := s.RejudgeFleet(ctx, reason)
+		release()
+		if err != nil {
+			s.log.Warn().Err(err).Msg("re-judging after a change of the judge basis")
+			return
+		}
+		s.log.Info().Int("hosts", queued).Str("reason", reason).Str("basis", cur.String()).Msg("judge basis changed: re-judging every host")
 		select {
 		case <-s.rejudge.Idle():
 		case <-s.stop:
 			return
 		}
-		if err := record(context.WithoutCancel(ctx)); err != nil {
+		if err := record(ctx); err != nil {
 			s.log.Warn().Err(err).Msg("record the judge basis (the next start re-judges the fleet again)")
 		}
 	}, nil

@@ -28,6 +28,7 @@ type rejudger struct {
 	mu      sync.Mutex
 	pending map[string]string // host id -> why
 	busy    int               // hosts taken and being re-judged
+	holds   int               // sweeps still listing hosts to queue (not idle)
 	wake    chan struct{}
 	idle    chan struct{} // closed and replaced when nothing is queued or under way
 	since   time.Time     // records changed since then were queued
@@ -58,7 +59,7 @@ func (q *rejudger) queue(hostIDs []string, reason string) {
 func (q *rejudger) Idle() <-chan struct{} {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.pending) == 0 && q.busy == 0 {
+	if q.idleLocked() {
 		c := make(chan struct{})
 		close(c)
 		return c
@@ -83,12 +84,33 @@ func (q *rejudger) take(n int) map[string]string {
 }
 
 // done marks n taken hosts re-judged.
+// idleLocked reports whether nothing is queued, under way or about to be
+// queued; q.mu is held.
+func (q *rejudger) idleLocked() bool { return len(q.pending) == 0 && q.busy == 0 && q.holds == 0 }
+
+// hold keeps the queue from reading idle until the returned release is
+// called: a sweep that lists the fleet before queuing it.
+func (q *rejudger) hold() (release func()) {
+	q.mu.Lock()
+	q.holds++
+	q.mu.Unlock()
+	return func() {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.holds--
+		if q.idleLocked() {
+			close(q.idle)
+			q.idle = make(chan struct{})
+		}
+	}
+}
+
 func (q *rejudger) done(n int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.busy -= n
 	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + q.busy))
-	if len(q.pending) == 0 && q.busy == 0 {
+	if q.idleLocked() {
 		close(q.idle)
 		q.idle = make(chan struct{})
 	}

@@ -16,6 +16,20 @@ import (
 	"github.com/demarc/demarc/rules"
 )
 
+// latestReport is the body of h's latest report as stored.
+func latestReport(t *testing.T, st store.Store, h store.Host) report.Report {
+	t.Helper()
+	body, err := st.HostReportBody(t.Context(), store.AllTenants(), h.HostID, h.LatestReportID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func open(t *testing.T) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demo.db"), sqlite.Options{Synchronous: "NORMAL"})
@@ -117,14 +131,7 @@ func TestDemoAgreesWithTheRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range page.Hosts {
-		body, err := st.HostReportBody(ctx, all, h.HostID, h.LatestReportID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r report.Report
-		if err := json.Unmarshal(body, &r); err != nil {
-			t.Fatal(err)
-		}
+		r := latestReport(t, st, h)
 		profile := report.Profile{Provider: h.Provider, Tier: h.Tier, MaintenanceAgreement: h.MaintenanceAgreement,
 			CustomerManagedVirtualisation: h.CustomerManagedVirtualisation, Tenant: h.Tenant}
 		want := map[string]report.Responsible{}
@@ -171,14 +178,7 @@ func TestDemoHostsAreFixtureHosts(t *testing.T) {
 	}
 	disagree := 0
 	for _, h := range page.Hosts {
-		body, err := st.HostReportBody(ctx, all, h.HostID, h.LatestReportID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r report.Report
-		if err := json.Unmarshal(body, &r); err != nil {
-			t.Fatal(err)
-		}
+		r := latestReport(t, st, h)
 		if u := r.Updates; u != nil && !slices.Contains(managers[r.Host.OS.Family], u.Manager) {
 			t.Errorf("%s: %s (%s family) with %s updates", h.Hostname, r.Host.OS.PrettyName, r.Host.OS.Family, u.Manager)
 		}

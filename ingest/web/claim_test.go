@@ -1,15 +1,10 @@
 package web_test
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/internal/reportgen"
 	"github.com/demarc/demarc/report"
 )
@@ -24,19 +19,7 @@ func TestHostsListFlagsClaims(t *testing.T) {
 	r.Host.Hostname = "claims14.acme.example.net"
 	r.Profile.Tier, r.Profile.MaintenanceAgreement = report.TierIaaS, false
 	r.Findings, r.Summary = []report.Finding{}, report.Summary{}
-	body, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(body)
-	zw.Close()
-	in := store.Incoming{Tenant: "acme", Report: r, Gzip: buf.Bytes(), SHA256: sha256.Sum256(body), ReceivedAt: now.Add(-time.Minute),
-		Claimed: report.Profile{Tier: report.TierManaged, MaintenanceAgreement: true}}
-	if out, err := e.st.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || out[0].Result != store.Created {
-		t.Fatalf("save: %v %+v", err, out)
-	}
+	e.saveReport(r, now.Add(-time.Minute), report.Profile{Tier: report.TierManaged, MaintenanceAgreement: true})
 	c := e.session(e.tok["viewerA"])
 	_, page := e.get(c, "/hosts?claim=1")
 	table := between(page, `id="hosts-table"`, "</table>")

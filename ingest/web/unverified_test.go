@@ -15,8 +15,9 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// saveReport stores r straight into the store.
-func (e *env) saveReport(r *report.Report, at time.Time) {
+// saveReport stores r straight into the store; claimed, when given, is
+// the profile the received body claims (store.Incoming.Claimed).
+func (e *env) saveReport(r *report.Report, at time.Time, claimed ...report.Profile) {
 	e.t.Helper()
 	body, err := json.Marshal(r)
 	if err != nil {
@@ -27,6 +28,9 @@ func (e *env) saveReport(r *report.Report, at time.Time) {
 	zw.Write(body)
 	zw.Close()
 	in := store.Incoming{Tenant: "acme", Report: r, Gzip: buf.Bytes(), SHA256: sha256.Sum256(body), ReceivedAt: at}
+	if len(claimed) > 0 {
+		in.Claimed = claimed[0]
+	}
 	if out, err := e.st.SaveBatch(e.t.Context(), []store.Incoming{in}); err != nil || out[0].Result != store.Created {
 		e.t.Fatalf("save: %v %+v", err, out)
 	}

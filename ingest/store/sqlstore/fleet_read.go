@@ -71,22 +71,7 @@ GROUP BY responsible, sev_rank, severity, kind, layer, product_key, cycle HAVING
 // countFleetHosts is CountHosts from fleet_hosts (f narrows by tenant,
 // tier, OS and failing collectors only).
 func (s *Store) countFleetHosts(ctx context.Context, sc store.Scope, f store.HostFilter) (int64, error) {
-	w := &where{}
-	cond, args := scopeWhere(sc, "tenant")
-	w.add(cond, args...)
-	if f.Tenant != "" {
-		w.add("tenant = ?", f.Tenant)
-	}
-	if f.Tier != "" {
-		w.add("tier = ?", string(f.Tier))
-	}
-	if f.OS != "" {
-		id, ver, hasVer := strings.Cut(f.OS, ":")
-		w.add("os_id = ?", id)
-		if hasVer {
-			w.add("os_version_id = ?", ver)
-		}
-	}
+	w := hostKeyWhere(sc, f)
 	col := "hosts"
 	if f.FailingCollectors {
 		col = "failing"

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -22,12 +21,7 @@ import (
 // host.
 func TestMigrate5(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_pragma=busy_timeout(10000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetMaxOpenConns(1)
-		t.Cleanup(func() { db.Close() })
+		db := openSQLite(t)
 		testMigrate5(t, New(db, db, Dialect{Name: "sqlite"}),
 			`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND name NOT LIKE 'sqlite_%'`)
 	})

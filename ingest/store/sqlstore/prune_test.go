@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,16 +18,7 @@ import (
 func TestPruneBatches(t *testing.T) {
 	defer func(n int) { pruneBatch = n }(pruneBatch)
 	pruneBatch = 2
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "p.db")+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	s := New(db, db, Dialect{Name: "sqlite"})
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db, s := migratedSQLite(t)
 	t0 := time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC)
 	for i := range 4 {
 		h := reportgen.NewHost(uint64(900+i), i, "acme", 8, 0.9)

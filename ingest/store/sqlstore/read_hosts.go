@@ -104,8 +104,9 @@ func (s *Store) Hosts(ctx context.Context, sc store.Scope, f store.HostFilter, p
 	return page, nil
 }
 
-// hostWhere is the condition of a host filter within a scope.
-func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
+// hostKeyWhere is the condition on the columns hosts and fleet_hosts
+// share: scope, tenant, tier and OS release.
+func hostKeyWhere(sc store.Scope, f store.HostFilter) *where {
 	w := &where{}
 	cond, args := scopeWhere(sc, "tenant")
 	w.add(cond, args...)
@@ -122,6 +123,12 @@ func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
 			w.add("os_version_id = ?", ver)
 		}
 	}
+	return w
+}
+
+// hostWhere is the condition of a host filter within a scope.
+func hostWhere(sc store.Scope, f store.HostFilter) (*where, error) {
+	w := hostKeyWhere(sc, f)
 	if f.Responsible != "" || f.Severity != "" {
 		cols := sevCols(f.Responsible, f.Severity)
 		if len(cols) == 0 {

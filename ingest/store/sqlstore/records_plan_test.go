@@ -1,8 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,16 +11,7 @@ import (
 // whose three branches each search an index of host_records, never a scan
 // of the table.
 func TestRecordForPlan(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "p.db")+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	s := New(db, db, Dialect{Name: "sqlite"})
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := migratedSQLite(t)
 	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+recordForQuery, "h1", "acme", "acme", "m1", "h1", "acme", "acme", "web1")
 	if err != nil {
 		t.Fatal(err)
