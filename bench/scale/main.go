@@ -26,6 +26,7 @@ type options struct {
 	runs                                     int
 	budget                                   time.Duration
 	ingest                                   int
+	cpuprofile                               string
 }
 
 func main() {
@@ -43,6 +44,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 20, "requests per endpoint at most")
 	flag.DurationVar(&o.budget, "budget", 20*time.Second, "time per endpoint at most (at least 3 requests)")
 	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the ingest at size to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)

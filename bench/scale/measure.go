@@ -9,7 +9,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -91,9 +93,28 @@ type server struct {
 	as   map[string]caller // admin, viewer (web sessions), admin-api, viewer-api
 }
 
-func startServer(ctx context.Context, st store.Store, viewerTenant string) (*server, error) {
-	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.Nop(), RatePerSecond: -1, Retention: -1,
+// newServer is the real server over st, its limits off.
+func newServer(st store.Store) (*ingest.Server, error) {
+	return ingest.New(ingest.Config{Store: st, Log: zerolog.Nop(), RatePerSecond: -1, Retention: -1,
 		FleetGaugeTTL: -1, MaxPerToken: -1, MaxPerTenant: -1})
+}
+
+// recordBasis starts the server once on the empty store st, which records
+// the rules and data it judges on: a server started on the filled store
+// then finds the fleet judged on them and re-judges nothing (otherwise it
+// replaces every stored finding with its own verdict while the requests
+// are timed, and the ingest at size undoes that).
+func recordBasis(st store.Store) error {
+	srv, err := newServer(st)
+	if err != nil {
+		return err
+	}
+	srv.Close()
+	return nil
+}
+
+func startServer(ctx context.Context, st store.Store, viewerTenant string) (*server, error) {
+	srv, err := newServer(st)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +144,14 @@ func startServer(ctx context.Context, st store.Store, viewerTenant string) (*ser
 		}
 		s.as[name] = caller{c: c}
 		s.as[name+"-api"] = caller{c: &http.Client{}, token: secret}
+	}
+	// A store filled on other rules is re-judged first: nothing is timed
+	// while the re-judging writes.
+	select {
+	case <-srv.RejudgeIdle():
+	case <-ctx.Done():
+		s.close()
+		return nil, ctx.Err()
 	}
 	return s, nil
 }
@@ -192,7 +221,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microse
 // ingestAtSize stores n new reports of existing hosts (batches of 256,
 // the server's default group commit) and decodes the same bodies with
 // the server's decode-only baseline; it returns both rates (reports/s).
-func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int) (stored, decoded float64, err error) {
+func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int, profile string) (stored, decoded float64, err error) {
 	var items []store.Incoming
 	for i := range min(n, f.o.hosts) {
 		rs, err := f.reports(i, f.o.reports, f.o.reports+1)
@@ -208,6 +237,17 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int) (stored, 
 		}
 	}
 	decoded = float64(len(items)) / time.Since(t).Seconds()
+	if profile != "" {
+		pf, err := os.Create(profile)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return 0, 0, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t = time.Now()
 	for start := 0; start < len(items); start += 256 {
 		if _, err := st.SaveBatch(ctx, items[start:min(start+256, len(items))]); err != nil {

@@ -28,6 +28,9 @@ func run(o options) error {
 	f := fleet{o: o, end: time.Now().UTC().Truncate(time.Hour).Add(-7 * time.Hour)}
 	var fillTime time.Duration
 	if !o.reuse {
+		if err := recordBasis(st); err != nil {
+			return err
+		}
 		logf("filling %s: %d hosts × %d reports × %d findings, %d tenants", info, o.hosts, o.reports, o.findings, o.tenants)
 		start := time.Now()
 		last := start
@@ -65,7 +68,7 @@ func run(o options) error {
 	var stored, decoded float64
 	if o.ingest > 0 {
 		logf("ingesting %d reports at size", o.ingest)
-		if stored, decoded, err = ingestAtSize(ctx, st, f, o.ingest); err != nil {
+		if stored, decoded, err = ingestAtSize(ctx, st, f, o.ingest, o.cpuprofile); err != nil {
 			return err
 		}
 	}

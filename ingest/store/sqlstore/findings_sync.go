@@ -18,6 +18,12 @@ type storedFinding struct {
 	unverified bool
 	kind       report.Kind
 	layer      report.Layer
+	// The finding's place in the fleet aggregates.
+	group    groupKey
+	rank     int
+	product  string
+	opened   int64
+	resolved *int64
 }
 
 // verdict is what syncFindings brings a host's findings in line with: a
@@ -63,14 +69,20 @@ func reportVerdict(it *store.Incoming, fp fingerprints, scanned, prevScanned int
 // It judges whatever findings the report carries (the agent's, or the
 // server's own verdict on its observations) against the report's
 // collectors and errors. SaveBatch and Rejudge both sync through it.
-func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, error) {
+//
+// It also returns what the sync changes in the host's share of the fleet
+// aggregates, worked out from the findings it read and wrote (nothing is
+// read back): its groups of open findings before and after, and the
+// change of its trend share.
+func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, *shareChange, error) {
 	existing := map[string]storedFinding{}
 	if !v.fresh {
 		var err error
 		if existing, err = s.storedFindings(ctx, tx, v.hostID); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
+	ch := newShareChange(existing)
 	var changed []*report.Finding
 	var hashes []int64
 	present := make(map[string]bool, len(v.r.Findings))
@@ -78,16 +90,18 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		f := &v.r.Findings[i]
 		present[f.ID] = true
 		h := v.fp.hashes[i]
-		if e, ok := existing[f.ID]; ok && e.open && !e.unverified && e.hash == h {
+		e, ok := existing[f.ID]
+		if ok && e.open && !e.unverified && e.hash == h {
 			continue
 		}
 		changed = append(changed, f)
 		hashes = append(hashes, h)
+		ch.upserted(f, e, ok, v.at)
 	}
 	start := 0
 	for _, n := range chunks(len(changed)) {
 		if err := s.upsertFindings(ctx, tx, v, changed[start:start+n], hashes[start:start+n]); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		start += n
 	}
@@ -101,6 +115,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		switch {
 		case outcomes.Verified(&report.Finding{Kind: e.kind, Layer: e.layer}):
 			gone = append(gone, id)
+			ch.resolved(id, e, v.at)
 		case e.unverified:
 			unverified++ // since an earlier report
 		default:
@@ -109,7 +124,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		}
 	}
 	if err := s.unverify(ctx, tx, v, unverify); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	start = 0
 	for _, n := range chunks(len(gone)) {
@@ -117,11 +132,11 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		// (that state may have been dated ahead of this one).
 		args := append([]any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, gone[start:start+n]...)
 		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
-			return 0, fmt.Errorf("resolve findings: %w", err)
+			return 0, nil, fmt.Errorf("resolve findings: %w", err)
 		}
 		start += n
 	}
-	return unverified, nil
+	return unverified, ch, nil
 }
 
 func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (map[string]storedFinding, error) {
@@ -138,10 +153,12 @@ func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (
 	for rows.Next() {
 		var id, kind, layer string
 		var f storedFinding
-		if err := rows.Scan(&id, &f.hash, &f.open, &f.unverified, &kind, &layer); err != nil {
+		if err := rows.Scan(&id, &f.hash, &f.open, &f.unverified, &kind, &layer, &f.group.resp, &f.group.sev,
+			&f.rank, &f.product, &f.group.productKey, &f.group.cycle, &f.opened, &f.resolved); err != nil {
 			return nil, fmt.Errorf("read host findings: %w", err)
 		}
 		f.kind, f.layer = report.Kind(kind), report.Layer(layer)
+		f.group.kind, f.group.layer = kind, layer
 		out[id] = f
 	}
 	if err := rows.Err(); err != nil {

@@ -38,7 +38,8 @@ type hostShare struct {
 	tenant, tier, osID, osVersion, osName, osPretty string
 	failing                                         bool
 	groups                                          map[groupKey]groupShare
-	// trend is the host's findings' share of fleet_trend (nil: not read).
+	// trend is the host's findings' share of fleet_trend, or what a sync
+	// changed in it on the share after the sync (nil: none).
 	trend map[trendKey]int64
 }
 
@@ -123,26 +124,80 @@ func (d *fleetDelta) move(before, after *hostShare) {
 	}
 }
 
-// newHostShare is the share of a host just stored from its first report
-// r, scanned at scanned: every finding of r open since then (what
-// readShare and readTrend would read back).
-func newHostShare(tenant string, r *report.Report, scanned int64) *hostShare {
-	h := &hostShare{tenant: tenant, tier: string(r.Profile.Tier), osID: r.Host.OS.ID, osVersion: r.Host.OS.VersionID,
-		osName: r.Host.OS.Name, osPretty: r.Host.OS.PrettyName, failing: collectorFailures(r) != "",
-		groups: map[groupKey]groupShare{}, trend: map[trendKey]int64{}}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		k := groupKey{string(f.Responsible), string(f.Severity), string(f.Kind), string(f.Layer), strings.ToLower(f.Product), f.Cycle}
-		g, ok := h.groups[k]
-		if !ok || f.Product < g.product {
-			g.product = f.Product
+// reportShare is the row of a host just stored from its first report r
+// (its groups and trend come from the sync of its findings).
+func reportShare(tenant string, r *report.Report) *hostShare {
+	return &hostShare{tenant: tenant, tier: string(r.Profile.Tier), osID: r.Host.OS.ID, osVersion: r.Host.OS.VersionID,
+		osName: r.Host.OS.Name, osPretty: r.Host.OS.PrettyName, failing: collectorFailures(r) != ""}
+}
+
+// openEntry is an open finding's group.
+type openEntry struct {
+	group   groupKey
+	rank    int
+	product string
+}
+
+// shareChange is what one sync of a host's findings changes in its share
+// of the aggregates, worked out in memory from the findings the sync read
+// and what it wrote over them (the statements of findings_sync.go and
+// their CASEs): the open findings after it, their groups before it, and
+// the change of the trend share.
+type shareChange struct {
+	open   map[string]openEntry
+	before map[groupKey]groupShare
+	trend  map[trendKey]int64
+}
+
+func newShareChange(existing map[string]storedFinding) *shareChange {
+	c := &shareChange{open: map[string]openEntry{}, trend: map[trendKey]int64{}}
+	for id, e := range existing {
+		if e.open {
+			c.open[id] = openEntry{e.group, e.rank, e.product}
+		}
+	}
+	c.before = groupsOf(c.open)
+	return c
+}
+
+// upserted records f written over the stored e (ok: there was one): open
+// after it, since e's opening when e was open, else since at.
+func (c *shareChange) upserted(f *report.Finding, e storedFinding, ok bool, at int64) {
+	k := groupKey{string(f.Responsible), string(f.Severity), string(f.Kind), string(f.Layer), strings.ToLower(f.Product), f.Cycle}
+	c.open[f.ID] = openEntry{k, f.Severity.Rank(), f.Product}
+	opened := at
+	if ok {
+		if e.open {
+			opened = e.opened
+		}
+		addFinding(c.trend, e.group.resp, e.opened, e.resolved, -1)
+	}
+	addFinding(c.trend, k.resp, opened, nil, 1)
+}
+
+// resolved records the open finding e resolved at at.
+func (c *shareChange) resolved(id string, e storedFinding, at int64) {
+	delete(c.open, id)
+	addFinding(c.trend, e.group.resp, e.opened, nil, -1)
+	addFinding(c.trend, e.group.resp, e.opened, &at, 1)
+}
+
+// after is the host's open findings by group after the sync.
+func (c *shareChange) after() map[groupKey]groupShare { return groupsOf(c.open) }
+
+// groupsOf counts open findings by group, as readGroups reads them.
+func groupsOf(open map[string]openEntry) map[groupKey]groupShare {
+	out := map[groupKey]groupShare{}
+	for _, e := range open {
+		g, ok := out[e.group]
+		if !ok || e.product < g.product {
+			g.product = e.product
 		}
 		g.n++
-		g.rank = f.Severity.Rank()
-		h.groups[k] = g
-		addFinding(h.trend, string(f.Responsible), scanned, nil)
+		g.rank = e.rank
+		out[e.group] = g
 	}
-	return h
+	return out
 }
 
 const (
@@ -159,10 +214,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, tier, respon
 findings = fleet_findings.findings + excluded.findings, hosts = fleet_findings.hosts + excluded.hosts`
 )
 
-// readShare reads a host's share in tx: its row, and its open findings by
-// group when groups is true (else the share has nil groups). A host not
-// stored has none (nil).
-func (s *Store) readShare(ctx context.Context, tx *sql.Tx, hostID string, groups bool) (*hostShare, error) {
+// readShare reads a host's row in tx as a share without groups or trend
+// (a host not stored has none: nil).
+func (s *Store) readShare(ctx context.Context, tx *sql.Tx, hostID string) (*hostShare, error) {
 	h := &hostShare{}
 	err := s.queryRow(ctx, tx, s.q.shareHost, hostID).Scan(&h.tenant, &h.tier, &h.osID, &h.osVersion,
 		&h.osName, &h.osPretty, &h.failing)
@@ -171,11 +225,6 @@ func (s *Store) readShare(ctx context.Context, tx *sql.Tx, hostID string, groups
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read host share: %w", err)
-	}
-	if groups {
-		if h.groups, err = s.readGroups(ctx, tx, hostID); err != nil {
-			return nil, err
-		}
 	}
 	return h, nil
 }

@@ -52,16 +52,17 @@ func (d *fleetDelta) addTrend(tenant string, k trendKey, n int64) {
 	}
 }
 
-// addFinding adds a finding's events to a trend share: its opening, and
-// its resolution when resolved after it opened; a finding resolved no
-// later than it opened never counts (it was open at no instant).
-func addFinding(m map[trendKey]int64, resp string, opened int64, resolved *int64) {
+// addFinding adds a finding's events n times to a trend share (n -1
+// takes them away): its opening, and its resolution when resolved after
+// it opened; a finding resolved no later than it opened never counts (it
+// was open at no instant).
+func addFinding(m map[trendKey]int64, resp string, opened int64, resolved *int64, n int64) {
 	if resolved != nil && *resolved <= opened {
 		return
 	}
-	m[trendKey{resp: resp, day: trendDay(opened)}]++
+	m[trendKey{resp: resp, day: trendDay(opened)}] += n
 	if resolved != nil {
-		m[trendKey{resp: resp, day: trendDay(*resolved), resolved: true}]++
+		m[trendKey{resp: resp, day: trendDay(*resolved), resolved: true}] += n
 	}
 }
 
@@ -91,7 +92,7 @@ func (s *Store) readTrend(ctx context.Context, tx *sql.Tx, hostID string) (map[t
 		if err := rows.Scan(&resp, &opened, &resolved); err != nil {
 			return nil, fmt.Errorf("read host trend: %w", err)
 		}
-		addFinding(out, resp, opened, resolved)
+		addFinding(out, resp, opened, resolved, 1)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read host trend: %w", err)

@@ -62,7 +62,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.updateHost = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
 		`, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END` +
 		` WHERE host_id = ? AND tenant = ? AND (received_at, scanned_at, latest_report_id) < (?, ?, ?)`)
-	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer FROM findings WHERE host_id = ?`)
+	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer,
+responsible, severity, sev_rank, product, product_key, cycle, opened_at, resolved_at FROM findings WHERE host_id = ?`)
 	// clampFindings moves back the open stretch of a host's open findings
 	// to the scan time of its new state when that is earlier: they are in
 	// the report scanned then, so they were open then.

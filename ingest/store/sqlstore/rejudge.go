@@ -105,10 +105,7 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 		// would write nothing either.
 		return store.RejudgeUnchanged, nil
 	}
-	before, err := s.readShare(ctx, tx, it.HostID, true)
-	if err == nil {
-		before.trend, err = s.readTrend(ctx, tx, it.HostID)
-	}
+	before, err := s.readShare(ctx, tx, it.HostID)
 	if err != nil {
 		return 0, err
 	}
@@ -123,7 +120,8 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	}
 	v := &verdict{hostID: it.HostID, tenant: it.Tenant, r: r, fp: fp, at: at,
 		seen: cur.scannedAt, prevSeen: min(cur.scannedAt, at), reason: reason, reasonAt: at}
-	if _, err := s.syncFindings(ctx, tx, v); err != nil {
+	_, change, err := s.syncFindings(ctx, tx, v)
+	if err != nil {
 		return 0, err
 	}
 	// The counts include the findings kept open unverified.
@@ -138,13 +136,11 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	if _, err := s.exec(ctx, tx, s.q.rejudgeReport, len(r.Findings), string(sumJSON), it.HostID, it.ReportID); err != nil {
 		return 0, fmt.Errorf("update report summary: %w", err)
 	}
-	after, err := s.readShare(ctx, tx, it.HostID, true)
-	if err == nil {
-		after.trend, err = s.readTrend(ctx, tx, it.HostID)
-	}
+	after, err := s.readShare(ctx, tx, it.HostID)
 	if err != nil {
 		return 0, err
 	}
+	before.groups, after.groups, after.trend = change.before, change.after(), change.trend
 	fleet.move(before, after)
 	return store.RejudgeApplied, nil
 }

@@ -148,7 +148,7 @@ RETURNING tenant, responsible, opened_at, resolved_at`), us, us, limit)
 		if gone[tenant] == nil {
 			gone[tenant] = map[trendKey]int64{}
 		}
-		addFinding(gone[tenant], resp, opened, resolved)
+		addFinding(gone[tenant], resp, opened, resolved, -1)
 		n++
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
@@ -157,7 +157,7 @@ RETURNING tenant, responsible, opened_at, resolved_at`), us, us, limit)
 	d := newFleetDelta()
 	for tenant, m := range gone {
 		for k, c := range m {
-			d.addTrend(tenant, k, -c)
+			d.addTrend(tenant, k, c)
 		}
 	}
 	if err := s.applyFleet(ctx, tx, d, 0); err != nil {

@@ -120,10 +120,13 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 			return store.Outcome{}, err
 		}
 		if inserted {
-			if _, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1)); err != nil {
+			_, change, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
+			if err != nil {
 				return store.Outcome{}, err
 			}
-			fleet.move(nil, newHostShare(it.Tenant, r, scanned))
+			after := reportShare(it.Tenant, r)
+			after.groups, after.trend = change.after(), change.trend
+			fleet.move(nil, after)
 			return store.Outcome{Result: store.Created, Latest: true}, nil
 		}
 		// Another replica inserted the host first: it is committed now.
@@ -143,82 +146,75 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		return store.Outcome{Result: store.Created}, nil
 	}
 	sync := fp.digest != cur.digest || cur.unverified > 0
-	// The trend changes with the findings' times: when they are synced,
-	// or clamped back to an earlier scan.
-	trend := sync || scanned < cur.scannedAt
-	before, groups, err := s.shareBefore(ctx, tx, it, sync, trend)
+	// Open findings opened after this report's scan move back to it (the
+	// previous state was dated ahead of the clock): their trend share is
+	// read before and after, which only such a report pays.
+	clamp := scanned < cur.scannedAt
+	before, err := s.readShare(ctx, tx, r.Host.HostID)
+	if err == nil && before == nil {
+		err = fmt.Errorf("host %s vanished", r.Host.HostID)
+	}
+	if err == nil && clamp {
+		before.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
+	}
 	if err != nil {
 		return store.Outcome{}, err
+	}
+	// Unsynced, the host keeps its open findings; their groups are read
+	// only when the host moves to another row of fleet_hosts (tier, OS).
+	moved := before.tier != string(r.Profile.Tier) || before.osID != r.Host.OS.ID || before.osVersion != r.Host.OS.VersionID
+	var kept map[groupKey]groupShare
+	if !sync && moved {
+		if kept, err = s.readGroups(ctx, tx, r.Host.HostID); err != nil {
+			return store.Outcome{}, err
+		}
 	}
 	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
 	latest := store.Outcome{Result: store.Created, Latest: true}
-	if err := s.syncReport(ctx, tx, it, fp, cur, sync); err != nil {
-		return latest, err
-	}
-	after, err := s.readShare(ctx, tx, r.Host.HostID, groups && sync)
-	if err == nil && trend {
-		after.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
-	}
+	change, err := s.syncReport(ctx, tx, it, fp, cur, sync)
 	if err != nil {
 		return latest, err
 	}
-	if groups && !sync {
-		after.groups = before.groups // the same open findings
+	after := reportShare(it.Tenant, r)
+	switch {
+	case change != nil:
+		before.groups, after.groups, after.trend = change.before, change.after(), change.trend
+	case moved:
+		before.groups, after.groups = kept, kept
+	}
+	if clamp {
+		if after.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
+			return latest, err
+		}
 	}
 	fleet.move(before, after)
 	return latest, nil
 }
 
-// shareBefore reads a host's share before its new latest report r
-// changes it: with its groups of open findings when the report changes
-// them (sync) or moves the host to another row of fleet_hosts (tier, OS);
-// otherwise without (the host's groups stay where they are, and both
-// shares leave them out). With trend, it reads the findings' trend share
-// too.
-func (s *Store) shareBefore(ctx context.Context, tx *sql.Tx, it *store.Incoming, sync, trend bool) (*hostShare, bool, error) {
-	r := it.Report
-	before, err := s.readShare(ctx, tx, r.Host.HostID, false)
-	if err != nil {
-		return nil, false, err
-	}
-	if before == nil {
-		return nil, false, fmt.Errorf("host %s vanished", r.Host.HostID)
-	}
-	groups := sync || before.tier != string(r.Profile.Tier) || before.osID != r.Host.OS.ID || before.osVersion != r.Host.OS.VersionID
-	if groups {
-		if before.groups, err = s.readGroups(ctx, tx, r.Host.HostID); err != nil {
-			return nil, false, err
-		}
-	}
-	if trend {
-		if before.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
-			return nil, false, err
-		}
-	}
-	return before, groups, nil
-}
-
 // syncReport brings the findings of a host whose state a report became in
-// line with it (sync: they may differ from the previous state's).
-func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, cur hostState, sync bool) error {
+// line with it (sync: they may differ from the previous state's), and
+// returns what the sync changed in the host's share (nil without one).
+func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, cur hostState, sync bool) (*shareChange, error) {
 	r := it.Report
 	scanned := micros(r.ScannedAt)
+	var change *shareChange
 	if sync {
 		// Otherwise the same findings as the latest report and none
 		// unverified: nothing to write (an open finding's last_seen is its
 		// host's scanned_at).
-		unverified, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, cur.scannedAt))
+		unverified, ch, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, cur.scannedAt))
 		if err != nil {
-			return err
+			return nil, err
 		}
+		change = ch
 		if unverified > 0 || cur.unverified > 0 {
 			// The report's summary does not count the findings kept open
 			// unverified.
 			if err := s.recountHost(ctx, tx, r.Host.HostID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -226,10 +222,10 @@ func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, 
 		// The previous state was dated later than this one (ahead of the
 		// clock): no open finding opened after this report's scan.
 		if _, err := s.exec(ctx, tx, s.q.clampFindings, scanned, scanned, scanned, r.Host.HostID, scanned); err != nil {
-			return fmt.Errorf("clamp finding times: %w", err)
+			return nil, fmt.Errorf("clamp finding times: %w", err)
 		}
 	}
-	return nil
+	return change, nil
 }
 
 // existingReport decides between Duplicate and Conflict for a report_id
