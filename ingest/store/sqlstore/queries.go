@@ -38,6 +38,10 @@ type queries struct {
 	// The statements of the fleet aggregates (fleet.go).
 	shareHost, shareOpen, upsertFleetHosts, upsertFleetFindings string
 	shareTrend, upsertFleetTrend                                string
+	// recordFor and enrolledMachine run for every report (the judge's
+	// record lookup).
+	recordFor       [3]string
+	enrolledMachine string
 	// upsertN and resolveN hold the statements for chunkSizes rows.
 	upsertN, resolveN map[int]string
 }
@@ -88,6 +92,10 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.shareHost, q.shareOpen = rebind(readShareHost), rebind(readShareOpen)
 	q.upsertFleetHosts, q.upsertFleetFindings = rebind(upsertFleetHosts), rebind(upsertFleetFindings)
 	q.shareTrend, q.upsertFleetTrend = rebind(readShareTrend), rebind(upsertFleetTrend)
+	for i, l := range recordLookups {
+		q.recordFor[i] = rebind(l)
+	}
+	q.enrolledMachine = rebind(enrolledMachine)
 	q.upsertFindingPrefix = `INSERT INTO findings (` + strings.Join(findingCols, ", ") + `) VALUES `
 	q.findingRow = "(" + placeholders(len(findingCols)) + ")"
 	up := make([]string, 0, len(findingCols))

@@ -41,12 +41,15 @@ type Store struct {
 	mu       sync.Mutex
 	stmts    map[string]*sql.Stmt
 	prepared bool
+	// reads caches statements of the read pool that run once per report
+	// (readStmt).
+	reads map[string]*sql.Stmt
 }
 
 // New wraps open databases: w takes every write (one connection for SQLite),
 // r serves reads (may be the same pool). Close closes both.
 func New(w, r *sql.DB, d Dialect) *Store {
-	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}}
+	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
 	s.q = buildQueries(s.rebind, d.ForUpdate)
 	up, res := map[int]string{}, map[int]string{}
 	for _, n := range chunkSizes {
@@ -148,6 +151,30 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, erro
 	return tx.StmtContext(ctx, st), nil
 }
 
+// readStmt returns q (already rebound) prepared on the read pool, once:
+// for the reads of the ingest path, where parsing would cost more than
+// running them.
+func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.reads[q]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.reads[q]; ok {
+		st.Close()
+		return old, nil
+	}
+	s.reads[q] = st
+	return st, nil
+}
+
 // exec runs a cached statement in tx.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	st, err := s.stmt(ctx, tx, q)
@@ -173,6 +200,10 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	clear(s.stmts)
+	for _, st := range s.reads {
+		st.Close()
+	}
+	clear(s.reads)
 	s.prepared = false
 	s.mu.Unlock()
 	err := s.w.Close()
