@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/demarc/demarc/internal/pkgmgr"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 )
@@ -173,30 +174,19 @@ func updateEvidence(u *report.Updates) []string {
 	return ev
 }
 
+// upgradeCommand is the remediation of pending updates: the manager's
+// own command from its descriptor (what the server knows of a manager,
+// never a command text a host sent).
 func upgradeCommand(manager string) string {
-	switch manager {
-	case "apt":
-		return "Install them (apt-get upgrade, or unattended-upgrades)"
-	case "dnf", "yum":
-		return "Install them (" + manager + " upgrade)"
-	case "zypper":
-		return "Install them (zypper patch)"
-	case "apk":
-		return "Install them (apk upgrade)"
+	if m, ok := pkgmgr.Get(manager); ok {
+		return "Install them (" + m.Upgrade + ")"
 	}
 	return "Install them with the OS package manager"
 }
 
 func refreshCommand(manager string) string {
-	switch manager {
-	case "apt":
-		return "apt-get update"
-	case "dnf", "yum":
-		return manager + " makecache"
-	case "zypper":
-		return "zypper refresh"
-	case "apk":
-		return "apk update"
+	if m, ok := pkgmgr.Get(manager); ok {
+		return m.Refresh
 	}
 	return "the package manager's refresh"
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgmgr"
 )
 
 // TestRealApt runs the real apt of the machine the tests run on and checks
@@ -84,8 +85,8 @@ func TestDetect(t *testing.T) {
 		m := detect(root)
 		switch {
 		case tt.manager == "" && m != nil:
-			t.Errorf("%v: detected %s", tt.files, m.name)
-		case tt.manager != "" && (m == nil || m.name != tt.manager || m.binary != tt.binary):
+			t.Errorf("%v: detected %s", tt.files, m.Name)
+		case tt.manager != "" && (m == nil || m.Name != tt.manager || m.Binary != tt.binary):
 			t.Errorf("%v: got %+v", tt.files, m)
 		}
 		if tt.link != "" && isDnf5(root) != (tt.link == "dnf5") {
@@ -177,6 +178,22 @@ func BenchmarkParseAptSimulation(b *testing.B) {
 		s, err := parseAptSimulation(in)
 		if err != nil || len(s.Upgrades) != n || s.verify() != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEveryManagerHasAParser: a manager described in pkgmgr is one the
+// collector can ask.
+func TestEveryManagerHasAParser(t *testing.T) {
+	t.Parallel()
+	for _, m := range pkgmgr.Managers {
+		if _, ok := parsers[m.Name]; !ok {
+			t.Errorf("pkgmgr describes %s, but the collector has no parser for it", m.Name)
+		}
+	}
+	for name := range parsers {
+		if _, ok := pkgmgr.Get(name); !ok {
+			t.Errorf("parser for %s, which pkgmgr does not describe", name)
 		}
 	}
 }

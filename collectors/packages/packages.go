@@ -11,6 +11,7 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgmgr"
 	"github.com/demarc/demarc/report"
 )
 
@@ -65,38 +66,47 @@ func (c *Collector) Sources() collectors.Sources {
 			"apk --no-network list --upgradable", "apk --no-network version -l <",
 		},
 		Privileges:  "none for apt and apk; dnf, yum and zypper read their system cache, which needs read access to /var/cache (root on most hosts)",
-		NotDetected: "no supported package manager (apt, dnf, yum, zypper, apk) under the root: no updates section and a note, no error",
+		NotDetected: "no supported package manager (" + strings.Join(pkgmgr.Names(), ", ") + ") under the root: no updates section and a note, no error",
 	}
 }
 
-// manager is one supported package manager.
+// collectFunc asks one manager for its pending updates.
+type collectFunc func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error)
+
+// manager is the host's package manager: its descriptor and how it is
+// asked.
 type manager struct {
-	name   string // report.Updates.Manager
-	binary string // argv[0]
-	// metadata globs the repository metadata whose newest mtime dates the
-	// answer.
-	metadata []string
-	collect  func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error)
+	pkgmgr.Manager
+	collect collectFunc
+}
+
+// parsers choose how each manager of pkgmgr.Managers is asked, given the
+// root it was found under.
+var parsers = map[string]func(root hostfs.Root) collectFunc{
+	"apt": func(hostfs.Root) collectFunc { return (*Collector).collectApt },
+	"dnf": func(root hostfs.Root) collectFunc {
+		if isDnf5(root) {
+			return rpmCollect(dnf5)
+		}
+		return rpmCollect(dnf4)
+	},
+	"yum":    func(hostfs.Root) collectFunc { return rpmCollect(yum) },
+	"zypper": func(hostfs.Root) collectFunc { return (*Collector).collectZypper },
+	"apk":    func(hostfs.Root) collectFunc { return (*Collector).collectApk },
 }
 
 // detect picks the host's package manager from its files (never from the
 // binaries of the scanning machine), or nil.
 func detect(root hostfs.Root) *manager {
-	switch {
-	case root.Exists("/var/lib/dpkg/status") && root.Exists("/etc/apt"):
-		return &manager{"apt", "apt-get", []string{"/var/lib/apt/lists/*_InRelease", "/var/lib/apt/lists/*_Release"}, (*Collector).collectApt}
-	case root.Exists("/etc/dnf") && isDnf5(root):
-		return &manager{"dnf", "dnf", []string{"/var/cache/libdnf5/*/repodata/repomd.xml"}, rpmCollect(dnf5)}
-	case root.Exists("/etc/dnf"):
-		return &manager{"dnf", "dnf", []string{"/var/cache/dnf/*/repodata/repomd.xml"}, rpmCollect(dnf4)}
-	case root.Exists("/etc/yum.conf"):
-		return &manager{"yum", "yum", []string{"/var/cache/yum/*/*/*/repomd.xml"}, rpmCollect(yum)}
-	case root.Exists("/etc/zypp"):
-		return &manager{"zypper", "zypper", []string{"/var/cache/zypp/raw/*/repodata/repomd.xml"}, (*Collector).collectZypper}
-	case root.Exists("/lib/apk/db/installed"):
-		return &manager{"apk", "apk", []string{"/var/cache/apk/APKINDEX.*.tar.gz", "/etc/apk/cache/APKINDEX.*.tar.gz"}, (*Collector).collectApk}
+	d, ok := pkgmgr.Detect(root.Exists)
+	if !ok {
+		return nil
 	}
-	return nil
+	parser, ok := parsers[d.Name]
+	if !ok {
+		return nil // a descriptor without a parser: TestEveryManagerHasAParser
+	}
+	return &manager{Manager: d, collect: parser(root)}
 }
 
 // isDnf5 reports whether the root's dnf is dnf5: /usr/bin/dnf links to
@@ -113,24 +123,24 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	var res collectors.Result
 	m := detect(c.deps.Root)
 	if m == nil {
-		res.Notes = append(res.Notes, "no supported package manager (apt, dnf, yum, zypper, apk) found: pending updates not checked")
+		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
 	}
-	if _, err := c.deps.Run.LookPath(m.binary); err != nil {
+	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
 		if !c.deps.Root.IsSlash() {
 			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
-				m.name, m.binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
+				m.Name, m.Binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
 		}
-		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.name, m.name, m.binary, err)
+		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.Name, m.Name, m.Binary, err)
 	}
 	p, err := newPrivate()
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", m.name, err)
+		return res, fmt.Errorf("%s: %w", m.Name, err)
 	}
 	defer p.remove()
 	u, err := m.collect(c, ctx, &res, p)
 	if u != nil {
-		u.MetadataAgeSeconds = c.metadataAge(m.metadata)
+		u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
 		sortPackages(u)
 		res.Updates = u
 	}
