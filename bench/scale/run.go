@@ -17,11 +17,12 @@ func run(o options) error {
 	}
 	ctx := context.Background()
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
-	st, info, cleanup, err := openStore(ctx, o)
+	db, err := openStore(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer db.cleanup()
+	st, info := db.st, db.info
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
@@ -45,6 +46,11 @@ func run(o options) error {
 		}
 		fillTime = time.Since(start)
 		logf("filled in %s (%.0f hosts/s)", fillTime.Round(time.Second), float64(o.hosts)/fillTime.Seconds())
+	}
+	if db.analyze != nil {
+		if err := db.analyze(ctx); err != nil {
+			return err
+		}
 	}
 	viewer := f.tenant(0)
 	hostID, err := anyHost(ctx, st, store.AllTenants())
