@@ -21,6 +21,9 @@ import (
 // store and web UI use it without depending on the rules engine. The scan
 // tests check that every name here is a collector of the registry and that
 // every finding of the fixture hosts has a row.
+// osCollector is the collector that identifies the operating system.
+const osCollector = "osinfo"
+
 var evidence = []struct {
 	layer Layer
 	kind  Kind
@@ -28,12 +31,12 @@ var evidence = []struct {
 }{
 	// Pending updates come from the package manager; the OS they are
 	// named after (and the finding's id) from osinfo.
-	{LayerOperatingSystem, KindUpdatesPending, []string{"packages", "osinfo"}},
+	{LayerOperatingSystem, KindUpdatesPending, []string{"packages", osCollector}},
 	// A pending reboot: the running and installed kernels and the OS's
 	// reboot flag.
-	{LayerOperatingSystem, KindRebootRequired, []string{"kernel", "osinfo"}},
+	{LayerOperatingSystem, KindRebootRequired, []string{"kernel", osCollector}},
 	// The OS release: end of life, extended support, a major behind.
-	{LayerOperatingSystem, "", []string{"osinfo"}},
+	{LayerOperatingSystem, "", []string{osCollector}},
 	{LayerControlPanel, "", []string{"controlpanel"}},
 	{LayerVirtualisation, "", []string{"hypervisor"}},
 	{LayerPhysicalHost, "", []string{"firmware"}},

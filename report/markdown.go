@@ -13,9 +13,12 @@ import (
 // be checked. Every untrusted string is escaped so that a hostile hostname
 // or version cannot inject markup.
 func RenderMarkdown(w io.Writer, r *Report) error {
-	p := &printer{w: w, byID: indexFindings(r.Findings)}
+	p := &printer{w: w, byID: indexFindings(r.Findings), osUnknown: r.OSUnidentified()}
 	h := r.Host
 	p.printf("# demarc scan: %s\n\n", mdText(h.Hostname))
+	if p.osUnknown {
+		p.printf("**%s.**\n\n", mdText(upperFirst(UnknownOSText)))
+	}
 	p.printf("| | |\n| --- | --- |\n")
 	row := func(k, v string) {
 		if strings.TrimSpace(v) != "" {
@@ -94,7 +97,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 func mdFindings(p *printer, title string, fs []Finding, c Counts) {
 	p.printf("\n## %s\n\n", mdText(title))
 	if len(fs) == 0 {
-		p.printf("Nothing found.\n")
+		p.printf("%s.\n", upperFirst(p.nothingFound()))
 		return
 	}
 	p.printf("%s.\n\n", countsText(c))

@@ -298,3 +298,49 @@ func between(s, from, to string) string {
 	}
 	return strings.TrimRight(s, "\n")
 }
+
+// TestUnknownOSSaidAtTheTop: a scan that looked for the OS and found none
+// says so first in the table and the Markdown, and its empty sections do
+// not read as clean; a scan that did not look (--only) and a known OS say
+// nothing of it.
+func TestUnknownOSSaidAtTheTop(t *testing.T) {
+	t.Parallel()
+	runs := func(status CollectorStatus) []CollectorRun {
+		return []CollectorRun{{Name: "osinfo", Status: status}, {Name: "packages", Status: CollectorOK}}
+	}
+	for _, tc := range []struct {
+		name string
+		os   OS
+		runs []CollectorRun
+		want bool
+	}{
+		{"nothing identifies the os", OS{}, runs(CollectorOK), true},
+		{"osinfo failed", OS{}, runs(CollectorFailed), true},
+		{"osinfo left out", OS{}, runs(CollectorNotRun), false},
+		{"known by name only", OS{Name: "Linux"}, runs(CollectorOK), false},
+		{"known", OS{ID: "debian", VersionID: "12"}, runs(CollectorOK), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Report{Schema: Schema, Host: Host{Hostname: "web1", OS: tc.os}, Collectors: tc.runs}
+			if got := r.OSUnidentified(); got != tc.want {
+				t.Fatalf("OSUnidentified = %v, want %v", got, tc.want)
+			}
+			var table, md bytes.Buffer
+			if err := RenderTable(&table, r, RenderOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := RenderMarkdown(&md, r); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(table.String(), "\n")
+			said := strings.HasPrefix(lines[1], "operating system unknown")
+			empty := strings.Count(table.String(), "nothing found (the operating system is unknown: see above)")
+			mdSaid := strings.Contains(md.String(), "\n**Operating system unknown") &&
+				strings.Contains(md.String(), "Nothing found (the operating system is unknown")
+			if said != tc.want || (empty == 2) != tc.want || mdSaid != tc.want {
+				t.Errorf("table says it %v (%d empty sections qualified), markdown %v; want %v\n%s\n%s",
+					said, empty, mdSaid, tc.want, table.String(), md.String())
+			}
+		})
+	}
+}

@@ -62,6 +62,21 @@ type Agent struct {
 	Version string `json:"version"`
 }
 
+// OSUnidentified reports whether the scan looked for the operating system
+// and found none (no os-release or other release file under the root: a
+// wrong --root, or a bare directory). Then the OS, its kernel and its
+// packages were not judged, and a report without findings is not a clean
+// one. A scan that left the OS's collector out (--only) did not look.
+func (r *Report) OSUnidentified() bool {
+	o := r.Host.OS
+	return o.ID == "" && o.Name == "" && o.PrettyName == "" && OutcomesOf(r).Of(osCollector).Status != CollectorNotRun
+}
+
+// UnknownOSText is what the renderings say at the top of a report whose
+// operating system is unknown.
+const UnknownOSText = "operating system unknown: nothing under the scanned root identifies it, " +
+	"so the OS, its kernel and its packages were not judged; \"nothing found\" means nothing could be checked"
+
 // Host is the scanned host's identity and platform.
 type Host struct {
 	// Hostname is the kernel's hostname on a live scan, /etc/hostname under

@@ -33,7 +33,7 @@ var severityColor = map[Severity]string{
 // one line per finding with product, installed → latest and why; then
 // collector errors and notes. Colour only when o.Color is set.
 func RenderTable(w io.Writer, r *Report, o RenderOptions) error {
-	p := &printer{w: w, color: o.Color, width: o.Width, byID: indexFindings(r.Findings)}
+	p := &printer{w: w, color: o.Color, width: o.Width, byID: indexFindings(r.Findings), osUnknown: r.OSUnidentified()}
 	p.header(r)
 	p.section(providerSection(r), byParty(r.Findings, ResponsibleProvider), r.Summary.Provider)
 	p.section("Yours to fix", byParty(r.Findings, ResponsibleCustomer), r.Summary.Customer)
@@ -48,6 +48,9 @@ type printer struct {
 	width int
 	err   error
 	byID  map[string]Finding
+	// osUnknown: the report's OS is unknown (Report.OSUnidentified), so an empty
+	// section says so.
+	osUnknown bool
 }
 
 func indexFindings(fs []Finding) map[string]Finding {
@@ -95,6 +98,9 @@ func (p *printer) header(r *Report) {
 		parts = append(parts, clean(strings.TrimSpace(v.System+" "+v.Role)))
 	}
 	p.printf("%s %s\n", p.paint(ansiBold, "demarc scan:"), strings.Join(nonEmpty(parts), " · "))
+	if p.osUnknown {
+		p.printf("%s\n", p.paint(ansiBold+ansiRed, UnknownOSText))
+	}
 	prof := r.Profile
 	terms := string(prof.Tier)
 	if prof.MaintenanceAgreement {
@@ -119,7 +125,7 @@ func (p *printer) header(r *Report) {
 func (p *printer) section(title string, fs []Finding, c Counts) {
 	p.printf("\n%s", p.paint(ansiBold, title))
 	if len(fs) == 0 {
-		p.printf(": nothing found\n")
+		p.printf(": %s\n", p.nothingFound())
 		return
 	}
 	p.printf(": %s\n", countsText(c))
@@ -327,6 +333,23 @@ func nonEmpty(ss []string) []string {
 
 // osDisplayName names the OS for people: PRETTY_NAME, else NAME and
 // VERSION_ID, else the ID.
+// nothingFound is what an empty section says: "nothing found", with the
+// reason it means little when the OS is unknown.
+func (p *printer) nothingFound() string {
+	if p.osUnknown {
+		return "nothing found (the operating system is unknown: see above)"
+	}
+	return "nothing found"
+}
+
 func osDisplayName(o OS) string {
 	return firstNonEmpty(o.PrettyName, strings.TrimSpace(firstNonEmpty(o.Name, o.ID)+" "+o.VersionID))
+}
+
+// upperFirst capitalises the first letter of s (ASCII).
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // Exit codes (docs/DESIGN.md, README.md): 0 the command ran, 1 --fail-on matched, 2 a usage
-// or runtime error.
+// or runtime error, or a scan that identified no operating system.
 const (
 	exitOK       = 0
 	exitFindings = 1

@@ -33,6 +33,7 @@ type scanFlags struct {
 	only         []string
 	rulesFile    string
 	lifecycle    string
+	allowNoOS    bool
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -43,7 +44,8 @@ func newScanCmd(g *globals) *cobra.Command {
 		Long: "Scan this host once: OS release, kernel, pending updates, control panels, hypervisors,\n" +
 			"firmware, server applications and web apps; judge each against lifecycle data; and\n" +
 			"group the gaps into the provider's and the customer's.\n\n" +
-			"Exit status: 0 the scan ran, 1 --fail-on matched a finding, 2 usage or runtime error.",
+			"Exit status: 0 the scan ran, 1 --fail-on matched a finding, 2 usage or runtime error, or\n" +
+			"the operating system could not be identified (unless --allow-unknown-os).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runScan(cmd, g, &f)
@@ -62,6 +64,7 @@ func newScanCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding of this severity or worse exists: "+orList(report.Severities))
 	fl.StringSliceVar(&f.only, "only", nil, "run only these collectors (comma-separated; see `demarc collectors`)")
 	fl.StringVar(&f.rulesFile, "rules", "", "responsibility matrix file replacing the built-in one")
+	fl.BoolVar(&f.allowNoOS, "allow-unknown-os", false, "exit 0 even when nothing identifies the operating system (a bare directory as --root)")
 	fl.StringVar(&f.lifecycle, "lifecycle", "", "judge with this lifecycle data: a dataset as demarc-server serves it, or an endoflife.date API v1 product file")
 	return cmd
 }
@@ -182,6 +185,11 @@ func runScan(cmd *cobra.Command, g *globals, f *scanFlags) error {
 	}
 	if err := writeOutput(f.output, g.stdout, buf.Bytes()); err != nil {
 		return err
+	}
+	if r.OSUnidentified() && !f.allowNoOS {
+		// An empty answer must not read as a clean one (nor exit 0).
+		return fmt.Errorf("nothing under %s identifies the operating system (no /etc/os-release or other release file): "+
+			"is --root right? The report says what could not be checked; --allow-unknown-os accepts it", s.opts.Root.Dir())
 	}
 	if s.failOn != "" {
 		for _, fd := range r.Findings {

@@ -186,6 +186,7 @@ func TestScanExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "report.md")
+	bare := t.TempDir() // a wrong --root: nothing identifies an OS
 	for _, c := range []struct {
 		name string
 		args []string
@@ -204,6 +205,8 @@ func TestScanExitCodes(t *testing.T) {
 		{"bad rules file", []string{"scan", "--rules", bad}, 2},
 		{"missing config", []string{"scan", "--config", "/nonexistent/agent.yaml"}, 2},
 		{"output file", []string{"scan", "--root", root, "--format", "markdown", "--output", out}, 0},
+		{"unknown os", []string{"scan", "--root", bare}, 2},
+		{"unknown os allowed", []string{"scan", "--root", bare, "--allow-unknown-os"}, 0},
 	} {
 		_, stderr, code := exe(t, c.args...)
 		if code != c.code {
@@ -215,5 +218,27 @@ func TestScanExitCodes(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "# demarc scan") {
 		t.Fatalf("--output: %v %q", err, b)
+	}
+}
+
+// TestScanUnknownOSSaysSo: a scan of a root where nothing identifies the
+// OS says so at the top of the table, not just "nothing found", and the
+// error names the root.
+func TestScanUnknownOSSaysSo(t *testing.T) {
+	t.Parallel()
+	bare := t.TempDir()
+	stdout, stderr, code := exe(t, "scan", "--root", bare)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	lines := strings.Split(stdout, "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "operating system unknown") {
+		t.Errorf("second line does not say the OS is unknown:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "nothing found (the operating system is unknown") {
+		t.Errorf("empty sections read as clean:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, bare) || !strings.Contains(stderr, "--allow-unknown-os") {
+		t.Errorf("error does not name the root and the flag: %q", stderr)
 	}
 }
