@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -145,24 +144,46 @@ func e2eKill9(t *testing.T, bin string) {
 	cfg := e2eConfig(t, dir, down, "")
 	sp := filepath.Join(dir, "spool")
 	big := []string{"DEMARC_TEST_COMPONENTS=20000"} // a few MB: the write takes a while
-	// Calibrate: how long from start until the first report is in place.
-	// The kills then land around that moment, many of them mid-write.
-	t0 := time.Now()
-	p0 := startAgent(t, bin, cfg, big...)
-	waitUntil(t, "a first spooled report", func() bool { return len(spoolFiles(t, sp)) > 0 })
-	window := time.Since(t0)
-	p0.cmd.Process.Signal(syscall.SIGKILL)
-	p0.wait(t)
-	const rounds = 50
+	// Each round starts an agent, waits until its spool write has begun
+	// (a new temporary file), and kills it at once: mostly mid-write. A
+	// round ends with either the interrupted write's temporary file left
+	// or one more whole report, never a broken one.
+	const rounds = 30
 	checked := map[string]bool{} // a spool file never changes once in place
-	midWrite := 0                // rounds killed while a write was in progress
+	seenTmp := map[string]bool{}
+	midWrite, whole := 0, 0
 	for i := range rounds {
+		before := len(spoolFiles(t, sp))
 		p := startAgent(t, bin, cfg, big...)
-		time.Sleep(window/2 + time.Duration(rand.Int64N(int64(window*3/4))))
+		tmp := ""
+		deadline := time.Now().Add(time.Minute)
+		for tmp == "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: no spool write began within a minute", i)
+			}
+			des, _ := os.ReadDir(sp)
+			for _, d := range des {
+				if strings.HasPrefix(d.Name(), ".tmp-") && !seenTmp[d.Name()] {
+					tmp = d.Name()
+				}
+			}
+			if tmp == "" && len(spoolFiles(t, sp)) > before {
+				tmp = "(missed: the write finished between two looks)"
+			}
+		}
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		p.wait(t)
-		if des, _ := os.ReadDir(sp); slices.ContainsFunc(des, func(d os.DirEntry) bool { return strings.HasPrefix(d.Name(), ".tmp-") }) {
+		seenTmp[tmp] = true
+		_, err := os.Stat(filepath.Join(sp, tmp))
+		left := err == nil
+		after := len(spoolFiles(t, sp))
+		switch {
+		case left && after == before:
 			midWrite++
+		case !left && after == before+1:
+			whole++
+		default:
+			t.Fatalf("round %d: temporary file %s left %v, whole reports %d → %d", i, tmp, left, before, after)
 		}
 		for _, f := range spoolFiles(t, sp) {
 			if checked[f] {
@@ -181,6 +202,10 @@ func e2eKill9(t *testing.T, bin string) {
 			}
 		}
 	}
+	t.Logf("%d rounds: %d killed mid-write, %d after the write", rounds, midWrite, whole)
+	if midWrite < rounds/2 {
+		t.Fatalf("only %d of %d kills landed mid-write: the test did not test the interrupted write", midWrite, rounds)
+	}
 	// What the spool yields to the agent and to `spool list`: nothing
 	// corrupt, nothing moved aside.
 	out, err := exec.Command(bin, "spool", "list", "--json", "--config", cfg).Output()
@@ -196,7 +221,9 @@ func e2eKill9(t *testing.T, bin string) {
 			t.Fatalf("spool item %+v", it)
 		}
 	}
-	t.Logf("%d rounds (%d killed mid-write) left %d whole reports", rounds, midWrite, len(items))
+	if len(items) != whole {
+		t.Fatalf("spool list shows %d reports, %d writes completed", len(items), whole)
+	}
 	// The last agent start cleans the temporary files of interrupted writes.
 	rv := newE2EReceiver(t, 0)
 	b, _ := os.ReadFile(cfg)
