@@ -21,6 +21,30 @@ import (
 // store and web UI use it without depending on the rules engine. The scan
 // tests check that every name here is a collector of the registry and that
 // every finding of the fixture hosts has a row.
+// InstanceEvidence starts the evidence line that names which instance of
+// a product a finding is about (a site's directory, a PHP build), as the
+// rules write it; the renderings show it beside the product.
+const InstanceEvidence = "instance: "
+
+// Instance is the instance a finding names in its evidence, or "".
+func (f *Finding) Instance() string {
+	for _, e := range f.Evidence {
+		if rest, ok := strings.CutPrefix(e, InstanceEvidence); ok {
+			return rest
+		}
+	}
+	return ""
+}
+
+// productText is a finding's product as the renderings show it: with its
+// instance, so that two sites' WordPress findings tell which site.
+func productText(f *Finding) string {
+	if in := f.Instance(); in != "" {
+		return f.Product + " (" + in + ")"
+	}
+	return f.Product
+}
+
 // osCollector is the collector that identifies the operating system.
 const osCollector = "osinfo"
 

@@ -107,7 +107,7 @@ func mdFindings(p *printer, title string, fs []Finding, c Counts) {
 		if f.BlockedBy != "" {
 			why += " (" + p.blockedText(f.BlockedBy) + ")"
 		}
-		p.printf("| %s | %s | %s | %s | %s | %s | %s |\n", f.Severity, mdCell(f.Product), mdCell(f.Installed),
+		p.printf("| %s | %s | %s | %s | %s | %s | %s |\n", f.Severity, mdCell(productText(&f)), mdCell(f.Installed),
 			mdCell(f.Latest), mdCell(strings.ReplaceAll(string(f.Kind), "_", " ")), mdCell(why), mdCell(f.Remediation))
 	}
 }

@@ -344,3 +344,32 @@ func TestUnknownOSSaidAtTheTop(t *testing.T) {
 		})
 	}
 }
+
+// TestInstanceBesideProduct: two findings of one product tell their
+// instances apart in the table and the Markdown, and a hostile instance
+// (a directory name is the host's to choose) cannot inject escapes or
+// markup.
+func TestInstanceBesideProduct(t *testing.T) {
+	t.Parallel()
+	wp := func(id, dir string) Finding {
+		return Finding{ID: id, Kind: KindEOL, Layer: LayerThirdPartyApps, Product: "WordPress", Installed: "4.9.26",
+			Severity: SeverityHigh, Responsible: ResponsibleCustomer, Rationale: "old",
+			Evidence: []string{dir + "/wp-includes/version.php: wordpress 4.9.26", InstanceEvidence + dir}}
+	}
+	r := &Report{Schema: Schema, Host: Host{Hostname: "web1", OS: OS{ID: "debian"}},
+		Findings: []Finding{wp("a", "/home/bob/public_html/blog"), wp("b", "/home/x/\x1b[31m|evil")}}
+	r.Summary = Summarize(r.Findings)
+	var table, md bytes.Buffer
+	if err := RenderTable(&table, r, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "WordPress (/home/bob/public_html/blog)") || strings.Contains(table.String(), "\x1b") {
+		t.Errorf("table:\n%q", table.String())
+	}
+	if !strings.Contains(md.String(), "| WordPress (/home/bob/public_html/blog) |") || !strings.Contains(md.String(), `\|evil`) {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+}

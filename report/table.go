@@ -141,7 +141,7 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		if f.BlockedBy != "" {
 			why += " (" + clean(p.blockedText(f.BlockedBy)) + ")"
 		}
-		rows[i] = row{clean(f.Product), change, why}
+		rows[i] = row{clean(productText(&f)), change, why}
 		pw = max(pw, runeLen(rows[i].product))
 		cw = max(cw, runeLen(rows[i].change))
 	}

@@ -41,7 +41,7 @@ func (x *evaluation) newSubject(c report.Component, p *lifecycle.Product) subjec
 	}
 	s.evidence = []string{fmt.Sprintf("%s: %s %s", clean(src), clean(c.Product), clean(c.Version))}
 	if s.instance != "" {
-		s.evidence = append(s.evidence, "instance: "+s.instance)
+		s.evidence = append(s.evidence, report.InstanceEvidence+s.instance)
 	}
 	return s
 }
