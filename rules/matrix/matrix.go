@@ -53,6 +53,10 @@ type Layer struct {
 	// ProviderQuote and CustomerQuote cite the model when that party is
 	// responsible; {provider} stands for the provider's name.
 	ProviderQuote, CustomerQuote string
+	// TierQuotes replace them under one tier (keys <party>_quote_<tier>:
+	// the colocation customer's OS is theirs by the matrix, not by the
+	// sentence about customers' own virtual machines).
+	TierQuotes map[report.Tier]map[report.Responsible]string `json:",omitempty"`
 }
 
 // Refinement ids: text the model states besides its matrix.
@@ -152,15 +156,19 @@ func (m *Matrix) Decide(layer report.Layer, p report.Profile) Decision {
 			d.Responsible, d.Condition = report.ResponsibleCustomer, "with the customer managing the virtualisation layer"
 		}
 	}
-	d.Quote = m.Cite(l, d.Responsible, p.Provider)
+	d.Quote = m.Cite(l, p.Tier, d.Responsible, p.Provider)
 	return d
 }
 
-// Cite returns the layer's citation for party, with the provider's name.
-func (m *Matrix) Cite(l *Layer, party report.Responsible, provider string) string {
+// Cite returns the layer's citation for party under tier, with the
+// provider's name.
+func (m *Matrix) Cite(l *Layer, tier report.Tier, party report.Responsible, provider string) string {
 	q := l.CustomerQuote
 	if party == report.ResponsibleProvider {
 		q = l.ProviderQuote
+	}
+	if tq, ok := l.TierQuotes[tier][party]; ok {
+		q = tq
 	}
 	if q == "" {
 		q = fmt.Sprintf("the matrix puts %q with the %s under %s", l.Label, party, m.Model)

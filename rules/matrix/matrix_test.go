@@ -125,6 +125,12 @@ func TestParseErrors(t *testing.T) {
 		{"unknown tier", func(t *testing.T) []byte {
 			return replace(t, "    colocation: customer\n    customer_quote: '\"Customers must", "    colocation: customer\n    shared_hosting: customer\n    customer_quote: '\"Customers must")
 		}, ErrUnknownTier, "layers.data.shared_hosting", "shared_hosting"},
+		{"quote of an unknown tier", func(t *testing.T) []byte {
+			return replace(t, "    label: Information and data\n", "    label: Information and data\n    customer_quote_shared: x\n")
+		}, ErrUnknownKey, "layers.data.customer_quote_shared", "customer_quote_shared"},
+		{"quote of an unknown party", func(t *testing.T) []byte {
+			return replace(t, "    label: Information and data\n", "    label: Information and data\n    reseller_quote_iaas: x\n")
+		}, ErrUnknownKey, "layers.data.reseller_quote_iaas", "reseller_quote_iaas"},
 		{"unknown layer key", func(t *testing.T) []byte {
 			return replace(t, "    label: Information and data\n", "    label: Information and data\n    colour: blue\n")
 		}, ErrUnknownKey, "layers.data.colour", "colour: blue"},
@@ -280,5 +286,25 @@ func TestFingerprint(t *testing.T) {
 		if m.Fingerprint() == base {
 			t.Errorf("%s changed, fingerprint did not", name)
 		}
+	}
+}
+
+// TestTierQuote: a colocation customer's OS is theirs by the matrix, and
+// the finding quotes that, not the sentence about customers' own virtual
+// machines that fits Cloud Hosting; other tiers keep the layer's quote.
+func TestTierQuote(t *testing.T) {
+	m := Default()
+	l := m.Layers[report.LayerOperatingSystem]
+	colo := m.Decide(report.LayerOperatingSystem, report.Profile{Tier: report.TierColocation})
+	iaas := m.Decide(report.LayerOperatingSystem, report.Profile{Tier: report.TierIaaS})
+	if colo.Responsible != report.ResponsibleCustomer || colo.Quote != `the matrix puts "Operating System" with the customer under "Colocation"` {
+		t.Errorf("colocation: %+v", colo)
+	}
+	if iaas.Responsible != report.ResponsibleCustomer || iaas.Quote != fill(l.CustomerQuote, "") {
+		t.Errorf("iaas: %+v", iaas)
+	}
+	withAgreement := m.Decide(report.LayerOperatingSystem, report.Profile{Tier: report.TierColocation, MaintenanceAgreement: true})
+	if withAgreement.Responsible != report.ResponsibleProvider || withAgreement.Quote != fill(l.ProviderQuote, "") {
+		t.Errorf("colocation with a maintenance agreement: %+v", withAgreement)
 	}
 }

@@ -227,6 +227,8 @@ func (p *parser) layer(id report.Layer, n *yaml.Node) (*Layer, error) {
 		switch {
 		case k == "label" || k == "provider_quote" || k == "customer_quote":
 			return nil
+		case tierQuote(k) != nil:
+			return nil
 		case report.Tier(k).Valid():
 			return nil
 		}
@@ -247,6 +249,23 @@ func (p *parser) layer(id report.Layer, n *yaml.Node) (*Layer, error) {
 			}
 		}
 	}
+	for key, kv := range pairs {
+		tq := tierQuote(key)
+		if tq == nil {
+			continue
+		}
+		q, err := p.str(kv[1], path+"."+key)
+		if err != nil {
+			return nil, err
+		}
+		if l.TierQuotes == nil {
+			l.TierQuotes = map[report.Tier]map[report.Responsible]string{}
+		}
+		if l.TierQuotes[tq.tier] == nil {
+			l.TierQuotes[tq.tier] = map[report.Responsible]string{}
+		}
+		l.TierQuotes[tq.tier][tq.party] = q
+	}
 	for _, t := range report.Tiers {
 		kv, ok := pairs[string(t)]
 		if !ok {
@@ -259,6 +278,24 @@ func (p *parser) layer(id report.Layer, n *yaml.Node) (*Layer, error) {
 		l.Cells[t] = c
 	}
 	return l, nil
+}
+
+// tierQuoteKey is a key <party>_quote_<tier>.
+type tierQuoteKey struct {
+	party report.Responsible
+	tier  report.Tier
+}
+
+// tierQuote parses k as <party>_quote_<tier>, or nil.
+func tierQuote(k string) *tierQuoteKey {
+	party, tier, ok := strings.Cut(k, "_quote_")
+	if !ok || !report.Tier(tier).Valid() {
+		return nil
+	}
+	if r := report.Responsible(party); r == report.ResponsibleProvider || r == report.ResponsibleCustomer {
+		return &tierQuoteKey{r, report.Tier(tier)}
+	}
+	return nil
 }
 
 // cell reads "provider", "customer", "provider if maintenance_agreement"
