@@ -36,6 +36,22 @@ func (f *Finding) Instance() string {
 	return ""
 }
 
+// ownerClause joins the two halves of a rationale as the rules write it:
+// the gap, then whose it is and why ("…, so it no longer gets security
+// fixes; this is the provider's to fix under Managed Services: "…".").
+const ownerClause = "; this is "
+
+// SplitRationale splits a rationale into its gap and whose it is ("this
+// is …", with its full stop), at the last owner clause; ok is false for a
+// rationale written otherwise (an older agent's, or a matrix's own words).
+func SplitRationale(r string) (gap, whose string, ok bool) {
+	i := strings.LastIndex(r, ownerClause)
+	if i <= 0 {
+		return r, "", false
+	}
+	return r[:i], r[i+2:], true
+}
+
 // productText is a finding's product as the renderings show it: with its
 // instance, so that two sites' WordPress findings tell which site.
 func productText(f *Finding) string {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -132,12 +133,23 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 	type row struct{ product, change, why string }
 	rows := make([]row, len(fs))
 	pw, cw := 0, 0
+	// Whose each gap is, and the model's words for it, are said once per
+	// section: rows that share them point at one note below.
+	var owners []string
 	for i, f := range fs {
 		change := clean(f.Installed)
 		if f.Latest != "" && f.Latest != f.Installed {
 			change += " → " + clean(f.Latest)
 		}
 		why := clean(f.Rationale)
+		if gap, whose, ok := SplitRationale(f.Rationale); ok {
+			n := slices.Index(owners, whose)
+			if n < 0 {
+				owners = append(owners, whose)
+				n = len(owners) - 1
+			}
+			why = fmt.Sprintf("%s [%d]", clean(gap), n+1)
+		}
 		if f.BlockedBy != "" {
 			why += " (" + clean(p.blockedText(f.BlockedBy)) + ")"
 		}
@@ -155,6 +167,10 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 			cols = strings.TrimRight(cols, " ")
 		}
 		p.printf("  %s  %s%s\n", p.paint(severityColor[f.Severity], fmt.Sprintf("%-8s", f.Severity)), cols, why)
+	}
+	for i, o := range owners {
+		mark := fmt.Sprintf("  [%d] ", i+1)
+		p.printf("%s%s\n", p.paint(ansiDim, mark), wrap(upperFirst(clean(o)), runeLen(mark), p.width))
 	}
 }
 

@@ -78,7 +78,7 @@ func (x *evaluation) osOwner() owner {
 		return x.matrixOwner(report.LayerOperatingSystem)
 	}
 	o := x.virtualisationOwner()
-	o.why = fmt.Sprintf("the operating system of a %s host is part of its virtualisation platform, so %s", name, o.why)
+	o.because = fmt.Sprintf("the operating system of a %s host is part of its virtualisation platform", name)
 	return o
 }
 

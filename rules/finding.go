@@ -31,43 +31,51 @@ type gap struct {
 	blockedBy   string
 }
 
-// owner is who owns a gap and why.
+// owner is who owns a gap and why: the second half of the rationale
+// (whose, under what, quoting the model), as whose writes it.
 type owner struct {
 	responsible report.Responsible
 	rule        string
-	// why is the second half of the rationale: whose, under what, quoting
-	// the model.
-	why string
+	// tier and condition are what the matrix decided on; quote its words.
+	tier, condition, quote string
+	// because gives a reason before the quote ("as …"); after adds to the
+	// quote (", and …").
+	because, after string
 }
 
 // matrixOwner is the owner per the matrix cell for layer.
 func (x *evaluation) matrixOwner(layer report.Layer) owner {
 	d := x.e.matrix.Decide(layer, x.profile)
-	return owner{responsible: d.Responsible, rule: d.Rule, why: x.whose(d.Responsible, d.Tier, d.Condition, d.Quote)}
+	return owner{responsible: d.Responsible, rule: d.Rule, tier: d.Tier, condition: d.Condition, quote: d.Quote}
 }
 
 // refinementOwner is the owner per one of the model's refinements.
 func (x *evaluation) refinementOwner(party report.Responsible, ref string, condition string) owner {
 	rule := "refinement/" + strings.ReplaceAll(ref, "_", "-")
-	return owner{responsible: party, rule: rule,
-		why: x.whose(party, matrix.TierLabel(x.profile.Tier), condition, x.e.matrix.Quote(ref, x.provider))}
+	return owner{responsible: party, rule: rule, tier: matrix.TierLabel(x.profile.Tier), condition: condition,
+		quote: x.e.matrix.Quote(ref, x.provider)}
 }
 
 // whose writes "this is Example Hosting's to fix under Managed Services
-// with a maintenance agreement: "<quote>"".
-func (x *evaluation) whose(party report.Responsible, tier, condition, quote string) string {
+// with a maintenance agreement: "<quote>"": one owner clause, which
+// report.SplitRationale finds after the gap.
+func (x *evaluation) whose(o owner) string {
 	var b strings.Builder
-	if party == report.ResponsibleProvider {
-		fmt.Fprintf(&b, "this is %s to fix under %s", possessive(x.provider), tier)
+	if o.responsible == report.ResponsibleProvider {
+		fmt.Fprintf(&b, "this is %s to fix under %s", possessive(x.provider), o.tier)
 	} else {
-		fmt.Fprintf(&b, "this is the customer's to fix, not %s, under %s", possessive(x.provider), tier)
+		fmt.Fprintf(&b, "this is the customer's to fix, not %s, under %s", possessive(x.provider), o.tier)
 	}
-	if condition != "" {
-		b.WriteString(" " + condition)
+	if o.condition != "" {
+		b.WriteString(" " + o.condition)
 	}
-	if quote != "" {
-		b.WriteString(": " + quote)
+	if o.because != "" {
+		b.WriteString(", as " + o.because)
 	}
+	if o.quote != "" {
+		b.WriteString(": " + o.quote)
+	}
+	b.WriteString(o.after)
 	return b.String()
 }
 
@@ -85,7 +93,7 @@ func (x *evaluation) finish(g gap, o owner) string {
 		ID: findingID(x.in.Host.HostID, g), Kind: g.kind, Layer: g.layer, Product: g.display,
 		Installed: g.installed, Latest: g.latest, Cycle: g.cycle, EOLDate: g.eolDate,
 		Severity: g.severity, Responsible: o.responsible, Rule: o.rule,
-		Rationale: sentence(g.what + "; " + o.why), Remediation: g.remediation,
+		Rationale: sentence(g.what + "; " + x.whose(o)), Remediation: g.remediation,
 		Evidence: g.evidence, BlockedBy: g.blockedBy,
 	}
 	x.add(f)

@@ -127,7 +127,7 @@ func (x *evaluation) panelOwner() owner {
 func (x *evaluation) osLimitOwner() owner {
 	d := x.e.matrix.Decide(report.LayerOperatingSystem, x.profile)
 	o := x.refinementOwner(d.Responsible, matrix.RefControlPanelOSLimit, d.Condition)
-	o.why += fmt.Sprintf(", and the operating system upgrade it waits for is %s", ownerWord(d.Responsible, x.provider))
+	o.after = fmt.Sprintf(", and the operating system upgrade it waits for is %s", ownerWord(d.Responsible, x.provider))
 	return o
 }
 

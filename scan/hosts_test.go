@@ -3,9 +3,11 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,5 +326,38 @@ func checkEvidence(t *testing.T, r *report.Report) {
 		if st := o.Of(from[0]).Status; st == report.CollectorNotRun {
 			t.Errorf("finding %s %s %s rests on %s, which did not run", f.Kind, f.Layer, f.Product, from[0])
 		}
+	}
+}
+
+// TestRationalesSplitAtTheirOwner: every rationale of every fixture host
+// is the gap, then once "this is …'s to fix", as report.SplitRationale
+// reads it (the table says whose each gap is once per section).
+func TestRationalesSplitAtTheirOwner(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("testdata", "hosts", "*", "want.*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden reports: %v", err)
+	}
+	n := 0
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r report.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, f := range r.Findings {
+			gap, whose, ok := report.SplitRationale(f.Rationale)
+			if !ok || gap == "" || !strings.HasPrefix(whose, "this is ") || strings.Contains(gap, "this is the customer's") ||
+				strings.Count(f.Rationale, "'s to fix") != 1 {
+				t.Errorf("%s %s: rationale %q does not split into gap and owner", file, f.ID, f.Rationale)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d findings checked", n)
 	}
 }
