@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
 
@@ -61,12 +63,37 @@ var funcs = template.FuncMap{
 	"failing":     failingNames,
 	"checkFailed": checkFailed,
 	"software":    software,
+	"owners":      owners,
+	"gap":         func(r string) string { g, _, _ := report.SplitRationale(r); return g },
+	"ownerNo":     ownerNo,
 	"crit": func(b backlog) int64 {
 		if len(b.Rows) == 0 {
 			return 0
 		}
 		return b.Rows[0].Total
 	},
+}
+
+// owners are the distinct owner clauses of findings' rationales, in order
+// of first appearance: a findings table says whose each gap is once, as
+// numbered notes its rows point at (report.SplitRationale).
+func owners(fs []store.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if _, whose, ok := report.SplitRationale(f.Rationale); ok && !slices.Contains(out, whose) {
+			out = append(out, whose)
+		}
+	}
+	return out
+}
+
+// ownerNo is the note number (from 1) of a rationale's owner clause in
+// owners, 0 for a rationale without one.
+func ownerNo(owners []string, rationale string) int {
+	if _, whose, ok := report.SplitRationale(rationale); ok {
+		return slices.Index(owners, whose) + 1
+	}
+	return 0
 }
 
 // dict makes a map of key, value pairs, to pass several values to a

@@ -485,3 +485,36 @@ func between(s, from, to string) string {
 	out, _, _ := strings.Cut(rest, to)
 	return out
 }
+
+// TestHostPageSaysWhoseOnce: a host page's findings tables say whose each
+// gap is once, as notes their rows point at, not on every row; the
+// hostile host's rationale (no owner clause) shows whole.
+func TestHostPageSaysWhoseOnce(t *testing.T) {
+	e := newEnv(t, 4, 1)
+	c := e.session(e.tok["admin"])
+	checked := 0
+	for _, id := range e.hosts["acme"] {
+		code, page := e.get(c, "/hosts/"+id)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", id, code)
+		}
+		rows := strings.Count(page, `<p class="rationale">`)
+		refs := strings.Count(page, `class="owner-ref"`)
+		notes := strings.Count(page, "<li>This is ")
+		clauses := strings.Count(page, "s to fix")
+		if rows == 0 {
+			continue
+		}
+		checked++
+		if refs != rows || notes == 0 || clauses != notes || notes > rows {
+			t.Errorf("%s: %d rows, %d note references, %d notes, %d owner clauses in the page", id, rows, refs, notes, clauses)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no host with findings")
+	}
+	_, page := e.get(c, "/hosts/"+e.hostile)
+	if !strings.Contains(page, `<p class="rationale">Rationale`) || strings.Contains(page, `class="owner-ref"`) {
+		t.Error("a rationale without an owner clause is not shown whole")
+	}
+}
