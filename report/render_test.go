@@ -373,3 +373,33 @@ func TestInstanceBesideProduct(t *testing.T) {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 }
+
+// TestOneRowPerProductCycle: two findings of one product instance and
+// release cycle share a row at the more severe one's severity; another
+// instance or cycle keeps its own.
+func TestOneRowPerProductCycle(t *testing.T) {
+	t.Parallel()
+	php := func(id, build, cycle string, kind Kind, sev Severity, gap string) Finding {
+		return Finding{ID: id, Kind: kind, Layer: LayerApplications, Product: "PHP", Installed: cycle + ".29", Cycle: cycle,
+			Severity: sev, Responsible: ResponsibleProvider, Rationale: gap + "; this is the provider's to fix under Managed Services.",
+			Evidence: []string{InstanceEvidence + build}}
+	}
+	r := &Report{Schema: Schema, Host: Host{Hostname: "web1", OS: OS{ID: "debian"}}, Findings: []Finding{
+		php("a", "ea-php82", "8.2", KindPatchBehind, SeverityMedium, "behind on patches"),
+		php("b", "ea-php82", "8.2", KindEOLSoon, SeverityHigh, "end of life soon"),
+		php("c", "ea-php83", "8.2", KindPatchBehind, SeverityMedium, "other build"),
+		php("d", "ea-php82", "8.1", KindPatchBehind, SeverityMedium, "other cycle"),
+	}}
+	r.Summary = Summarize(r.Findings)
+	var b bytes.Buffer
+	if err := RenderTable(&b, r, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "high      PHP (ea-php82)  8.2.29  end of life soon [1]; also, behind on patches [1]") {
+		t.Errorf("the two ea-php82 8.2 findings are not one row:\n%s", out)
+	}
+	if strings.Count(out, "  PHP (") != 3 || !strings.Contains(out, "other build") || !strings.Contains(out, "other cycle") {
+		t.Errorf("another build or cycle lost its row:\n%s", out)
+	}
+}

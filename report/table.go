@@ -130,13 +130,20 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		return
 	}
 	p.printf(": %s\n", countsText(c))
-	type row struct{ product, change, why string }
-	rows := make([]row, len(fs))
+	type row struct {
+		sev                  Severity
+		product, change, why string
+	}
+	var rows []row
 	pw, cw := 0, 0
 	// Whose each gap is, and the model's words for it, are said once per
-	// section: rows that share them point at one note below.
+	// section: rows that share them point at one note below. Findings of
+	// one product instance and release cycle (PHP 8.2 near its end of life
+	// and behind on patches) share one row, at the first's (the most
+	// severe) severity.
 	var owners []string
-	for i, f := range fs {
+	same := map[string]int{} // product instance and cycle → row
+	for _, f := range fs {
 		change := clean(f.Installed)
 		if f.Latest != "" && f.Latest != f.Installed {
 			change += " → " + clean(f.Latest)
@@ -153,20 +160,26 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		if f.BlockedBy != "" {
 			why += " (" + clean(p.blockedText(f.BlockedBy)) + ")"
 		}
-		rows[i] = row{clean(productText(&f)), change, why}
-		pw = max(pw, runeLen(rows[i].product))
-		cw = max(cw, runeLen(rows[i].change))
+		product := clean(productText(&f))
+		key := product + "\x00" + f.Cycle
+		if i, ok := same[key]; ok && f.Cycle != "" {
+			rows[i].why += "; also, " + why
+			continue
+		}
+		same[key] = len(rows)
+		rows = append(rows, row{f.Severity, product, change, why})
+		pw = max(pw, runeLen(product))
+		cw = max(cw, runeLen(change))
 	}
 	// Severity is fixed-width so colour codes never upset the alignment.
 	indent := 2 + 8 + 2 + pw + 2 + cw + 2
-	for i, f := range fs {
-		rw := rows[i]
+	for _, rw := range rows {
 		cols := pad(rw.product, pw) + "  " + pad(rw.change, cw) + "  "
 		why := wrap(rw.why, indent, p.width)
 		if strings.HasPrefix(why, "\n") {
 			cols = strings.TrimRight(cols, " ")
 		}
-		p.printf("  %s  %s%s\n", p.paint(severityColor[f.Severity], fmt.Sprintf("%-8s", f.Severity)), cols, why)
+		p.printf("  %s  %s%s\n", p.paint(severityColor[rw.sev], fmt.Sprintf("%-8s", rw.sev)), cols, why)
 	}
 	for i, o := range owners {
 		mark := fmt.Sprintf("  [%d] ", i+1)
