@@ -60,7 +60,7 @@ func (c *Collector) Name() string { return Name }
 // Sources implements collectors.Collector.
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
-		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx",
+		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx, HestiaCP, CloudPanel",
 		Files: []string{
 			cpanelVersionFile, cpupdateConf, tiersJSON,
 			pleskVersionFiles[0], pleskVersionFiles[1],
@@ -68,12 +68,13 @@ func (c *Collector) Sources() collectors.Sources {
 			webminVersionFiles[0], webminVersionFiles[1], webminVersionFiles[2],
 			virtualminModuleInfo[0], virtualminModuleInfo[1],
 			cyberPanelViews, ispConfigFiles[0], ispConfigFiles[1], interWorxINI,
+			hestiaConf, cloudPanelEnv, cloudPanelBinary,
 		},
 		Commands: []string{
 			daBinary + " version (live scan only)",
 			daBinary + " v (live scan only, legacy)",
 		},
-		Privileges:  "none for most panels; root to read /etc/webmin, ISPConfig's config.inc.php, iworx.ini and directadmin.conf (a note says when one is unreadable)",
+		Privileges:  "none for most panels; root to read /etc/webmin, ISPConfig's config.inc.php, iworx.ini, directadmin.conf, hestia.conf and CloudPanel's .env (a note says when one is unreadable)",
 		NotDetected: "no panel's marker file or directory exists under the root",
 	}
 }
@@ -83,7 +84,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	a := &collectors.Recorder{Layer: report.LayerControlPanel}
 	detectors := []func(context.Context, *collectors.Recorder){
 		c.cpanel, c.plesk, c.directAdmin, c.webmin, c.virtualmin,
-		c.cyberPanel, c.ispConfig, c.interWorx,
+		c.cyberPanel, c.ispConfig, c.interWorx, c.hestia, c.cloudPanel,
 	}
 	for _, detect := range detectors {
 		if err := ctx.Err(); err != nil {

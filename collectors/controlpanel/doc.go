@@ -42,6 +42,9 @@
 //   - InterWorx ("interworx"): the rpm.release line of
 //     /usr/local/interworx/iworx.ini, which also holds database passwords:
 //     only that value is kept.
+//   - Panels added since (one file each: hestia.go, cloudpanel.go, ...) say
+//     what they read, and why, in the comment at the top of their file; the
+//     catalogue (catalog/catalog.yaml, docs/COMPONENTS.md) lists them all.
 //
 // Privileges: none for cPanel, Plesk, CyberPanel and the program-directory
 // Webmin files; /etc/webmin, ISPConfig's config.inc.php, iworx.ini and

@@ -42,7 +42,7 @@ func (c *Collector) webmin(ctx context.Context, a *collectors.Recorder) {
 	if !unreadable && !c.anyDir(webminDirs) {
 		return
 	}
-	if c.fromPackages(ctx, a, "webmin", "webmin") {
+	if c.fromPackages(ctx, a, "webmin", upstreamVersion, "webmin") {
 		return
 	}
 	if unreadable {
@@ -62,7 +62,7 @@ func (c *Collector) virtualmin(ctx context.Context, a *collectors.Recorder) {
 	if !unreadable && !c.isDir(virtualminConfDir) {
 		return
 	}
-	if c.fromPackages(ctx, a, "virtualmin", "webmin-virtual-server", "wbm-virtual-server") {
+	if c.fromPackages(ctx, a, "virtualmin", upstreamVersion, "webmin-virtual-server", "wbm-virtual-server") {
 		return
 	}
 	if unreadable {
@@ -95,8 +95,12 @@ func (c *Collector) versionFromFiles(a *collectors.Recorder, product string, fil
 }
 
 // fromPackages adds product from the first of names installed in the
-// package database, with its upstream version and package_version.
-func (c *Collector) fromPackages(ctx context.Context, a *collectors.Recorder, product string, names ...string) bool {
+// package database, with the version upstream gives for its package
+// version (and the edition, when upstream names one) and package_version.
+// upstream is the product's rule: upstreamVersion for most, a panel's own
+// where its packages append more than a Debian revision.
+func (c *Collector) fromPackages(ctx context.Context, a *collectors.Recorder, product string,
+	upstream func(string) (string, string), names ...string) bool {
 	db, err := c.deps.InstalledPackages(ctx)
 	if errors.Is(err, pkgdb.ErrNoDatabase) {
 		return false
@@ -111,7 +115,7 @@ func (c *Collector) fromPackages(ctx context.Context, a *collectors.Recorder, pr
 			continue
 		}
 		p := pkgs[len(pkgs)-1]
-		up, edition := upstreamVersion(p.Version)
+		up, edition := upstream(p.Version)
 		add(a, product, up, fmt.Sprintf("%s (package %s)", db.Source, n), map[string]string{
 			"package_version": p.Version, "edition": edition,
 		})
