@@ -140,7 +140,7 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 	// section: rows that share them point at one note below. Findings of
 	// one product instance and release cycle (PHP 8.2 near its end of life
 	// and behind on patches) share one row, at the first's (the most
-	// severe) severity.
+	// severe) severity; pending updates and reboots keep their own rows.
 	var owners []string
 	same := map[string]int{} // product instance and cycle → row
 	for _, f := range fs {
@@ -162,7 +162,10 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 		}
 		product := clean(productText(&f))
 		key := product + "\x00" + f.Cycle
-		if i, ok := same[key]; ok && f.Cycle != "" {
+		if f.Cycle == "" || f.Kind == KindUpdatesPending || f.Kind == KindRebootRequired {
+			key = "\x00" + f.ID // pending work is a row of its own
+		}
+		if i, ok := same[key]; ok {
 			rows[i].why += "; also, " + why
 			continue
 		}
