@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/report"
 )
