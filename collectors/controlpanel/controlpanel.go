@@ -28,18 +28,9 @@ const (
 // not hold a valid version where one is expected.
 var ErrMalformed = errors.New("malformed version data")
 
-// fileSystem is the part of hostfs.Root the collector reads through; tests
-// wrap it to deny access to chosen paths.
-type fileSystem interface {
-	Stat(p string) (fs.FileInfo, error)
-	ReadFileLimit(p string, limit int64) ([]byte, error)
-	ReadHead(p string, n int64) ([]byte, error)
-}
-
 // Collector detects control panels.
 type Collector struct {
 	deps       collectors.Deps
-	fsys       fileSystem
 	cmdTimeout time.Duration
 }
 
@@ -49,7 +40,6 @@ type Collector struct {
 func New(deps collectors.Deps) *Collector {
 	return &Collector{
 		deps:       deps,
-		fsys:       deps.Root,
 		cmdTimeout: DefaultCommandTimeout,
 	}
 }
@@ -109,9 +99,9 @@ func (c *Collector) read(a *collectors.Recorder, p string, limit int64, head boo
 	var b []byte
 	var err error
 	if head {
-		b, err = c.fsys.ReadHead(p, limit)
+		b, err = c.deps.Root.ReadHead(p, limit)
 	} else {
-		b, err = c.fsys.ReadFileLimit(p, limit)
+		b, err = c.deps.Root.ReadFileLimit(p, limit)
 	}
 	if st := a.ReadProblem(p, err); st != collectors.Read {
 		return nil, st
@@ -122,14 +112,14 @@ func (c *Collector) read(a *collectors.Recorder, p string, limit int64, head boo
 // exists reports whether the host path p exists; a permission error counts
 // as existing.
 func (c *Collector) exists(p string) bool {
-	_, err := c.fsys.Stat(p)
+	_, err := c.deps.Root.Stat(p)
 	return err == nil || errors.Is(err, fs.ErrPermission)
 }
 
 // isDir reports whether the host path p is a directory (or exists behind a
 // permission error).
 func (c *Collector) isDir(p string) bool {
-	st, err := c.fsys.Stat(p)
+	st, err := c.deps.Root.Stat(p)
 	if err != nil {
 		return errors.Is(err, fs.ErrPermission)
 	}

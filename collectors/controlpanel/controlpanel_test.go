@@ -1,12 +1,10 @@
 package controlpanel
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,150 +17,32 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
-	"github.com/demarc/demarc/internal/fixture"
-	"github.com/demarc/demarc/internal/golden"
-	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/report"
 )
 
-// fixedMtime is given to fixture files whose mtime is reported.
-var fixedMtime = time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)
+var sentinels = []collectortest.Sentinel{{Name: "controlpanel.ErrMalformed", Err: ErrMalformed}}
 
-// wantFile is what a case's want.json holds. Errors are recorded by class
-// (which sentinel they wrap), never by text.
-type wantFile struct {
-	Components []report.Component `json:"components"`
-	Notes      []string           `json:"notes,omitempty"`
-	Errors     []string           `json:"errors,omitempty"`
-	Calls      []string           `json:"calls,omitempty"`
-}
-
-func classify(err error) string {
-	for _, s := range []struct {
-		err  error
-		name string
-	}{
-		{ErrMalformed, "malformed"}, {hostfs.ErrNotRegular, "not_regular"},
-		{hostfs.ErrTooLarge, "too_large"}, {execx.ErrTimeout, "timeout"},
-		{fs.ErrPermission, "permission"}, {context.Canceled, "canceled"},
-	} {
-		if errors.Is(err, s.err) {
-			return s.name
-		}
-	}
-	return "other"
-}
-
-// denyFS makes chosen host paths unreadable, as a root-only file is to an
-// unprivileged scan (the tests may run as root, where chmod denies
-// nothing).
-type denyFS struct {
-	hostfs.Root
-	deny map[string]bool
-}
-
-func (d denyFS) check(op, p string) error {
-	if d.deny[p] {
-		return &fs.PathError{Op: op, Path: p, Err: fs.ErrPermission}
-	}
-	return nil
-}
-
-func (d denyFS) Stat(p string) (fs.FileInfo, error) {
-	if err := d.check("stat", p); err != nil {
-		return nil, err
-	}
-	return d.Root.Stat(p)
-}
-
-func (d denyFS) ReadFileLimit(p string, n int64) ([]byte, error) {
-	if err := d.check("open", p); err != nil {
-		return nil, err
-	}
-	return d.Root.ReadFileLimit(p, n)
-}
-
-func (d denyFS) ReadHead(p string, n int64) ([]byte, error) {
-	if err := d.check("open", p); err != nil {
-		return nil, err
-	}
-	return d.Root.ReadHead(p, n)
-}
-
-// newCase builds the collector for testdata/<name>: a case with a
-// live.yaml is scanned as a running host, so that its commands run
-// (against the fake); a deny file lists host paths to make unreadable.
-func newCase(t *testing.T, dir string) (*Collector, *execx.Fake) {
+// newCase builds the collector for the case in dir (see collectortest): a
+// case with a live.yaml is scanned as a running host, so that its
+// commands run (against the fake); its deny file lists host paths made
+// unreadable.
+func newCase(t *testing.T, dir string) (*Collector, collectors.Deps) {
 	t.Helper()
-	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := execx.LoadFakeDir(filepath.Join(dir, "cmd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return fixedMtime }}
-	live, err := fixture.LoadLive(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if live != nil {
-		deps.Live = live.Facts()
-	}
+	deps := collectortest.Deps(t, dir)
 	c := New(deps)
 	c.cmdTimeout = 200 * time.Millisecond
-	if b, err := os.ReadFile(filepath.Join(dir, "deny")); err == nil {
-		d := denyFS{Root: root, deny: map[string]bool{}}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			if l := strings.TrimSpace(sc.Text()); l != "" {
-				d.deny[l] = true
-			}
-		}
-		c.fsys = d
-	}
-	return c, fake
+	return c, deps
 }
 
+// TestCases runs the collector on every testdata case and compares the
+// result with its want.json.
 func TestCases(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/*/rootfs")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no cases: %v", err)
-	}
-	// The cached tier data's mtime is reported: give it a fixed one.
-	if err := os.Chtimes("testdata/cpanel-current/rootfs/etc/cpanel/TIERS.json", fixedMtime, fixedMtime); err != nil {
-		t.Fatal(err)
-	}
-	for _, rootfs := range dirs {
-		dir := filepath.Dir(rootfs)
+	for _, dir := range collectortest.Cases(t, "testdata") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			c, fake := newCase(t, dir)
-			res, err := c.Collect(context.Background())
-			if err != nil {
-				t.Fatalf("collect: %v", err)
-			}
-			got := wantFile{Components: res.Components, Notes: res.Notes, Calls: fake.Calls()}
-			if got.Components == nil {
-				got.Components = []report.Component{}
-			}
-			for _, e := range res.Errors {
-				got.Errors = append(got.Errors, classify(e))
-			}
-			compareGolden(t, filepath.Join(dir, "want.json"), got)
+			c, deps := newCase(t, dir)
+			collectortest.Check(t, dir, deps, c, sentinels)
 		})
 	}
-}
-
-func compareGolden(t *testing.T, path string, got wantFile) {
-	t.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = append(b, '\n')
-	golden.Check(t, path, b)
 }
 
 // TestSecretsNeverReported runs the cases whose files hold (fake)
@@ -192,30 +72,26 @@ func TestSecretsNeverReported(t *testing.T) {
 
 func TestOversizedAndSpecialFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(os.MkdirAll(filepath.Join(dir, "usr/local/cpanel"), 0o755))
-	must(os.MkdirAll(filepath.Join(dir, "usr/local/psa"), 0o755))
 	// > 1 MiB of a valid-looking line: refused, not parsed.
 	big := append([]byte("11.118.0.15\n"), bytes.Repeat([]byte("x"), 2<<20)...)
-	must(os.WriteFile(filepath.Join(dir, "usr/local/cpanel/version"), big, 0o644))
+	root := collectortest.Root(t, map[string]string{"usr/local/cpanel/version": string(big)})
 	// A FIFO would block a reader forever: hostfs refuses it.
-	must(syscall.Mkfifo(filepath.Join(dir, "usr/local/psa/version"), 0o644))
-	root, err := hostfs.New(dir)
-	must(err)
+	must(os.MkdirAll(filepath.Join(root.Dir(), "usr/local/psa"), 0o755))
+	must(syscall.Mkfifo(filepath.Join(root.Dir(), "usr/local/psa/version"), 0o644))
 	c := New(collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop()})
 	res, err := c.Collect(context.Background())
 	must(err)
 	var classes []string
 	for _, e := range res.Errors {
-		classes = append(classes, classify(e))
+		classes = append(classes, collectortest.Classify(e, sentinels))
 	}
-	if strings.Join(classes, ",") != "too_large,not_regular" {
+	if strings.Join(classes, ",") != "hostfs.ErrTooLarge,hostfs.ErrNotRegular" {
 		t.Fatalf("errors %v: %v", classes, res.Errors)
 	}
 	if len(res.Components) != 2 || res.Components[0].Version != "" || res.Components[1].Version != "" {
@@ -247,16 +123,8 @@ func TestSources(t *testing.T) {
 // never under a mounted root.
 func TestLiveCommands(t *testing.T) {
 	t.Parallel()
-	dir := "testdata/directadmin-debian12"
-	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := execx.LoadFakeDir(filepath.Join(dir, "cmd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return fixedMtime }}
+	deps := collectortest.Deps(t, "testdata/directadmin-debian12")
+	fake := deps.Run.(*execx.Fake)
 	version := func(c *Collector) string {
 		res, err := c.Collect(context.Background())
 		if err != nil || len(res.Components) != 1 {
@@ -264,6 +132,7 @@ func TestLiveCommands(t *testing.T) {
 		}
 		return res.Components[0].Version
 	}
+	deps.Live = nil
 	if v := version(New(deps)); v != "" || len(fake.Calls()) != 0 {
 		t.Fatalf("mounted root: version %q, calls %v", v, fake.Calls())
 	}

@@ -74,7 +74,7 @@ func (c *Collector) cpanelUpdateConf(a *collectors.Recorder, details map[string]
 // cpanelTiers records the modification time of cPanel's cached tier data,
 // which an offline patch-gap check is only as fresh as.
 func (c *Collector) cpanelTiers(a *collectors.Recorder, details map[string]string) {
-	st, err := c.fsys.Stat(tiersJSON)
+	st, err := c.deps.Root.Stat(tiersJSON)
 	if a.ReadProblem(tiersJSON, err) != collectors.Read || !st.Mode().IsRegular() {
 		return
 	}

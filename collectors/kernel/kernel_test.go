@@ -1,9 +1,7 @@
 package kernel
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,74 +16,39 @@ import (
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/fixture"
-	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/report"
 )
 
-// rootPlaceholder stands for the fixture root's absolute path in cmd/*.yaml
-// argv and in golden files, which must not hold this machine's paths.
-const rootPlaceholder = "${ROOT}"
+var sentinels = []collectortest.Sentinel{{Name: "kernel.ErrMalformed", Err: ErrMalformed}}
 
-// snapshot is a golden file: the kernel facts, notes, and errors counted
-// (their text is not a contract).
-type snapshot struct {
-	Kernel report.Kernel `json:"kernel"`
-	Notes  []string      `json:"notes"`
-	Errors int           `json:"errors"`
-	// Commands are the commands run, in order.
-	Commands []string `json:"commands"`
-}
-
-// runCase runs the collector over testdata/<case>: rootfs/ is the root,
-// cmd/*.yaml the commands' answers, live.yaml (optional) the running
-// kernel; without it the root is scanned as not live.
-func runCase(t *testing.T, dir string) (collectors.Result, *execx.Fake, string) {
+// runCase runs the collector over the case in dir (see collectortest):
+// live.yaml (optional) is the running kernel; without it the root is
+// scanned as not live.
+func runCase(t *testing.T, dir string) collectors.Result {
 	t.Helper()
-	root, err := hostfs.New(filepath.Join(dir, "rootfs"))
+	res, err := New(collectortest.Deps(t, dir)).Collect(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, err := fixture.Runner(dir, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	live, err := fixture.LoadLive(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := collectors.Deps{Root: root, Run: fake, Log: zerolog.Nop(), Now: time.Now}
-	if live != nil {
-		deps.Live = live.Facts()
-	}
-	res, err := New(deps).Collect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, fake, root.Dir()
+	return res
 }
 
+// TestCases runs the collector on every testdata case and compares the
+// result with its want.json.
 func TestCases(t *testing.T) {
 	t.Parallel()
-	dirs, err := filepath.Glob("testdata/*/rootfs")
-	if err != nil || len(dirs) < 9 {
-		t.Fatalf("cases: %v %v", dirs, err)
+	dirs := collectortest.Cases(t, "testdata")
+	if len(dirs) < 9 {
+		t.Fatalf("cases: %v", dirs)
 	}
-	for _, d := range dirs {
-		dir := filepath.Dir(d)
+	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			res, fake, rootDir := runCase(t, dir)
+			deps := collectortest.Deps(t, dir)
+			res := collectortest.Check(t, dir, deps, New(deps), sentinels)
 			if res.Host == nil {
 				t.Fatal("no host facts")
 			}
-			snap := snapshot{Kernel: res.Host.Kernel, Notes: res.Notes, Errors: len(res.Errors), Commands: fake.Calls()}
-			b, err := json.MarshalIndent(snap, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(bytes.ReplaceAll(b, []byte(rootDir), []byte(rootPlaceholder)), '\n')
-			golden.Check(t, filepath.Join(dir, "want.json"), b)
 		})
 	}
 }
@@ -117,7 +80,7 @@ func TestCaseInvariants(t *testing.T) {
 		{name: "sles15-kernel-default", newest: "5.14.21-150500.55.39-default", newer: true, flag: true, release: "5.14.21-150500.55.36-default", arch: "x86_64"},
 	}
 	for _, c := range cases {
-		res, _, _ := runCase(t, filepath.Join("testdata", c.name))
+		res := runCase(t, filepath.Join("testdata", c.name))
 		k := res.Host.Kernel
 		if k.NewestInstalled != c.newest || k.NewerInstalled != c.newer || k.RebootFlag != c.flag ||
 			!slices.Equal(k.RebootPackages, c.pkgs) || k.Release != c.release || k.Arch != c.arch {
@@ -225,17 +188,7 @@ func runningKernel(release string) collectors.LiveFacts {
 
 func TestBadRebootPkgs(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{"run/reboot-required": "", "run/reboot-required.pkgs": "\x00\x01binary"}
-	for p, c := range files {
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	root, _ := hostfs.New(dir)
+	root := collectortest.Root(t, map[string]string{"run/reboot-required": "", "run/reboot-required.pkgs": "\x00\x01binary"})
 	res, err := New(collectors.Deps{Root: root, Run: execx.NewFake()}).Collect(context.Background())
 	if err != nil || !res.Host.Kernel.RebootFlag || len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrMalformed) {
 		t.Fatalf("%+v %v %v", res.Host.Kernel, res.Errors, err)

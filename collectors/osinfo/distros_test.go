@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/report"
 )
 
-// The python-distro trees: testdata/distros/<tree>/ is a host root and
-// expected.json what python-distro's own tests expect of it.
+// The python-distro trees: testdata/distros/<tree>/ is a collectortest
+// case (its rootfs/ the tree) and expected.json what python-distro's own
+// tests expect of each tree.
 const distrosDir = "testdata/distros"
 
 type upstreamExpectation struct {
@@ -133,7 +135,7 @@ func TestDistrosAgainstPythonDistro(t *testing.T) {
 				break
 			}
 		}
-		res := collect(t, filepath.Join(distrosDir, tree))
+		res := collect(t, distroRoot(t, tree))
 		o := res.Host.OS
 		got := map[string]string{"id": o.ID, "version": o.VersionID, "name": o.Name, "pretty_name": o.PrettyName}
 		checkAgainstUpstream(t, tree, "overall", got, up.Expected, overallDeviations[tree])
@@ -173,7 +175,7 @@ func TestOSReleaseFilesAgainstPythonDistro(t *testing.T) {
 		var f *os.File
 		var err error
 		for _, p := range osReleasePaths {
-			if f, err = os.Open(filepath.Join(distrosDir, tree, p)); err == nil {
+			if f, err = os.Open(filepath.Join(distrosDir, tree, "rootfs", p)); err == nil {
 				break
 			}
 		}
@@ -196,10 +198,18 @@ func TestOSReleaseFilesAgainstPythonDistro(t *testing.T) {
 	}
 }
 
+// TestDistrosGolden runs every tree as a collectortest case.
 func TestDistrosGolden(t *testing.T) {
 	t.Parallel()
-	for _, tree := range distroTrees(t) {
-		res := collect(t, filepath.Join(distrosDir, tree))
-		checkGolden(t, filepath.Join(distrosDir, tree+".want.json"), snapshotOf(res))
+	runCases(t, distrosDir)
+}
+
+// distroRoot is the host root of a python-distro tree.
+func distroRoot(t *testing.T, tree string) hostfs.Root {
+	t.Helper()
+	root, err := hostfs.New(filepath.Join(distrosDir, tree, "rootfs"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return root
 }

@@ -2,9 +2,7 @@ package osinfo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,87 +13,48 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/fixture"
-	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/report"
 )
 
-// snapshot is what a golden file holds: the Result, with errors counted
-// rather than spelled (their text is not a contract).
-type snapshot struct {
-	Host       *report.Host       `json:"host"`
-	Components []report.Component `json:"components"`
-	Notes      []string           `json:"notes"`
-	Errors     int                `json:"errors"`
-}
+var sentinels = []collectortest.Sentinel{{Name: "osinfo.ErrMalformed", Err: ErrMalformed}}
 
-func snapshotOf(r collectors.Result) snapshot {
-	return snapshot{Host: r.Host, Components: r.Components, Notes: r.Notes, Errors: len(r.Errors)}
-}
-
-func collect(t *testing.T, dir string) collectors.Result {
+// collect runs the collector on root as a mounted root.
+func collect(t *testing.T, root hostfs.Root) collectors.Result {
 	t.Helper()
-	return collectLive(t, dir, nil)
+	return collectLive(t, root, nil)
 }
 
-// collectLive runs the collector on dir as a running host with live.
-func collectLive(t *testing.T, dir string, live collectors.LiveFacts) collectors.Result {
+// collectLive runs the collector on root as a running host with live.
+func collectLive(t *testing.T, root hostfs.Root, live collectors.LiveFacts) collectors.Result {
 	t.Helper()
-	root, err := hostfs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := New(collectors.Deps{Root: root, Log: zerolog.Nop(), Live: live})
 	res, err := c.Collect(context.Background())
 	if err != nil {
-		t.Fatalf("%s: %v", dir, err)
+		t.Fatalf("%s: %v", root.Dir(), err)
 	}
 	return res
 }
 
-func checkGolden(t *testing.T, path string, got snapshot) {
-	t.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = append(b, '\n')
-	golden.Check(t, path, b)
-}
-
-// TestCases runs the collector over testdata/cases/<case>/rootfs and
-// compares with want.json.
-func TestCases(t *testing.T) {
-	t.Parallel()
-	dirs, err := filepath.Glob("testdata/cases/*/rootfs")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no cases: %v", err)
-	}
-	for _, dir := range dirs {
-		dir = filepath.Dir(dir)
+// runCases runs the collector on every case under dir (see collectortest),
+// compares with its want.json and checks the component mirrors the host.
+func runCases(t *testing.T, dir string) {
+	for _, dir := range collectortest.Cases(t, dir) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			res := collect(t, filepath.Join(dir, "rootfs"))
-			checkGolden(t, filepath.Join(dir, "want.json"), snapshotOf(res))
+			deps := collectortest.Deps(t, dir)
+			res := collectortest.Check(t, dir, deps, New(deps), sentinels)
+			if res.Host == nil {
+				t.Fatal("no host facts")
+			}
 			checkComponent(t, dir, res.Host.OS, res.Components)
 		})
 	}
 }
 
-// writeRoot builds a host root in a temporary directory from path→content.
-func writeRoot(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+// TestCases runs the collector over testdata/cases/<case>.
+func TestCases(t *testing.T) {
+	t.Parallel()
+	runCases(t, "testdata/cases")
 }
 
 // TestBadReleaseFiles: a bad os-release is an error entry wrapping the
@@ -113,7 +72,7 @@ func TestBadReleaseFiles(t *testing.T) {
 		{"huge", strings.Repeat("#", hostfs.DefaultLimit+10), hostfs.ErrTooLarge},
 	}
 	for _, c := range cases {
-		dir := writeRoot(t, map[string]string{"etc/os-release": c.etc, "usr/lib/os-release": good})
+		dir := collectortest.Root(t, map[string]string{"etc/os-release": c.etc, "usr/lib/os-release": good})
 		res := collect(t, dir)
 		if res.Host.OS.ID != "rocky" || res.Host.OS.VersionID != "9.4" || res.Host.OS.Source != "/usr/lib/os-release" {
 			t.Errorf("%s: OS %+v", c.name, res.Host.OS)
@@ -125,7 +84,7 @@ func TestBadReleaseFiles(t *testing.T) {
 
 	// Empty or ID-less os-release: a note, then the fallback files.
 	for _, etc := range []string{"", "NAME=Something\n"} {
-		dir := writeRoot(t, map[string]string{"etc/os-release": etc, "etc/redhat-release": "CentOS Linux release 7.9.2009 (Core)\n"})
+		dir := collectortest.Root(t, map[string]string{"etc/os-release": etc, "etc/redhat-release": "CentOS Linux release 7.9.2009 (Core)\n"})
 		res := collect(t, dir)
 		if res.Host.OS.ID != "centos" || res.Host.OS.VersionID != "7.9.2009" || len(res.Errors) != 0 || len(res.Notes) == 0 {
 			t.Errorf("%q: %+v errors %v notes %v", etc, res.Host.OS, res.Errors, res.Notes)
@@ -134,11 +93,11 @@ func TestBadReleaseFiles(t *testing.T) {
 
 	// A bad fallback file is an error when it was needed, a note when
 	// os-release already answered.
-	dir := writeRoot(t, map[string]string{"etc/redhat-release": "\x00\x00"})
+	dir := collectortest.Root(t, map[string]string{"etc/redhat-release": "\x00\x00"})
 	if res := collect(t, dir); len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrMalformed) || res.Host.OS.ID != "" {
 		t.Errorf("bad redhat-release alone: %+v %v", res.Host.OS, res.Errors)
 	}
-	dir = writeRoot(t, map[string]string{"etc/os-release": good, "etc/redhat-release": "\x00\x00"})
+	dir = collectortest.Root(t, map[string]string{"etc/os-release": good, "etc/redhat-release": "\x00\x00"})
 	if res := collect(t, dir); len(res.Errors) != 0 || res.Host.OS.ID != "rocky" || len(res.Notes) == 0 {
 		t.Errorf("bad redhat-release beside os-release: %+v %v %v", res.Host.OS, res.Errors, res.Notes)
 	}
@@ -146,14 +105,8 @@ func TestBadReleaseFiles(t *testing.T) {
 
 func TestUnreadableFileIsANote(t *testing.T) {
 	t.Parallel()
-	if os.Geteuid() == 0 {
-		t.Skip("root reads mode 000 files")
-	}
-	dir := writeRoot(t, map[string]string{"etc/os-release": "ID=debian\n", "etc/machine-id": strings.Repeat("a", 32)})
-	if err := os.Chmod(filepath.Join(dir, "etc/os-release"), 0); err != nil {
-		t.Fatal(err)
-	}
-	res := collect(t, dir)
+	root := collectortest.Root(t, map[string]string{"etc/os-release": "ID=debian\n", "etc/machine-id": strings.Repeat("a", 32)})
+	res := collect(t, root.Deny("/etc/os-release"))
 	if len(res.Errors) != 0 || len(res.Notes) == 0 {
 		t.Fatalf("errors %v notes %v", res.Errors, res.Notes)
 	}
@@ -167,8 +120,8 @@ func TestHostID(t *testing.T) {
 		t.Fatalf("hostID = %s, want %s", got, want)
 	}
 	mid := "0123456789abcdef0123456789abcdef\n"
-	a := collect(t, writeRoot(t, map[string]string{"etc/machine-id": mid}))
-	b := collect(t, writeRoot(t, map[string]string{"var/lib/dbus/machine-id": mid, "etc/machine-id": "uninitialized\n"}))
+	a := collect(t, collectortest.Root(t, map[string]string{"etc/machine-id": mid}))
+	b := collect(t, collectortest.Root(t, map[string]string{"var/lib/dbus/machine-id": mid, "etc/machine-id": "uninitialized\n"}))
 	if a.Host.HostID != want || b.Host.HostID != want {
 		t.Fatalf("host ids %q %q, want %q", a.Host.HostID, b.Host.HostID, want)
 	}
@@ -236,7 +189,7 @@ func liveOf(hostname string, uptime uint64, system, role string) collectors.Live
 
 func TestLiveFacts(t *testing.T) {
 	t.Parallel()
-	cl := writeRoot(t, map[string]string{"etc/os-release": "ID=cloudlinux\nVERSION_ID=8.10\n", "proc/lve/list": ""})
+	cl := collectortest.Root(t, map[string]string{"etc/os-release": "ID=cloudlinux\nVERSION_ID=8.10\n", "proc/lve/list": ""})
 	res := collectLive(t, cl, liveOf("cl8.example.net", 3600, "openvz", "guest"))
 	h := res.Host
 	if h.Hostname != "cl8.example.net" || h.UptimeSeconds != 3600 || h.Virtualization.System != "" || h.Virtualization.Role != "" {
@@ -246,7 +199,7 @@ func TestLiveFacts(t *testing.T) {
 		t.Errorf("cloudlinux evidence: %q", h.Virtualization.Evidence)
 	}
 
-	vz := writeRoot(t, map[string]string{"etc/os-release": "ID=centos\nVERSION_ID=7\n"})
+	vz := collectortest.Root(t, map[string]string{"etc/os-release": "ID=centos\nVERSION_ID=7\n"})
 	res = collectLive(t, vz, liveOf("ct1", 0, "openvz", "guest"))
 	if v := res.Host.Virtualization; v.System != "openvz" || v.Role != "guest" || len(v.Evidence) != 1 {
 		t.Errorf("openvz guest: %+v", v)
@@ -264,7 +217,7 @@ func TestLiveFacts(t *testing.T) {
 
 func TestNotLiveHasNoLiveFacts(t *testing.T) {
 	t.Parallel()
-	res := collect(t, writeRoot(t, map[string]string{"etc/hostname": "img01\n", "proc/uptime": "100.0 50.0\n"}))
+	res := collect(t, collectortest.Root(t, map[string]string{"etc/hostname": "img01\n", "proc/uptime": "100.0 50.0\n"}))
 	if res.Host.UptimeSeconds != 0 || len(res.Host.Virtualization.Evidence) != 0 || res.Host.Hostname != "img01" {
 		t.Fatalf("%+v", res.Host)
 	}
@@ -288,7 +241,7 @@ func TestSources(t *testing.T) {
 }
 
 func BenchmarkCollect(b *testing.B) {
-	root, err := hostfs.New(filepath.Join(distrosDir, "rocky9"))
+	root, err := hostfs.New(filepath.Join(distrosDir, "rocky9", "rootfs"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgmgr"
@@ -99,19 +100,7 @@ func TestDetect(t *testing.T) {
 // by pinning, a reinstall) is not an update.
 func TestAptNotNewer(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	for _, f := range []string{"var/lib/dpkg/status", "etc/apt/sources.list"} {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	root, err := hostfs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := collectortest.Root(t, map[string]string{"var/lib/dpkg/status": "", "etc/apt/sources.list": ""})
 	c := New(collectors.Deps{Root: root, Log: zerolog.Nop()})
 	argv := append(append([]string{"apt-get"}, c.aptOptions()...), "-o", "APT::Get::Show-User-Simulation-Note=false", "-s", "-q", "-V", "dist-upgrade")
 	// Real lines: apt reinstalling a package whose status entry differs from

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/config"
+	"github.com/demarc/demarc/internal/collectortest"
 )
 
 const wpFile = "<?php\n/**\n * @global string $wp_version\n */\n$wp_version = '%s';\n\n$wp_local_package = 'en_GB';\n"
@@ -96,7 +97,7 @@ func TestTimeBudget(t *testing.T) {
 	genAccounts(t, dir, 20)
 	c := newCollector(t, dir, config.WebappsConfig{Timeout: config.Duration(5 * time.Second)})
 	var ticks atomic.Int64
-	c.deps.Now = func() time.Time { return fixedNow.Add(time.Duration(ticks.Add(1)) * time.Second) }
+	c.deps.Now = func() time.Time { return collectortest.Now.Add(time.Duration(ticks.Add(1)) * time.Second) }
 	res, w, err := c.run(context.Background())
 	must(t, err)
 	if w.cut != boundTime || w.dirs == 0 || w.dirs >= 20 || len(res.Components) != w.dirs || len(res.Notes) != 1 {

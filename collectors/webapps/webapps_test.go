@@ -1,8 +1,6 @@
 package webapps
 
 import (
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,40 +11,30 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/config"
+	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
-	"github.com/demarc/demarc/internal/golden"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/demarc/demarc/report"
 )
 
-var fixedNow = time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)
-
-// wantFile is what a case's want.json holds.
-type wantFile struct {
-	Components []report.Component `json:"components"`
-	Notes      []string           `json:"notes,omitempty"`
-	Errors     int                `json:"errors,omitempty"`
+var sentinels = []collectortest.Sentinel{
+	{Name: "webapps.ErrMalformed", Err: ErrMalformed}, {Name: "webapps.ErrNotPHP", Err: ErrNotPHP},
 }
 
+// newCollector is the collector over a root built by a test in rootDir.
 func newCollector(t testing.TB, rootDir string, cfg config.WebappsConfig) *Collector {
 	t.Helper()
 	root, err := hostfs.New(rootDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop(), Now: func() time.Time { return fixedNow }}
+	deps := collectors.Deps{Root: root, Run: execx.NewFake(), Log: zerolog.Nop(), Now: func() time.Time { return collectortest.Now }}
 	return New(deps, cfg)
 }
 
-// TestCases runs every testdata/<case>: rootfs/ is the host root, an
-// optional config.yaml holds the collectors.webapps settings.
+// TestCases runs every testdata case (see collectortest); an optional
+// config.yaml beside rootfs/ holds the collectors.webapps settings.
 func TestCases(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/*/rootfs")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no cases: %v", err)
-	}
-	for _, rootfs := range dirs {
-		dir := filepath.Dir(rootfs)
+	for _, dir := range collectortest.Cases(t, "testdata") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			var cfg config.WebappsConfig
@@ -55,27 +43,10 @@ func TestCases(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			res, err := newCollector(t, rootfs, cfg).Collect(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := wantFile{Components: res.Components, Notes: res.Notes, Errors: len(res.Errors)}
-			if got.Components == nil {
-				got.Components = []report.Component{}
-			}
-			compareGolden(t, filepath.Join(dir, "want.json"), got)
+			deps := collectortest.Deps(t, dir)
+			collectortest.Check(t, dir, deps, New(deps, cfg), sentinels)
 		})
 	}
-}
-
-func compareGolden(t *testing.T, path string, got wantFile) {
-	t.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = append(b, '\n')
-	golden.Check(t, path, b)
 }
 
 func TestSources(t *testing.T) {

@@ -1,13 +1,24 @@
 // Package collectortest runs a collector against fixture roots and
-// compares the result with golden files, for collector tests laid out as
-// testdata/<case>/{rootfs/…, cmd/*.yaml, rpm-qa.out, want.json}.
+// compares the result with golden files. It is the one harness of the
+// collector tests: a case is a directory testdata/<case>/ holding
 //
-// The golden holds the components, the virtualisation host facts, the
-// notes, and each error by the sentinel it wraps (errors.Is), never by its
-// text.
+//	rootfs/      the host root (an empty directory when absent); every
+//	             file and directory in it gets the mtime FileTime
+//	cmd/*.yaml   the Fake runner's answers (${ROOT} is the root's directory)
+//	rpm-qa.out   the answer to internal/pkgdb's RPM database query
+//	live.yaml    present: the root is a running host (fixture.Live)
+//	deny         host paths, one a line, refused with fs.ErrPermission
+//	             (hostfs.Root.Deny), as root-only files to an unprivileged scan
+//	want.json    the golden Result (go test -update rewrites it)
+//
+// The golden holds the host facts, components, updates and notes, each
+// error by every sentinel it wraps (errors.Is, never its text: "pkg.ErrX",
+// several joined by "+", "other" for none), and the commands run, in
+// order.
 package collectortest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +26,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,18 +45,30 @@ import (
 // rpm-qa.out is served as its output.
 const RPMQueryFormat = "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"
 
+// DenyFile is the file of a case directory listing the host paths denied
+// to the collector.
+const DenyFile = "deny"
+
 // Now is the fixed clock of every case.
 var Now = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
 
+// FileTime is the mtime of every file of a case's rootfs (three hours
+// before Now), so that ages and dates read from mtimes are the same on
+// every checkout.
+var FileTime = Now.Add(-3 * time.Hour)
+
 // Golden is what want.json holds.
 type Golden struct {
-	Virtualization *report.Virtualization `json:"virtualization,omitempty"`
-	Components     []report.Component     `json:"components"`
-	Notes          []string               `json:"notes,omitempty"`
-	// Errors names the sentinel each partial error wraps.
+	Host       *report.Host       `json:"host,omitempty"`
+	Components []report.Component `json:"components"`
+	Updates    *report.Updates    `json:"updates,omitempty"`
+	Notes      []string           `json:"notes,omitempty"`
+	// Errors names the sentinels each partial error wraps.
 	Errors []string `json:"errors,omitempty"`
-	// Err names the sentinel the returned error wraps.
+	// Err names the sentinels the returned error wraps.
 	Err string `json:"err,omitempty"`
+	// Calls are the commands run, in order.
+	Calls []string `json:"calls,omitempty"`
 }
 
 // Sentinel pairs an error value with the name a golden uses for it.
@@ -55,35 +79,44 @@ type Sentinel struct {
 
 // common are the sentinels every collector can meet.
 var common = []Sentinel{
+	{"collectors.ErrNotApplicable", collectors.ErrNotApplicable},
 	{"execx.ErrTimeout", execx.ErrTimeout}, {"execx.ErrNotFound", execx.ErrNotFound},
 	{"execx.ErrUnexpected", execx.ErrUnexpected}, {"execx.ErrOutputTooLarge", execx.ErrOutputTooLarge},
-	{"hostfs.ErrTooLarge", hostfs.ErrTooLarge}, {"hostfs.ErrLoop", hostfs.ErrLoop},
-	{"pkgdb.ErrMalformed", pkgdb.ErrMalformed}, {"fs.ErrPermission", fs.ErrPermission},
-	{"fs.ErrNotExist", fs.ErrNotExist}, {"context.DeadlineExceeded", context.DeadlineExceeded},
-	{"context.Canceled", context.Canceled},
+	{"hostfs.ErrTooLarge", hostfs.ErrTooLarge}, {"hostfs.ErrNotRegular", hostfs.ErrNotRegular},
+	{"hostfs.ErrLoop", hostfs.ErrLoop},
+	{"pkgdb.ErrNoDatabase", pkgdb.ErrNoDatabase}, {"pkgdb.ErrMalformed", pkgdb.ErrMalformed},
+	{"fs.ErrPermission", fs.ErrPermission}, {"fs.ErrNotExist", fs.ErrNotExist},
+	{"context.DeadlineExceeded", context.DeadlineExceeded}, {"context.Canceled", context.Canceled},
 }
 
-// Classify names the first sentinel err wraps, "other" when none.
+// Classify names every sentinel err wraps, the collector's own (extra)
+// first, joined by "+"; "other" when none.
 func Classify(err error, extra []Sentinel) string {
+	var names []string
 	for _, s := range append(append([]Sentinel{}, extra...), common...) {
 		if errors.Is(err, s.Err) {
-			return s.Name
+			names = append(names, s.Name)
 		}
 	}
-	return "other"
+	if names == nil {
+		return "other"
+	}
+	return strings.Join(names, "+")
 }
 
 // Deps builds the dependencies of one case: its rootfs (an empty
-// directory when it has none), a Fake runner from its cmd/ directory, the
-// rpm query answered from rpm-qa.out when present, and, when the case has
-// a live.yaml, the live facts of a running host (fixture.Live); without
-// one the root is a mounted root.
+// directory when it has none) with every file dated FileTime and the
+// paths of its deny file denied, a Fake runner from its cmd/ directory,
+// the rpm query answered from rpm-qa.out when present, and, when the case
+// has a live.yaml, the live facts of a running host (fixture.Live);
+// without one the root is a mounted root.
 func Deps(t testing.TB, caseDir string) collectors.Deps {
 	t.Helper()
 	rootDir := filepath.Join(caseDir, "rootfs")
 	if _, err := os.Stat(rootDir); err != nil {
 		rootDir = t.TempDir()
 	}
+	setMtimes(t, rootDir)
 	root, err := hostfs.New(rootDir)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +129,7 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
+	root = root.Deny(denied(t, caseDir)...)
 	deps := collectors.Deps{
 		Root: root, Run: fake, Log: zerolog.Nop(), Now: func() time.Time { return Now },
 		Packages: pkgdb.NewCache(root, fake),
@@ -104,6 +138,62 @@ func Deps(t testing.TB, caseDir string) collectors.Deps {
 		deps.Live = live.Facts()
 	}
 	return deps
+}
+
+// denied reads the host paths of caseDir's deny file, if any.
+func denied(t testing.TB, caseDir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(caseDir, DenyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// setMtimes gives every file and directory under dir (not the symlinks,
+// which may point outside it) the mtime FileTime.
+func setMtimes(t testing.TB, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink != 0 {
+			return err
+		}
+		return os.Chtimes(p, FileTime, FileTime)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Root writes files (host path => content) into a new temporary directory
+// and returns it as a root, for tests that build a host inline.
+func Root(t testing.TB, files map[string]string) hostfs.Root {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := hostfs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // Running is a running host with no live facts of its own: its /proc and
@@ -125,7 +215,8 @@ func (f FailingLive) Uptime(context.Context) (uint64, error) { return 0, f.Err }
 // Virtualization implements collectors.LiveFacts.
 func (f FailingLive) Virtualization(context.Context) (string, string, error) { return "", "", f.Err }
 
-// Cases returns the case directories under dir (testdata).
+// Cases returns the case directories under dir (testdata); the fuzz
+// corpus directory (testdata/fuzz) is not a case.
 func Cases(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -134,7 +225,7 @@ func Cases(t *testing.T, dir string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() && e.Name() != "fuzz" {
 			out = append(out, filepath.Join(dir, e.Name()))
 		}
 	}
@@ -146,26 +237,26 @@ func Cases(t *testing.T, dir string) []string {
 
 // Check runs c and compares the result with caseDir/want.json (rewritten
 // by go test -update). The root's directory on this machine is written
-// as ${ROOT} (it appears in `rpm --root` sources). It returns the result
+// as ${ROOT} (it appears in `rpm --root` sources). The commands run are
+// the calls of deps.Run when it is an *execx.Fake. It returns the result
 // for further assertions.
 func Check(t *testing.T, caseDir string, deps collectors.Deps, c collectors.Collector, extra []Sentinel) collectors.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := c.Collect(ctx)
-	g := Golden{Components: res.Components, Notes: res.Notes}
+	g := Golden{Host: res.Host, Components: res.Components, Updates: res.Updates, Notes: res.Notes}
 	if g.Components == nil {
 		g.Components = []report.Component{}
-	}
-	if res.Host != nil {
-		v := res.Host.Virtualization
-		g.Virtualization = &v
 	}
 	for _, e := range res.Errors {
 		g.Errors = append(g.Errors, Classify(e, extra))
 	}
 	if err != nil {
 		g.Err = Classify(err, extra)
+	}
+	if fake, ok := deps.Run.(*execx.Fake); ok {
+		g.Calls = fake.Calls()
 	}
 	got, jerr := json.MarshalIndent(g, "", "  ")
 	if jerr != nil {

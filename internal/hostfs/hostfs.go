@@ -32,6 +32,8 @@ type Root struct {
 	// walk forces the component-by-component walk where openat2 would
 	// do, so that tests cover both on one kernel.
 	walk bool
+	// denied are host paths refused with fs.ErrPermission (see Deny).
+	denied *deniedPaths
 }
 
 // New returns the Root for dir, which must be an existing directory.
@@ -51,6 +53,39 @@ func New(dir string) (Root, error) {
 		return Root{}, fmt.Errorf("root %s: not a directory", dir)
 	}
 	return Root{dir: abs}, nil
+}
+
+// Deny returns a copy of r on which the host paths ps, and everything
+// below them, are refused with an error wrapping fs.ErrPermission, as a
+// root-only file is to an unprivileged scan. It is for tests, which may
+// run as root, where chmod denies nothing. Paths are matched as given
+// (cleaned), before symlinks are resolved.
+func (r Root) Deny(ps ...string) Root {
+	d := &deniedPaths{}
+	if r.denied != nil {
+		d.paths = append(d.paths, r.denied.paths...)
+	}
+	for _, p := range ps {
+		d.paths = append(d.paths, path.Clean("/"+p))
+	}
+	r.denied = d
+	return r
+}
+
+type deniedPaths struct{ paths []string }
+
+// check returns the permission error of the host path p when it is denied.
+func (d *deniedPaths) check(p string) error {
+	if d == nil {
+		return nil
+	}
+	p = path.Clean("/" + p)
+	for _, q := range d.paths {
+		if p == q || strings.HasPrefix(p, q+"/") || q == "/" {
+			return &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+		}
+	}
+	return nil
 }
 
 // Live returns the root "/" of the scanning machine.

@@ -295,3 +295,35 @@ func TestNew(t *testing.T) {
 		t.Fatal("/ not live")
 	}
 }
+
+// TestDeny: a denied path, and everything below a denied directory, is a
+// permission error for every method that opens it; other paths, and the
+// root it was derived from, are untouched.
+func TestDeny(t *testing.T) {
+	t.Parallel()
+	base := mkroot(t)
+	r := base.Deny("/usr/lib/os-release", "/home/a/")
+	for _, p := range []string{"/usr/lib/os-release", "/home/a", "/home/a/public_html", "//home/a/../a/public_html"} {
+		if _, err := r.Stat(p); !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("Stat %s: %v", p, err)
+		}
+	}
+	if _, err := r.ReadFile("/usr/lib/os-release"); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("ReadFile: %v", err)
+	}
+	if _, err := r.ReadDir("/home/a"); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("ReadDir: %v", err)
+	}
+	if !r.Exists("/usr/lib/os-release") {
+		t.Error("a denied path still exists")
+	}
+	if _, err := r.Stat("/home/b/public_html"); err != nil {
+		t.Errorf("undenied path: %v", err)
+	}
+	if _, err := base.ReadFile("/usr/lib/os-release"); err != nil {
+		t.Errorf("the original root is denied too: %v", err)
+	}
+	if _, err := r.Deny("/etc").ReadFile("/usr/lib/os-release"); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("Deny on a denied root lost the first paths: %v", err)
+	}
+}

@@ -50,6 +50,9 @@ func (l loc) openFlags() int {
 // followLast. Below a root other than "/" it uses openat2 where the kernel
 // has it and the walk otherwise.
 func (r Root) locate(p string, followLast bool) (loc, error) {
+	if err := r.denied.check(p); err != nil {
+		return loc{}, err
+	}
 	if r.IsSlash() {
 		return loc{dir: unix.AT_FDCWD, name: path.Clean("/" + p), follow: followLast}, nil
 	}
