@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"LatestReports", testLatestReports},
 		{"PendingUpdates", testPendingUpdates},
 		{"PendingUpdatesFleet", testPendingUpdatesFleet},
+		{"PendingUpdatesFutureDated", testPendingUpdatesFutureDated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

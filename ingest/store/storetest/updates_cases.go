@@ -138,6 +138,26 @@ func testPendingUpdates(t *testing.T, s store.Store) {
 	check("all installed")
 }
 
+// testPendingUpdatesFutureDated: a report dated ahead of the clock, then
+// a genuine one with the same list: pending_since moves back to the
+// genuine scan (the packages were pending then), as a finding's opened_at
+// does.
+func testPendingUpdatesFutureDated(t *testing.T, s store.Store) {
+	h := newHost(66, "acme")
+	openssl := pkg("openssl", "3.0.2-0ubuntu1.10", "3.0.2-0ubuntu1.12", true)
+	ahead := Incoming(t, "acme", withUpdates(h.Next(t0.Add(10*24*time.Hour)), openssl))
+	ahead.ReceivedAt = t0
+	save(t, s, nil, ahead)
+	genuine := Incoming(t, "acme", withUpdates(h.Next(t0.Add(24*time.Hour)), openssl))
+	genuine.ReceivedAt = t0.Add(25 * time.Hour)
+	if out := save(t, s, nil, genuine); !out[0].Latest {
+		t.Fatal("the report received last is not the latest")
+	}
+	if got := pendingText(allHostUpdates(t, s, store.AllTenants(), h.ID, 0)); !slices.Equal(got, []string{"openssl 3.0.2-0ubuntu1.12 sec d1"}) {
+		t.Errorf("after a future-dated report: %q, want openssl pending since day 1", got)
+	}
+}
+
 // testPendingUpdatesFleet: the fleet's hosts with a package pending, in
 // scope (a tenant sees its own hosts only), security first, the longest
 // pending first, paginated, with malformed cursors refused.
