@@ -6,6 +6,7 @@
 //
 //	go run ./bench/ingest                          # SQLite in a temp dir
 //	go run ./bench/ingest -db postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//	go run ./bench/ingest -pending 120              # each host 20..120 pending package updates
 package main
 
 import (
@@ -26,6 +27,7 @@ import (
 
 type options struct {
 	agents, reports, hosts, findings int
+	pending                          int
 	db, sync, cpuprofile             string
 	workers, maxBatch                int
 	skipBaseline                     bool
@@ -37,6 +39,7 @@ func main() {
 	flag.IntVar(&o.reports, "reports", 20000, "reports to post in total")
 	flag.IntVar(&o.hosts, "hosts", 5000, "distinct hosts (reports/hosts reports each, in scan order)")
 	flag.IntVar(&o.findings, "findings", 40, "findings per report")
+	flag.IntVar(&o.pending, "pending", 0, "pending package updates per report at most (each host 20..N; 0: no updates section)")
 	flag.StringVar(&o.db, "db", "sqlite", "sqlite (a file in a temp dir) or a postgres:// URL (a schema is created and dropped)")
 	flag.StringVar(&o.sync, "sqlite-synchronous", "FULL", "SQLite synchronous: FULL or NORMAL")
 	flag.IntVar(&o.workers, "workers", 0, "group-commit workers (0: 1 for SQLite, 4 for PostgreSQL)")
@@ -57,8 +60,8 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("workload: %d reports from %d hosts by %d agents, %d findings each, %.1f KB gzip / report (generated in %s)\n",
-		o.reports, o.hosts, o.agents, o.findings, float64(plan.gzipBytes)/float64(o.reports)/1024, time.Since(t).Round(time.Millisecond))
+	fmt.Printf("workload: %d reports from %d hosts by %d agents, %d findings and %s pending updates each, %.1f KB gzip / report (generated in %s)\n",
+		o.reports, o.hosts, o.agents, o.findings, pendingText(o.pending), float64(plan.gzipBytes)/float64(o.reports)/1024, time.Since(t).Round(time.Millisecond))
 	var base loadgen.Stats
 	if !o.skipBaseline {
 		if base, err = runBaseline(o, plan); err != nil {
@@ -144,4 +147,11 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func pendingText(n int) string {
+	if n <= 0 {
+		return "no"
+	}
+	return fmt.Sprintf("%d..%d", min(20, n), n)
 }

@@ -34,6 +34,9 @@ func makePlan(o options) (*plan, error) {
 	hosts := make([]*reportgen.Host, o.hosts)
 	for i := range hosts {
 		hosts[i] = reportgen.NewHost(uint64(i)+1, i, p.tenants[i%o.agents], o.findings, 0.2)
+		if o.pending > 0 {
+			hosts[i].WithUpdates(min(20, o.pending), o.pending)
+		}
 	}
 	jobs := make([]job, o.reports)
 	for i := range jobs {

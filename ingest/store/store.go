@@ -59,6 +59,14 @@ type Store interface {
 	// HostReportBody returns the decompressed JSON of one host's report in
 	// scope, or ErrNotFound (also once its body has been pruned).
 	HostReportBody(ctx context.Context, sc Scope, hostID, reportID string) ([]byte, error)
+	// HostUpdates lists the package updates pending on one host in scope
+	// in its latest state: security updates first, then the longest
+	// pending, then by name and arch. An unknown host has none.
+	HostUpdates(ctx context.Context, sc Scope, hostID string, p Page) (UpdatePage, error)
+	// PendingUpdates lists the package updates pending on the hosts in
+	// scope matching f: by package name, then security updates first, then
+	// the longest pending, then by host id and arch.
+	PendingUpdates(ctx context.Context, sc Scope, f UpdateFilter, p Page) (UpdatePage, error)
 	// Summary counts the open findings in scope.
 	Summary(ctx context.Context, sc Scope) (Summary, error)
 	// Trend counts open findings per responsible party at each of the given

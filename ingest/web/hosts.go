@@ -121,6 +121,9 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 	u.render(w, http.StatusOK, "hosts", v)
 }
 
+// pendingPage is how many pending packages a host page shows at once.
+const pendingPage = 50
+
 type hostData struct {
 	Host       store.Host
 	Provider   partyFindings
@@ -129,7 +132,12 @@ type hostData struct {
 	Reports    []store.ReportMeta
 	Components []report.Component
 	Updates    *report.Updates
-	Errors     []report.CollectorError
+	// Pending is a page of the packages pending on the host (the store's
+	// list, kept across reports that could not check); PendingAfter the
+	// cursor it was read after ("" for the first page).
+	Pending      store.UpdatePage
+	PendingAfter string
+	Errors       []report.CollectorError
 	// Blockers names the findings that block others, by id.
 	Blockers map[string]store.Finding
 	// Unverified says, by finding id, why an unverified finding could not
@@ -178,6 +186,11 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	d.Reports = reps.Reports
+	d.PendingAfter = param(r, "updates", 1024)
+	if d.Pending, err = u.st.HostUpdates(ctx, sc, id, store.Page{Limit: pendingPage, Cursor: d.PendingAfter}); err != nil {
+		u.readError(w, r, err)
+		return
+	}
 	if body, err := u.st.HostReportBody(ctx, sc, h.HostID, h.LatestReportID); err == nil {
 		var latest report.Report
 		if json.Unmarshal(body, &latest) == nil {

@@ -40,6 +40,8 @@ type Host struct {
 	pool                 []report.Finding
 	drift                float64
 	seq                  int
+	// pending is nil unless WithUpdates gave the host pending updates.
+	pending *pendingList
 }
 
 // NewFleet builds a fleet.
@@ -93,6 +95,9 @@ func (h *Host) Next(at time.Time) *report.Report {
 		h.findings[i] = h.pool[0]
 		h.pool = append(h.pool[1:], old)
 	}
+	if h.pending != nil && h.seq > 1 {
+		h.pending.step(h.drift)
+	}
 	return h.build(at.UTC().Truncate(time.Millisecond))
 }
 
@@ -125,6 +130,9 @@ func (h *Host) build(at time.Time) *report.Report {
 	}
 	if h.Tier == report.TierColocation {
 		r.Host.Virtualization = report.Virtualization{}
+	}
+	if h.pending != nil {
+		r.Updates = h.pending.updates()
 	}
 	r.Summary = report.Summarize(fs)
 	return r

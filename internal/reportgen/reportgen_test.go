@@ -72,3 +72,42 @@ func TestDeterministicAndDrifting(t *testing.T) {
 		t.Error("no drift still changed findings")
 	}
 }
+
+// TestWithUpdates: hosts given pending updates list between lo and hi
+// valid packages that drift between reports, and draw the same findings
+// as the same host without them.
+func TestWithUpdates(t *testing.T) {
+	changed := 0
+	for seed := range uint64(20) {
+		plain := reportgen.NewHost(seed, int(seed), "acme", 40, 0.5)
+		h := reportgen.NewHost(seed, int(seed), "acme", 40, 0.5).WithUpdates(20, 120)
+		var prev []string
+		for i := range 4 {
+			r, p := h.Next(at.Add(time.Duration(i)*time.Hour)), plain.Next(at.Add(time.Duration(i)*time.Hour))
+			if err := ingest.Validate(r); err != nil {
+				t.Fatalf("host %d report %d: %v", seed, i, err)
+			}
+			if p.Updates != nil {
+				t.Fatal("a host without WithUpdates has an updates section")
+			}
+			if !reflect.DeepEqual(r.Findings, p.Findings) || r.ReportID != p.ReportID {
+				t.Fatalf("host %d report %d: pending updates changed the findings or the report id", seed, i)
+			}
+			u := r.Updates
+			if u == nil || len(u.Packages) < 20 || len(u.Packages) > 120 || u.Count != len(u.Packages) {
+				t.Fatalf("host %d report %d: updates %+v", seed, i, u)
+			}
+			var cur []string
+			for _, pk := range u.Packages {
+				cur = append(cur, pk.Name+" "+pk.Candidate)
+			}
+			if prev != nil && !reflect.DeepEqual(prev, cur) {
+				changed++
+			}
+			prev = cur
+		}
+	}
+	if changed == 0 {
+		t.Error("the pending lists never drift")
+	}
+}

@@ -126,6 +126,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	for _, n := range chunkSizes {
 		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
 	}
+	qs = append(qs, s.q.u.statements()...)
 	for _, q := range qs {
 		if _, ok := s.stmts[q]; ok {
 			continue

@@ -73,6 +73,8 @@ type hostState struct {
 	// unverified counts the host's open findings not verified since a
 	// report whose collector failed.
 	unverified int
+	// updatesDigest fingerprints the stored pending packages.
+	updatesDigest int64
 }
 
 // latestOrder reports whether a report received at received, scanned at
@@ -121,6 +123,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		}
 		if inserted {
 			_, change, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
+			if err == nil {
+				err = s.syncUpdates(ctx, tx, it, 0, true, false)
+			}
 			if err != nil {
 				return store.Outcome{}, err
 			}
@@ -175,6 +180,9 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	}
 	latest := store.Outcome{Result: store.Created, Latest: true}
 	change, err := s.syncReport(ctx, tx, it, fp, cur, sync)
+	if err == nil {
+		err = s.syncUpdates(ctx, tx, it, cur.updatesDigest, false, clamp)
+	}
 	if err != nil {
 		return latest, err
 	}
@@ -245,7 +253,7 @@ func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incomi
 
 func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
 	var h hostState
-	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified)
+	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified, &h.updatesDigest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}

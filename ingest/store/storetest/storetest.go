@@ -75,6 +75,9 @@ func Run(t *testing.T, open Opener) {
 		{"RejudgeQuarantineLifted", testRejudgeQuarantineLifted},
 		{"RejudgeFleet", testRejudgeFleet},
 		{"LatestReports", testLatestReports},
+		{"PendingUpdates", testPendingUpdates},
+		{"PendingUpdatesFleet", testPendingUpdatesFleet},
+		{"PendingUpdatesFutureDated", testPendingUpdatesFutureDated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

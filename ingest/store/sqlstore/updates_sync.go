@@ -1,0 +1,202 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// updateCols are the columns of a host_updates upsert, in VALUES order.
+var updateCols = []string{"host_id", "name", "arch", "tenant", "installed", "candidate", "sec_rank", "origin", "first_seen"}
+
+// updateQueries are the statements that keep host_updates.
+type updateQueries struct {
+	read, setDigest, clamp string
+	// upsert and remove hold the statements for chunkSizes rows.
+	upsert, remove map[int]string
+}
+
+func buildUpdateQueries(rebind func(string) string) updateQueries {
+	q := updateQueries{
+		read:      rebind(`SELECT name, arch, installed, candidate, sec_rank, origin FROM host_updates WHERE host_id = ?`),
+		setDigest: rebind(`UPDATE hosts SET updates_digest = ? WHERE host_id = ?`),
+		// A new state scanned before the previous one (dated ahead): the
+		// packages it lists were pending then.
+		clamp:  rebind(`UPDATE host_updates SET first_seen = ? WHERE host_id = ? AND first_seen > ?`),
+		upsert: map[int]string{}, remove: map[int]string{},
+	}
+	row := "(" + placeholders(len(updateCols)) + ")"
+	for _, n := range chunkSizes {
+		rows := strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+		// first_seen is kept: the package stays pending, whatever its
+		// candidate.
+		q.upsert[n] = rebind(`INSERT INTO host_updates (` + strings.Join(updateCols, ", ") + `) VALUES ` + rows +
+			` ON CONFLICT (host_id, name, arch) DO UPDATE SET tenant = excluded.tenant, installed = excluded.installed,
+candidate = excluded.candidate, sec_rank = excluded.sec_rank, origin = excluded.origin`)
+		keys := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		q.remove[n] = rebind(`DELETE FROM host_updates WHERE host_id = ? AND (name, arch) IN (VALUES ` + keys + `)`)
+	}
+	return q
+}
+
+// statements lists every statement for prepare.
+func (q updateQueries) statements() []string {
+	out := []string{q.read, q.setDigest, q.clamp}
+	for _, n := range chunkSizes {
+		out = append(out, q.upsert[n], q.remove[n])
+	}
+	return out
+}
+
+// pendingKey identifies a pending package on its host.
+type pendingKey struct{ name, arch string }
+
+// pendingRow is a package's stored columns besides its key and first_seen.
+type pendingRow struct {
+	installed, candidate, origin string
+	secRank                      int64
+}
+
+func rowOf(p *report.Package) pendingRow {
+	r := pendingRow{installed: p.Installed, candidate: p.Candidate, origin: p.Origin, secRank: 1}
+	if p.Security {
+		r.secRank = 0
+	}
+	return r
+}
+
+// uniquePackages is u's packages with one entry per name and arch (the
+// last one listed wins), in the order first listed.
+func uniquePackages(u *report.Updates) []*report.Package {
+	at := make(map[pendingKey]int, len(u.Packages))
+	out := make([]*report.Package, 0, len(u.Packages))
+	for i := range u.Packages {
+		p := &u.Packages[i]
+		k := pendingKey{p.Name, p.Arch}
+		if j, ok := at[k]; ok {
+			out[j] = p
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// updatesDigest fingerprints a pending list (order-independent: the sum
+// of each package's hash; validated strings hold no NUL).
+func updatesDigest(pkgs []*report.Package) int64 {
+	var d int64
+	for _, p := range pkgs {
+		h := fnv.New64a()
+		r := rowOf(p)
+		for _, s := range []string{p.Name, p.Arch, r.installed, r.candidate, r.origin} {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{byte(r.secRank)})
+		d += int64(h.Sum64())
+	}
+	return d
+}
+
+// syncUpdates brings a host's pending packages in line with the report
+// that became its latest state. A report without an updates section (the
+// collector failed or did not run) changes nothing: a failed check is not
+// a fix. When the list's digest equals prevDigest (the stored list's)
+// nothing is written; otherwise only the packages that appeared or
+// changed are upserted (first_seen kept) and those gone deleted. fresh
+// marks a new host (nothing stored to read); clamp a state scanned before
+// the previous one.
+func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming, prevDigest int64, fresh, clamp bool) error {
+	u := it.Report.Updates
+	if u == nil {
+		return nil
+	}
+	hostID, scanned := it.Report.Host.HostID, micros(it.Report.ScannedAt)
+	pkgs := uniquePackages(u)
+	if digest := updatesDigest(pkgs); digest != prevDigest {
+		stored := map[pendingKey]pendingRow{}
+		if !fresh {
+			var err error
+			if stored, err = s.storedUpdates(ctx, tx, hostID); err != nil {
+				return err
+			}
+		}
+		var changed []any
+		n := 0
+		for _, p := range pkgs {
+			k, r := pendingKey{p.Name, p.Arch}, rowOf(p)
+			old, ok := stored[k]
+			delete(stored, k)
+			if ok && old == r {
+				continue
+			}
+			changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned)
+			n++
+		}
+		if err := s.inChunks(ctx, tx, s.q.u.upsert, nil, changed, n, len(updateCols)); err != nil {
+			return fmt.Errorf("upsert pending updates: %w", err)
+		}
+		gone := make([]any, 0, 2*len(stored))
+		for k := range stored {
+			gone = append(gone, k.name, k.arch)
+		}
+		if err := s.inChunks(ctx, tx, s.q.u.remove, []any{hostID}, gone, len(stored), 2); err != nil {
+			return fmt.Errorf("delete pending updates: %w", err)
+		}
+		if _, err := s.exec(ctx, tx, s.q.u.setDigest, digest, hostID); err != nil {
+			return fmt.Errorf("store updates digest: %w", err)
+		}
+	}
+	if clamp && !fresh {
+		if _, err := s.exec(ctx, tx, s.q.u.clamp, scanned, hostID, scanned); err != nil {
+			return fmt.Errorf("clamp pending updates: %w", err)
+		}
+	}
+	return nil
+}
+
+// inChunks runs stmts[size] over n rows of width values each (args holds
+// them all, row after row), lead prepended to each chunk's values.
+func (s *Store) inChunks(ctx context.Context, tx *sql.Tx, stmts map[int]string, lead, args []any, n, width int) error {
+	start := 0
+	for _, c := range chunks(n) {
+		vals := append(append([]any{}, lead...), args[start*width:(start+c)*width]...)
+		if _, err := s.exec(ctx, tx, stmts[c], vals...); err != nil {
+			return err
+		}
+		start += c
+	}
+	return nil
+}
+
+func (s *Store) storedUpdates(ctx context.Context, tx *sql.Tx, hostID string) (map[pendingKey]pendingRow, error) {
+	st, err := s.stmt(ctx, tx, s.q.u.read)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, hostID)
+	if err != nil {
+		return nil, fmt.Errorf("read pending updates: %w", err)
+	}
+	defer rows.Close()
+	out := map[pendingKey]pendingRow{}
+	for rows.Next() {
+		var k pendingKey
+		var r pendingRow
+		if err := rows.Scan(&k.name, &k.arch, &r.installed, &r.candidate, &r.secRank, &r.origin); err != nil {
+			return nil, fmt.Errorf("read pending updates: %w", err)
+		}
+		out[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read pending updates: %w", err)
+	}
+	return out, nil
+}

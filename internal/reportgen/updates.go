@@ -1,0 +1,96 @@
+package reportgen
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+
+	"github.com/demarc/demarc/report"
+)
+
+// pendingList is a host's simulated pending package updates. It has its
+// own random source, so that a host with them draws the same findings as
+// one without.
+type pendingList struct {
+	rng     *rand.Rand
+	pkgs    []report.Package
+	next    int // the next package name to become pending
+	manager string
+}
+
+// pendingNames are the package names a simulated host may have pending:
+// the OS packages of the findings and their -common, -doc, -dev and
+// -data companions.
+var pendingNames = func() []string {
+	var out []string
+	for _, suffix := range []string{"", "-common", "-doc", "-dev", "-data"} {
+		for _, p := range osPackages {
+			out = append(out, p+suffix)
+		}
+	}
+	return out
+}()
+
+// WithUpdates gives the host's reports an updates section listing between
+// lo and hi pending packages (about one in five a security update),
+// drawn once per host; each later report installs one of them and finds
+// one new (as a daily apt list does) with the host's drift chance, and
+// moves a package to a newer candidate as often. Without it (the default)
+// reports carry no updates section, as they always did. It returns h.
+func (h *Host) WithUpdates(lo, hi int) *Host {
+	f := fnv.New64a()
+	f.Write([]byte(h.ID))
+	seed := f.Sum64()
+	l := &pendingList{rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)), manager: "apt"}
+	if h.os.family != "debian" {
+		l.manager = "dnf"
+	}
+	n := lo
+	if hi > lo {
+		n += l.rng.IntN(hi - lo + 1)
+	}
+	for range min(n, len(pendingNames)) {
+		l.pkgs = append(l.pkgs, l.newPackage())
+	}
+	h.pending = l
+	return h
+}
+
+func (l *pendingList) newPackage() report.Package {
+	name := pendingNames[l.next%len(pendingNames)]
+	l.next++
+	sec := l.rng.IntN(5) == 0
+	origin := "updates"
+	if sec {
+		origin = "security"
+	}
+	v := fmt.Sprintf("%d.%d.%d-%d", 1+l.rng.IntN(3), l.rng.IntN(20), l.rng.IntN(10), 1+l.rng.IntN(9))
+	return report.Package{Name: name, Arch: "amd64", Installed: v, Candidate: v + "ubuntu0.1", Security: sec, Origin: origin}
+}
+
+// step drifts the list before a later report.
+func (l *pendingList) step(drift float64) {
+	if len(l.pkgs) == 0 {
+		return
+	}
+	if l.rng.Float64() < drift {
+		i := l.rng.IntN(len(l.pkgs))
+		l.pkgs[i] = l.newPackage()
+	}
+	if l.rng.Float64() < drift {
+		p := &l.pkgs[l.rng.IntN(len(l.pkgs))]
+		p.Candidate += ".1"
+	}
+}
+
+// updates is the report's updates section.
+func (l *pendingList) updates() *report.Updates {
+	u := &report.Updates{Manager: l.manager, Count: len(l.pkgs), SecurityDataAvailable: true, MetadataAgeSeconds: 3600,
+		Source: l.manager + " list --upgradable", Packages: append([]report.Package(nil), l.pkgs...)}
+	for _, p := range l.pkgs {
+		if p.Security {
+			u.SecurityCount++
+		}
+	}
+	return u
+}
