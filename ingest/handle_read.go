@@ -192,17 +192,28 @@ func (s *Server) hostFindings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) hostReports(w http.ResponseWriter, r *http.Request) {
-	p, _ := PrincipalFrom(r.Context())
+// hostPage reads a page of something of the host {host_id}: the caller,
+// the host, the page; ok false when it answered already (a bad page, a
+// host not in the caller's scope).
+func (s *Server) hostPage(w http.ResponseWriter, r *http.Request) (p Principal, id string, page store.Page, ok bool) {
+	p, _ = PrincipalFrom(r.Context())
 	q := &query{v: r.URL.Query()}
-	page := q.page()
-	id := r.PathValue("host_id")
+	page = q.page()
+	id = r.PathValue("host_id")
 	if q.err != nil {
 		s.readError(w, r, q.err)
-		return
+		return p, id, page, false
 	}
 	if _, err := s.store.Host(r.Context(), p.Scope(), id); err != nil {
 		s.readError(w, r, err)
+		return p, id, page, false
+	}
+	return p, id, page, true
+}
+
+func (s *Server) hostReports(w http.ResponseWriter, r *http.Request) {
+	p, id, page, ok := s.hostPage(w, r)
+	if !ok {
 		return
 	}
 	res, err := s.store.Reports(r.Context(), p.Scope(), id, page)

@@ -15,16 +15,8 @@ import (
 // on the host in its latest state, security first, then the longest
 // pending, each with its pending_since and pending_days.
 func (s *Server) hostUpdates(w http.ResponseWriter, r *http.Request) {
-	p, _ := PrincipalFrom(r.Context())
-	q := &query{v: r.URL.Query()}
-	page := q.page()
-	id := r.PathValue("host_id")
-	if q.err != nil {
-		s.readError(w, r, q.err)
-		return
-	}
-	if _, err := s.store.Host(r.Context(), p.Scope(), id); err != nil {
-		s.readError(w, r, err)
+	p, id, page, ok := s.hostPage(w, r)
+	if !ok {
 		return
 	}
 	res, err := s.store.HostUpdates(r.Context(), p.Scope(), id, page)
