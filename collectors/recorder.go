@@ -8,7 +8,7 @@ import (
 
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -181,7 +181,7 @@ func (r *Recorder) FromPackage(product string, names ...string) (report.Componen
 // PackageComponent is FromPackage for the installed package p of the
 // database of UsePackages.
 func (r *Recorder) PackageComponent(product string, p pkgdb.Package) (report.Component, bool) {
-	v, err := upver.FromPackage(p.Version)
+	v, err := pkgver.FromPackage(p.Version)
 	if err != nil {
 		r.Fail(fmt.Errorf("%s package: %w", p.Name, err))
 		return report.Component{}, false

@@ -9,7 +9,7 @@ import (
 
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -83,7 +83,7 @@ func TestFromPackage(t *testing.T) {
 	if !ok || c.Version != "1.22.1" || c.Source != "/var/lib/dpkg/status" || c.Details["package"] != "nginx" || c.Details["package_version"] != "1.22.1-9" {
 		t.Fatalf("%+v", c)
 	}
-	if _, ok := r.FromPackage("junk", "junk"); ok || !errors.Is(r.Result().Errors[1], upver.ErrInvalid) {
+	if _, ok := r.FromPackage("junk", "junk"); ok || !errors.Is(r.Result().Errors[1], pkgver.ErrInvalid) {
 		t.Fatalf("a package version that is not one: %v", r.Result().Errors)
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"github.com/demarc/demarc/internal/collectortest"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/fixture"
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 var sentinels = []collectortest.Sentinel{
 	{Name: "applications.ErrUnrecognized", Err: ErrUnrecognized},
-	{Name: "upver.ErrInvalid", Err: upver.ErrInvalid},
+	{Name: "pkgver.ErrInvalid", Err: pkgver.ErrInvalid},
 }
 
 // TestCases runs the collector on every testdata case. Cases named

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // ErrUnrecognized is returned (wrapped) when a command's output holds no
@@ -49,7 +49,7 @@ type BinaryVersion struct {
 }
 
 func fromToken(product, raw string) (BinaryVersion, error) {
-	v, err := upver.FromPackage(raw)
+	v, err := pkgver.FromPackage(raw)
 	if err != nil {
 		return BinaryVersion{}, err
 	}
@@ -138,7 +138,7 @@ func ParseSSHVersion(out string) (BinaryVersion, error) {
 	if m == nil {
 		return BinaryVersion{}, unrecognized(out)
 	}
-	v, err := upver.Check(m[1])
+	v, err := pkgver.Check(m[1])
 	if err != nil {
 		return BinaryVersion{}, err
 	}

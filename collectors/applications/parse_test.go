@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 var junk = []string{"", "\n", "\x00\x01\x02\xff\xfe", strings.Repeat("A", 2<<20), "PHP", "nginx version:", "Ver  for", "Server version: Apache/"}
 
 func isBad(err error) bool {
-	return errors.Is(err, ErrUnrecognized) || errors.Is(err, upver.ErrInvalid)
+	return errors.Is(err, ErrUnrecognized) || errors.Is(err, pkgver.ErrInvalid)
 }
 
 func TestParsers(t *testing.T) {
@@ -70,7 +70,7 @@ func fuzzParser(f *testing.F, parse func(string) (BinaryVersion, error), seeds .
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if v, err := parse(s); err == nil && !upver.Valid(v.Version) {
+		if v, err := parse(s); err == nil && !pkgver.Valid(v.Version) {
 			t.Fatalf("invalid version %q accepted from %q", v.Version, s)
 		}
 	})

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -17,7 +17,7 @@ func (s *state) lxd() {
 	comp := report.Component{Product: "lxd", Details: map[string]string{}}
 	found := false
 	if p, ok := s.Pkg("lxd"); ok {
-		v, err := upver.FromPackage(p.Version)
+		v, err := pkgver.FromPackage(p.Version)
 		// Ubuntu 20.04+ ships an "lxd" deb of version 0.x that only
 		// installs the snap: it says nothing about LXD's version.
 		if err == nil && !strings.HasPrefix(v, "0.") {

@@ -3,7 +3,7 @@ package hypervisor
 import (
 	"testing"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 func seeds(f *testing.F, in ...string) {
@@ -31,7 +31,7 @@ func FuzzParsePvecfg(f *testing.F) {
 func FuzzParseQEMUVersion(f *testing.F) {
 	seeds(f, "QEMU emulator version 8.2.2 (Debian 1:8.2.2+ds-0ubuntu1.16)", "QEMU emulator version 1.5.3 (qemu-kvm-1.5.3-160.el7), Copyright")
 	f.Fuzz(func(t *testing.T, s string) {
-		if v, _, err := ParseQEMUVersion(s); err == nil && !upver.Valid(v) {
+		if v, _, err := ParseQEMUVersion(s); err == nil && !pkgver.Valid(v) {
 			t.Fatalf("invalid version %q accepted", v)
 		}
 	})
@@ -40,7 +40,7 @@ func FuzzParseQEMUVersion(f *testing.F) {
 func FuzzParseLibvirtdVersion(f *testing.F) {
 	seeds(f, "libvirtd (libvirt) 10.8.0")
 	f.Fuzz(func(t *testing.T, s string) {
-		if v, err := ParseLibvirtdVersion(s); err == nil && !upver.Valid(v) {
+		if v, err := ParseLibvirtdVersion(s); err == nil && !pkgver.Valid(v) {
 			t.Fatalf("invalid version %q accepted", v)
 		}
 	})

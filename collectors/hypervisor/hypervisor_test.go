@@ -15,12 +15,12 @@ import (
 	"github.com/demarc/demarc/internal/fixture"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/hwinfo"
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 var sentinels = []collectortest.Sentinel{
 	{Name: "hypervisor.ErrUnrecognized", Err: ErrUnrecognized},
-	{Name: "upver.ErrInvalid", Err: upver.ErrInvalid},
+	{Name: "pkgver.ErrInvalid", Err: pkgver.ErrInvalid},
 	{Name: "hwinfo.ErrMalformed", Err: hwinfo.ErrMalformed},
 }
 

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // ErrUnrecognized is returned (wrapped) when a file or a command's output
@@ -119,7 +119,7 @@ func NormalisePVE(v string) (string, error) {
 	if i := strings.IndexByte(v, ':'); i >= 0 {
 		v = v[i+1:]
 	}
-	return upver.Check(strings.ReplaceAll(v, "-", "."))
+	return pkgver.Check(strings.ReplaceAll(v, "-", "."))
 }
 
 var qemuLine = regexp.MustCompile(`QEMU emulator version ([^\s,(]+)(?:\s*\(([^)]*)\))?`)
@@ -135,7 +135,7 @@ func ParseQEMUVersion(out string) (version, pkg string, err error) {
 		if m == nil {
 			continue
 		}
-		v, err := upver.Check(m[1])
+		v, err := pkgver.Check(m[1])
 		if err != nil {
 			return "", "", err
 		}
@@ -151,7 +151,7 @@ var libvirtLine = regexp.MustCompile(`^\S+ \((?:libvirt|libvir)\) (\S+)$`)
 func ParseLibvirtdVersion(out string) (string, error) {
 	for _, l := range lines(out) {
 		if m := libvirtLine.FindStringSubmatch(l); m != nil {
-			v, err := upver.Check(m[1])
+			v, err := pkgver.Check(m[1])
 			if err != nil {
 				return "", err
 			}
@@ -167,7 +167,7 @@ var vmwareLine = regexp.MustCompile(`^VMware ESXi (\S+) build-([0-9]{1,12})$`)
 func ParseVMwareV(out string) (version, build string, err error) {
 	for _, l := range lines(out) {
 		if m := vmwareLine.FindStringSubmatch(l); m != nil {
-			v, err := upver.Check(m[1])
+			v, err := pkgver.Check(m[1])
 			if err != nil {
 				return "", "", err
 			}
@@ -194,7 +194,7 @@ func ParseDetectVirt(out string) (string, error) {
 func ParseToolVersion(out string) (string, error) {
 	for _, l := range lines(out) {
 		if f := strings.Fields(l); len(f) > 0 {
-			return upver.FromPackage(f[0])
+			return pkgver.FromPackage(f[0])
 		}
 	}
 	return "", unrecognized(out)
@@ -205,7 +205,7 @@ func ParseToolVersion(out string) (string, error) {
 func ParseSnapVersion(b []byte) (string, error) {
 	for _, l := range lines(string(b)) {
 		if v, ok := strings.CutPrefix(l, "version:"); ok {
-			return upver.FromPackage(strings.Trim(strings.TrimSpace(v), `'"`))
+			return pkgver.FromPackage(strings.Trim(strings.TrimSpace(v), `'"`))
 		}
 	}
 	return "", unrecognized(string(b))

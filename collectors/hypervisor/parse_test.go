@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // huge is a line past every parser's limit.
@@ -15,7 +15,7 @@ var huge = strings.Repeat("A", 2<<20)
 var junk = []string{"", "\n\n", "\x00\x01\x02\xff\xfe", huge, "QEMU emulator version", "pve-manager/", "libvirtd (libvirt)", "VMware ESXi  build-"}
 
 func isBad(err error) bool {
-	return errors.Is(err, ErrUnrecognized) || errors.Is(err, upver.ErrInvalid)
+	return errors.Is(err, ErrUnrecognized) || errors.Is(err, pkgver.ErrInvalid)
 }
 
 func TestParsePveversion(t *testing.T) {
@@ -45,7 +45,7 @@ func TestNormalisePVE(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "7.x", "-", "9999999999999999999"} {
-		if _, err := NormalisePVE(in); !errors.Is(err, upver.ErrInvalid) {
+		if _, err := NormalisePVE(in); !errors.Is(err, pkgver.ErrInvalid) {
 			t.Errorf("NormalisePVE(%q) = %v", in, err)
 		}
 	}

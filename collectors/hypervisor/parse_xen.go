@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // Xen is the Xen hypervisor's version as sysfs or `xl info` report it.
@@ -122,7 +122,7 @@ func ParseInventory(b []byte, osID string) (XAPIProduct, error) {
 	if v == "" {
 		return XAPIProduct{}, unrecognized(string(b))
 	}
-	v, err := upver.Check(v)
+	v, err := pkgver.Check(v)
 	if err != nil {
 		return XAPIProduct{}, fmt.Errorf("PRODUCT_VERSION: %w", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/demarc/demarc/internal/upver"
+	"github.com/demarc/demarc/internal/pkgver"
 	"github.com/demarc/demarc/report"
 )
 
@@ -77,7 +77,7 @@ func (s *state) xapi() {
 		if osr["ID"] != "xcp-ng" {
 			return
 		}
-		v, err := upver.Check(osr["VERSION_ID"])
+		v, err := pkgver.Check(osr["VERSION_ID"])
 		if err != nil {
 			s.Fail(fmt.Errorf("os-release VERSION_ID: %w", err))
 		}

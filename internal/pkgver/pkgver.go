@@ -1,8 +1,14 @@
-// Package pkgver orders distribution package versions the way each package
-// manager does: Debian (dpkg), RPM (rpmvercmp, with epochs) and Alpine (apk).
-// It wraps well-kept libraries instead of a hand-written comparator. Product
-// versions (cPanel 118, PHP 8.3) are not package versions: they go through
-// hashicorp/go-version in the rules.
+// Package pkgver is demarc's one package for versions as hosts write them:
+// it orders distribution package versions the way each package manager
+// does (Compare: Debian's dpkg, RPM's rpmvercmp with epochs, Alpine's apk),
+// through well-kept libraries instead of a hand-written comparator, and it
+// reduces them to the upstream version and rejects junk (FromPackage,
+// Check, Valid, Branch).
+//
+// The boundary: collectors use pkgver on what they read; the rules order
+// product versions (cPanel 118, PHP 8.3, "15-SP5") with
+// rules/lifecycle.Version, which normalises them per product scheme and
+// never sees a package version.
 package pkgver
 
 import (

@@ -21,7 +21,9 @@ var ErrBadVersion = errors.New("unparseable version")
 const maxVersionLen = 64
 
 // Version is a product version, normalised per product and ordered with
-// hashicorp/go-version.
+// hashicorp/go-version. It is the rules' side of versions: what hosts
+// write (package versions, raw strings) is internal/pkgver's, in the
+// collectors, before a version reaches the rules.
 type Version struct {
 	orig string
 	norm string

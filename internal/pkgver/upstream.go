@@ -1,9 +1,9 @@
-// Package upver turns distribution package versions into the upstream
-// version a lifecycle table knows ("1:8.2.2+ds-0ubuntu1.16" → "8.2.2") and
+package pkgver
+
+// This file turns distribution package versions into the upstream version
+// a lifecycle table knows ("1:8.2.2+ds-0ubuntu1.16" → "8.2.2") and
 // validates version strings read from files and commands, so that junk such
 // as "11.x", "" or a 19-digit number never reaches the rules as a version.
-package upver
-
 import (
 	"errors"
 	"fmt"

@@ -1,4 +1,4 @@
-package upver
+package pkgver
 
 import (
 	"errors"
