@@ -3,6 +3,9 @@ package scan
 import (
 	"time"
 
+	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/collectors/all"
+	"github.com/demarc/demarc/collectors/webapps"
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/version"
 	"github.com/demarc/demarc/rules"
@@ -30,4 +33,16 @@ func OptionsFromConfig(cfg *config.Config) (Options, error) {
 		AgentName:    "demarc",
 		AgentVersion: version.String(),
 	}, nil
+}
+
+// CollectorOptions turns the agent's collector settings into the
+// collectors' own options (collectors read no YAML).
+func CollectorOptions(c config.CollectorsConfig) all.Options {
+	w := c.Webapps
+	return all.Options{Webapps: webapps.Options{Roots: w.Roots, MaxDepth: w.MaxDepth, MaxSites: w.MaxSites, Timeout: time.Duration(w.Timeout)}}
+}
+
+// registryOf is the built-in collector list with the configured options.
+func registryOf(deps collectors.Deps, c config.CollectorsConfig) []collectors.Collector {
+	return all.New(deps, CollectorOptions(c))
 }

@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	start := o.Now()
 	registry := o.Registry
 	if registry == nil {
-		registry = all.New
+		registry = registryOf
 	}
 	deps := collectors.Deps{Root: o.Root, Run: o.Runner, Log: o.Log, Now: o.Now, Packages: pkgdb.NewCache(o.Root, o.Runner),
 		Live: liveFacts(o)}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/collectors/all"
-	"github.com/demarc/demarc/config"
 )
 
 func newCollectorsCmd(g *globals) *cobra.Command {
@@ -19,7 +18,7 @@ func newCollectorsCmd(g *globals) *cobra.Command {
 		Short: "List the collectors: what each detects, the files it reads, the commands it runs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			list := all.New(collectors.Deps{}, config.CollectorsConfig{})
+			list := all.New(collectors.Deps{}, all.Options{})
 			if asJSON {
 				out := map[string]collectors.Sources{}
 				for _, c := range list {

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/demarc/demarc/config"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +33,7 @@ func TestSymlinkSwapDuringWalk(t *testing.T) {
 	}
 	must(t, unix.Renameat2(unix.AT_FDCWD, blog, unix.AT_FDCWD, link, unix.RENAME_EXCHANGE))
 
-	c := newCollector(t, dir, config.WebappsConfig{})
+	c := newCollector(t, dir, Options{})
 	var quit atomic.Bool
 	var swaps int
 	var wg sync.WaitGroup

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/collectortest"
 )
 
@@ -71,7 +70,7 @@ func TestHugeDirectory(t *testing.T) {
 		}
 		must(t, os.Link(orig, filepath.Join(big, fmt.Sprintf("img%06d.jpg", i))))
 	}
-	res, w, err := newCollector(t, dir, config.WebappsConfig{}).run(context.Background())
+	res, w, err := newCollector(t, dir, Options{}).run(context.Background())
 	must(t, err)
 	if w.capped != 1 || w.cappedExample != "/var/www/html/uploads" || len(res.Components) != 1 || len(res.Notes) != 1 {
 		t.Fatalf("capped %d (%s), components %+v, notes %q", w.capped, w.cappedExample, res.Components, res.Notes)
@@ -82,7 +81,7 @@ func TestMaxSites(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	genAccounts(t, dir, 30)
-	res, w, err := newCollector(t, dir, config.WebappsConfig{MaxSites: 10}).run(context.Background())
+	res, w, err := newCollector(t, dir, Options{MaxSites: 10}).run(context.Background())
 	must(t, err)
 	if len(res.Components) != 10 || w.cut != boundMaxSites || w.cutDepth != 0 || w.docrootsDone != 10 || len(res.Notes) != 1 {
 		t.Fatalf("components %d, cut %q at depth %d after %d docroots, notes %q", len(res.Components), w.cut, w.cutDepth, w.docrootsDone, res.Notes)
@@ -95,7 +94,7 @@ func TestTimeBudget(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	genAccounts(t, dir, 20)
-	c := newCollector(t, dir, config.WebappsConfig{Timeout: config.Duration(5 * time.Second)})
+	c := newCollector(t, dir, Options{Timeout: 5 * time.Second})
 	var ticks atomic.Int64
 	c.deps.Now = func() time.Time { return collectortest.Now.Add(time.Duration(ticks.Add(1)) * time.Second) }
 	res, w, err := c.run(context.Background())
@@ -114,7 +113,7 @@ func TestDepthScope(t *testing.T) {
 	for d := 1; d <= 6; d++ {
 		writeWP(t, filepath.Join(doc, strings.Repeat("sub/", d)), fmt.Sprintf("6.%d.0", d), 0)
 	}
-	res, w, err := newCollector(t, dir, config.WebappsConfig{MaxDepth: 2}).run(context.Background())
+	res, w, err := newCollector(t, dir, Options{MaxDepth: 2}).run(context.Background())
 	must(t, err)
 	if len(res.Components) != 2 || w.cut != boundNone || len(res.Notes) != 0 {
 		t.Fatalf("components %+v, cut %q, notes %q", res.Components, w.cut, res.Notes)
@@ -127,7 +126,7 @@ func TestCanceledContext(t *testing.T) {
 	genAccounts(t, dir, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := newCollector(t, dir, config.WebappsConfig{}).Collect(ctx)
+	res, err := newCollector(t, dir, Options{}).Collect(ctx)
 	if !errors.Is(err, context.Canceled) || len(res.Components) != 0 {
 		t.Fatalf("got %v, %+v", err, res.Components)
 	}
@@ -141,7 +140,7 @@ func TestContextDeadlineShortensBudget(t *testing.T) {
 	genAccounts(t, dir, 3)
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	c := newCollector(t, dir, config.WebappsConfig{})
+	c := newCollector(t, dir, Options{})
 	c.deps.Now = time.Now
 	res, w, err := c.run(ctx)
 	if err != nil || w.cut == boundNone || len(res.Notes) != 1 {
@@ -158,7 +157,7 @@ func TestLargeAndSpecialMarkers(t *testing.T) {
 	fifo := filepath.Join(dir, "home/fifo/public_html/wp-includes")
 	must(t, os.MkdirAll(fifo, 0o755))
 	must(t, syscall.Mkfifo(filepath.Join(fifo, "version.php"), 0o644))
-	res, err := newCollector(t, dir, config.WebappsConfig{}).Collect(context.Background())
+	res, err := newCollector(t, dir, Options{}).Collect(context.Background())
 	must(t, err)
 	if len(res.Components) != 1 || res.Components[0].Version != "6.6.2" || len(res.Notes) != 1 {
 		t.Fatalf("components %+v, notes %q", res.Components, res.Notes)
@@ -176,7 +175,7 @@ func TestUnlistableDocroot(t *testing.T) {
 	locked := filepath.Join(dir, "home/user00001/public_html")
 	must(t, os.Chmod(locked, 0))
 	t.Cleanup(func() { _ = os.Chmod(locked, 0o755) })
-	res, w, err := newCollector(t, dir, config.WebappsConfig{}).run(context.Background())
+	res, w, err := newCollector(t, dir, Options{}).run(context.Background())
 	must(t, err)
 	if w.unlisted != 1 || len(res.Components) != 1 || len(res.Notes) != 1 {
 		t.Fatalf("unlisted %d, components %+v, notes %q", w.unlisted, res.Components, res.Notes)
@@ -187,7 +186,7 @@ func TestOverlappingRoots(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	genAccounts(t, dir, 2)
-	cfg := config.WebappsConfig{Roots: []string{"/home/*/public_html", "/home/user00000/public_html", "/home/*/public_html/"}}
+	cfg := Options{Roots: []string{"/home/*/public_html", "/home/user00000/public_html", "/home/*/public_html/"}}
 	res, err := newCollector(t, dir, cfg).Collect(context.Background())
 	must(t, err)
 	if len(res.Components) != 2 {
@@ -199,7 +198,7 @@ func TestOverlappingRoots(t *testing.T) {
 func BenchmarkWalk5000(b *testing.B) {
 	dir := b.TempDir()
 	genAccounts(b, dir, 5000)
-	c := newCollector(b, dir, config.WebappsConfig{MaxSites: 10000})
+	c := newCollector(b, dir, Options{MaxSites: 10000})
 	b.ResetTimer()
 	for b.Loop() {
 		res, err := c.Collect(context.Background())

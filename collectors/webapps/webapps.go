@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/collectors"
-	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/report"
 )
 
@@ -44,16 +43,28 @@ type Collector struct {
 	timeout       time.Duration
 }
 
-// New returns the web application collector with cfg's bounds; zero values
-// take the defaults.
-func New(deps collectors.Deps, cfg config.WebappsConfig) *Collector {
+// Options bound the walk (the agent's collectors.webapps settings); zero
+// values take the defaults.
+type Options struct {
+	// Roots are the document-root globs walked (DefaultRoots).
+	Roots []string
+	// MaxDepth is how deep below a root a site is looked for.
+	MaxDepth int
+	// MaxSites caps the sites reported.
+	MaxSites int
+	// Timeout bounds the walk.
+	Timeout time.Duration
+}
+
+// New returns the web application collector with o's bounds.
+func New(deps collectors.Deps, o Options) *Collector {
 	c := &Collector{
 		deps:          deps,
-		roots:         cfg.Roots,
-		maxDepth:      cfg.MaxDepth,
-		maxSites:      cfg.MaxSites,
+		roots:         o.Roots,
+		maxDepth:      o.MaxDepth,
+		maxSites:      o.MaxSites,
 		maxDirEntries: DefaultMaxDirEntries,
-		timeout:       time.Duration(cfg.Timeout),
+		timeout:       o.Timeout,
 	}
 	if len(c.roots) == 0 {
 		c.roots = DefaultRoots

@@ -21,7 +21,7 @@ var sentinels = []collectortest.Sentinel{
 }
 
 // newCollector is the collector over a root built by a test in rootDir.
-func newCollector(t testing.TB, rootDir string, cfg config.WebappsConfig) *Collector {
+func newCollector(t testing.TB, rootDir string, cfg Options) *Collector {
 	t.Helper()
 	root, err := hostfs.New(rootDir)
 	if err != nil {
@@ -44,14 +44,15 @@ func TestCases(t *testing.T) {
 				}
 			}
 			deps := collectortest.Deps(t, dir)
-			collectortest.Check(t, dir, deps, New(deps, cfg), sentinels)
+			o := Options{Roots: cfg.Roots, MaxDepth: cfg.MaxDepth, MaxSites: cfg.MaxSites, Timeout: time.Duration(cfg.Timeout)}
+			collectortest.Check(t, dir, deps, New(deps, o), sentinels)
 		})
 	}
 }
 
 func TestSources(t *testing.T) {
 	t.Parallel()
-	c := New(collectors.Deps{}, config.WebappsConfig{})
+	c := New(collectors.Deps{}, Options{})
 	s := c.Sources()
 	if c.Name() != Name || s.Detects == "" || len(s.Files) == 0 || s.Privileges == "" || s.NotDetected == "" {
 		t.Fatalf("incomplete sources: %+v", s)
