@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // CloudPanel (CE v2): its installer (installer.cloudpanel.io/ce/v2/install.sh)
@@ -71,12 +71,12 @@ func ParseCloudPanelEnv(b []byte) (string, error) {
 
 // cloudPanelUpstream returns the release of a cloudpanel package version,
 // "<release>-<revision>+clp-<codename>" ("2.5.3-1+clp-bookworm" →
-// "2.5.3"): the release has no hyphen, so it ends at the first one (the
-// last-hyphen rule of upstreamVersion would keep "2.5.3-1+clp").
+// "2.5.3"): the release ends at the first hyphen, as pkgver.FromPackage
+// reads package versions (the last-hyphen rule of upstreamVersion would
+// keep "2.5.3-1+clp"); anything else goes by upstreamVersion.
 func cloudPanelUpstream(v string) (string, string) {
-	if _, after, ok := strings.Cut(v, ":"); ok {
-		v = after
+	if up, err := pkgver.FromPackage(v); err == nil {
+		return up, ""
 	}
-	up, _, _ := strings.Cut(v, "-")
-	return up, ""
+	return upstreamVersion(v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -50,13 +51,7 @@ func (c *Collector) Name() string { return "packages" }
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
 		Detects: "pending OS package updates (count, security count, each package) from the host's own package manager, offline and without locks",
-		Files: []string{
-			"/var/lib/dpkg/status", "/etc/apt", "/var/lib/apt/lists/*_InRelease",
-			"/etc/dnf", "/etc/yum.conf", "/usr/bin/dnf", "/var/cache/dnf/*/repodata/repomd.xml",
-			"/var/cache/libdnf5/*/repodata/repomd.xml", "/var/cache/yum/*/*/*/repomd.xml",
-			"/etc/zypp", "/var/cache/zypp/raw/*/repodata/repomd.xml",
-			"/lib/apk/db/installed", "/var/cache/apk/APKINDEX.*.tar.gz",
-		},
+		Files:   sourceFiles(),
 		Commands: []string{
 			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
 			"apt list --upgradable [kept-back packages]",
@@ -68,6 +63,28 @@ func (c *Collector) Sources() collectors.Sources {
 		Privileges:  "none for apt and apk; dnf, yum and zypper read their system cache, which needs read access to /var/cache (root on most hosts)",
 		NotDetected: "no supported package manager (" + strings.Join(pkgmgr.Names(), ", ") + ") under the root: no updates section and a note, no error",
 	}
+}
+
+// The files isDnf5 looks at.
+const (
+	dnfBinary  = "/usr/bin/dnf"
+	dnf5Binary = "/usr/bin/dnf5"
+	dnf4Binary = "/usr/bin/dnf-3"
+)
+
+// sourceFiles are the files the collector reads: every manager's markers
+// and metadata (what detect and metadataAge read), and the dnf binaries
+// isDnf5 tells dnf4 from dnf5 by.
+func sourceFiles() []string {
+	var out []string
+	for _, m := range pkgmgr.Managers {
+		for _, f := range slices.Concat(m.Markers, m.Metadata) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return append(out, dnfBinary, dnf5Binary, dnf4Binary)
 }
 
 // collectFunc asks one manager for its pending updates.
@@ -112,10 +129,10 @@ func detect(root hostfs.Root) *manager {
 // isDnf5 reports whether the root's dnf is dnf5: /usr/bin/dnf links to
 // dnf5 (Fedora 41+), or dnf5 is there and dnf4's dnf-3 is not.
 func isDnf5(root hostfs.Root) bool {
-	if target, err := root.Readlink("/usr/bin/dnf"); err == nil {
+	if target, err := root.Readlink(dnfBinary); err == nil {
 		return strings.HasPrefix(target[strings.LastIndexByte(target, '/')+1:], "dnf5")
 	}
-	return root.Exists("/usr/bin/dnf5") && !root.Exists("/usr/bin/dnf-3")
+	return root.Exists(dnf5Binary) && !root.Exists(dnf4Binary)
 }
 
 // Collect implements collectors.Collector.

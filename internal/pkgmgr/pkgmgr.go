@@ -1,16 +1,13 @@
 // Package pkgmgr describes the package managers demarc knows, one
 // descriptor each: how the collector finds the manager under a root, which
-// binary it asks, which database and metadata it reads, how its versions
-// order, where its security flag comes from, and the commands a remediation
-// names. Everything the code knows about one manager that is data, not a
+// binary it asks, which metadata dates its answer, and the commands a
+// remediation names. Everything the code knows about one manager that is data, not a
 // parser, is here; collectors/packages holds the parsers, rules the words
 // around the commands. Adding a manager starts with an entry in Managers.
 package pkgmgr
 
 import (
 	"slices"
-
-	"github.com/demarc/demarc/internal/pkgver"
 )
 
 // Manager is one package manager.
@@ -24,16 +21,9 @@ type Manager struct {
 	// the manager to be the host's (the first manager of Managers whose
 	// markers all exist is).
 	Markers []string
-	// Database is the installed-package database under the root.
-	Database string
 	// Metadata are globs of its repository metadata, whose newest mtime
 	// dates its answer (dnf lists dnf5's and dnf4's caches).
 	Metadata []string
-	// Versions is its version order.
-	Versions pkgver.Format
-	// Security says where the security flag of a pending update comes
-	// from, as the docs and the collector's sources word it.
-	Security string
 	// Upgrade installs the pending updates; Refresh refreshes the
 	// repository metadata. Both are quoted in remediations.
 	Upgrade, Refresh string
@@ -45,42 +35,27 @@ type Manager struct {
 var Managers = []Manager{
 	{
 		Name: "apt", Binary: "apt-get", Markers: []string{"/var/lib/dpkg/status", "/etc/apt"},
-		Database: "/var/lib/dpkg/status",
 		Metadata: []string{"/var/lib/apt/lists/*_InRelease", "/var/lib/apt/lists/*_Release"},
-		Versions: pkgver.Deb,
-		Security: "the candidate's origin is a security archive or pocket (Debian-Security, <codename>-security)",
 		Upgrade:  "apt-get upgrade, or unattended-upgrades", Refresh: "apt-get update",
 	},
 	{
 		Name: "dnf", Binary: "dnf", Markers: []string{"/etc/dnf"},
-		Database: "/var/lib/rpm",
 		Metadata: []string{"/var/cache/libdnf5/*/repodata/repomd.xml", "/var/cache/dnf/*/repodata/repomd.xml"},
-		Versions: pkgver.RPM,
-		Security: "the repositories' updateinfo advisories of type security",
 		Upgrade:  "dnf upgrade", Refresh: "dnf makecache",
 	},
 	{
 		Name: "yum", Binary: "yum", Markers: []string{"/etc/yum.conf"},
-		Database: "/var/lib/rpm",
 		Metadata: []string{"/var/cache/yum/*/*/*/repomd.xml"},
-		Versions: pkgver.RPM,
-		Security: "the repositories' updateinfo advisories of type security (CentOS 7's base repositories publish none)",
 		Upgrade:  "yum upgrade", Refresh: "yum makecache",
 	},
 	{
 		Name: "zypper", Binary: "zypper", Markers: []string{"/etc/zypp"},
-		Database: "/var/lib/rpm",
 		Metadata: []string{"/var/cache/zypp/raw/*/repodata/repomd.xml"},
-		Versions: pkgver.RPM,
-		Security: "the repositories' patches of category security",
 		Upgrade:  "zypper patch", Refresh: "zypper refresh",
 	},
 	{
 		Name: "apk", Binary: "apk", Markers: []string{"/lib/apk/db/installed"},
-		Database: "/lib/apk/db/installed",
 		Metadata: []string{"/var/cache/apk/APKINDEX.*.tar.gz", "/etc/apk/cache/APKINDEX.*.tar.gz"},
-		Versions: pkgver.APK,
-		Security: "none: Alpine's indexes publish no security data",
 		Upgrade:  "apk upgrade", Refresh: "apk update",
 	},
 }

@@ -126,15 +126,10 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 	if err := s.unverify(ctx, tx, v, unverify); err != nil {
 		return 0, nil, err
 	}
-	start = 0
-	for _, n := range chunks(len(gone)) {
-		// Last seen in the previous state, but never after the resolution
-		// (that state may have been dated ahead of this one).
-		args := append([]any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, gone[start:start+n]...)
-		if _, err := s.exec(ctx, tx, s.resolveQuery(n), args...); err != nil {
-			return 0, nil, fmt.Errorf("resolve findings: %w", err)
-		}
-		start += n
+	// Last seen in the previous state, but never after the resolution
+	// (that state may have been dated ahead of this one).
+	if err := s.inChunks(ctx, tx, s.q.resolveN, []any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, gone, len(gone), 1); err != nil {
+		return 0, nil, fmt.Errorf("resolve findings: %w", err)
 	}
 	return unverified, ch, nil
 }

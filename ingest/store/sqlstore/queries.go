@@ -44,8 +44,9 @@ type queries struct {
 	enrolledMachine string
 	// u keeps host_updates (updates_sync.go).
 	u updateQueries
-	// upsertN and resolveN hold the statements for chunkSizes rows.
-	upsertN, resolveN map[int]string
+	// upsertN, resolveN and unverifyN hold the statements for chunkSizes
+	// rows.
+	upsertN, resolveN, unverifyN map[int]string
 }
 
 func buildQueries(rebind func(string) string, forUpdate string) queries {
@@ -54,7 +55,8 @@ func buildQueries(rebind func(string) string, forUpdate string) queries {
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE host_id = ? AND report_id = ?`)
 	q.deleteReport = rebind(`DELETE FROM reports WHERE host_id = ? AND report_id = ?`)
-	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest, unverified, updates_digest FROM hosts WHERE host_id = ?` + forUpdate)
+	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest, unverified, updates_digest,
+tier, os_id, os_version_id, os_name, os_pretty_name, collector_failures <> '' FROM hosts WHERE host_id = ?` + forUpdate)
 	q.u = buildUpdateQueries(rebind)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)

@@ -105,7 +105,7 @@ func (s *Store) RecordFor(ctx context.Context, tenant, hostID, hostname, machine
 		if err != nil || rank < 0 {
 			return h, false, err
 		}
-		if rank == 0 || hostID == "" {
+		if rank == rankBound || hostID == "" {
 			return h, true, nil
 		}
 		bound, err := s.bind(ctx, h, hostID, rank)
@@ -121,51 +121,58 @@ func (s *Store) RecordFor(ctx context.Context, tenant, hostID, hostname, machine
 	return store.HostRecord{}, false, fmt.Errorf("look up host record of %s: kept changing", hostID)
 }
 
-// findRecord runs the record lookups in order and returns the first
+// The ranks of a record match: bound to the host, else unbound with its
+// machine id, else unbound with its hostname (recordLookups' order).
+const (
+	rankBound = iota
+	rankMachine
+	rankHostname
+)
+
+// findRecord runs the record lookups in rank order and returns the first
 // record found and its rank (-1: none).
 func (s *Store) findRecord(ctx context.Context, tenant, hostID, hostname, machineID string) (store.HostRecord, int, error) {
-	for rank, q := range s.q.recordFor {
-		var args []any
-		switch rank {
-		case 0:
-			if hostID == "" {
-				continue
-			}
-			args = []any{hostID, tenant}
-		case 1:
-			if machineID == "" && hostID != "" {
-				st, err := s.readStmt(ctx, s.q.enrolledMachine)
-				if err != nil {
-					return store.HostRecord{}, -1, fmt.Errorf("look up host record: %w", err)
-				}
-				if err := st.QueryRowContext(ctx, hostID, tenant).Scan(&machineID); err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return store.HostRecord{}, -1, fmt.Errorf("look up host record: enrolled machine id: %w", err)
-				}
-			}
-			if machineID == "" {
-				continue
-			}
-			args = []any{tenant, machineID}
-		case 2:
-			if hostname == "" {
-				continue
-			}
-			args = []any{tenant, hostname}
+	if hostID != "" {
+		if h, ok, err := s.lookupRecord(ctx, s.q.recordFor[rankBound], hostID, tenant); err != nil || ok {
+			return h, rankBound, err
 		}
-		st, err := s.readStmt(ctx, q)
-		if err != nil {
-			return store.HostRecord{}, -1, fmt.Errorf("look up host record: %w", err)
+		if machineID == "" {
+			st, err := s.readStmt(ctx, s.q.enrolledMachine)
+			if err == nil {
+				err = st.QueryRowContext(ctx, hostID, tenant).Scan(&machineID)
+			}
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return store.HostRecord{}, -1, fmt.Errorf("look up host record: enrolled machine id: %w", err)
+			}
 		}
-		h, err := scanRecord(st.QueryRowContext(ctx, args...))
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
+	}
+	if machineID != "" {
+		if h, ok, err := s.lookupRecord(ctx, s.q.recordFor[rankMachine], tenant, machineID); err != nil || ok {
+			return h, rankMachine, err
 		}
-		if err != nil {
-			return h, -1, fmt.Errorf("look up host record: %w", err)
+	}
+	if hostname != "" {
+		if h, ok, err := s.lookupRecord(ctx, s.q.recordFor[rankHostname], tenant, hostname); err != nil || ok {
+			return h, rankHostname, err
 		}
-		return h, rank, nil
 	}
 	return store.HostRecord{}, -1, nil
+}
+
+// lookupRecord runs one of the record lookups; ok false when it finds none.
+func (s *Store) lookupRecord(ctx context.Context, q string, args ...any) (store.HostRecord, bool, error) {
+	st, err := s.readStmt(ctx, q)
+	if err != nil {
+		return store.HostRecord{}, false, fmt.Errorf("look up host record: %w", err)
+	}
+	h, err := scanRecord(st.QueryRowContext(ctx, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, fmt.Errorf("look up host record: %w", err)
+	}
+	return h, true, nil
 }
 
 // bind binds an unbound record to hostID unless the record or the host got
@@ -188,7 +195,7 @@ AND NOT EXISTS (SELECT 1 FROM host_records o WHERE o.host_id <> '' AND o.host_id
 		return false, err
 	}
 	by := serverBy + " (matched by machine_id)"
-	if rank == 2 {
+	if rank == rankHostname {
 		by = serverBy + " (matched by hostname)"
 	}
 	h.HostID = hostID

@@ -51,11 +51,12 @@ type Store struct {
 func New(w, r *sql.DB, d Dialect) *Store {
 	s := &Store{w: w, r: r, d: d, stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
 	s.q = buildQueries(s.rebind, d.ForUpdate)
-	up, res := map[int]string{}, map[int]string{}
+	up, res, unv := map[int]string{}, map[int]string{}, map[int]string{}
 	for _, n := range chunkSizes {
 		up[n], res[n] = s.upsertQuery(n), s.resolveQuery(n)
+		unv[n] = s.rebind(s.q.unverifyPrefix + "(" + placeholders(n) + ")")
 	}
-	s.q.upsertN, s.q.resolveN = up, res
+	s.q.upsertN, s.q.resolveN, s.q.unverifyN = up, res, unv
 	return s
 }
 
@@ -107,6 +108,20 @@ func chunks(n int) []int {
 	return out
 }
 
+// inChunks runs stmts[size] over n rows of width values each (args holds
+// them all, row after row), lead prepended to each chunk's values.
+func (s *Store) inChunks(ctx context.Context, tx *sql.Tx, stmts map[int]string, lead, args []any, n, width int) error {
+	start := 0
+	for _, c := range chunks(n) {
+		vals := append(append([]any{}, lead...), args[start*width:(start+c)*width]...)
+		if _, err := s.exec(ctx, tx, stmts[c], vals...); err != nil {
+			return err
+		}
+		start += c
+	}
+	return nil
+}
+
 // prepare prepares every statement of the write path, once, outside any
 // transaction (SQLite's writer pool has a single connection, busy inside
 // a transaction). With SQLite, parsing a statement costs more than
@@ -124,7 +139,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,
 		s.q.shareHost, s.q.shareOpen, s.q.upsertFleetHosts, s.q.upsertFleetFindings, s.q.shareTrend, s.q.upsertFleetTrend}
 	for _, n := range chunkSizes {
-		qs = append(qs, s.upsertQuery(n), s.resolveQuery(n))
+		qs = append(qs, s.q.upsertN[n], s.q.resolveN[n], s.q.unverifyN[n])
 	}
 	qs = append(qs, s.q.u.statements()...)
 	for _, q := range qs {

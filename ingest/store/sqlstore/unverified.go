@@ -14,13 +14,8 @@ import (
 // from the verdict, whose collectors they rest on did not run cleanly in
 // its report. They were last seen at v.prevSeen.
 func (s *Store) unverify(ctx context.Context, tx *sql.Tx, v *verdict, ids []any) error {
-	start := 0
-	for _, n := range chunks(len(ids)) {
-		args := append([]any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, ids[start:start+n]...)
-		if _, err := s.exec(ctx, tx, s.rebind(s.q.unverifyPrefix+"("+placeholders(n)+")"), args...); err != nil {
-			return fmt.Errorf("mark findings unverified: %w", err)
-		}
-		start += n
+	if err := s.inChunks(ctx, tx, s.q.unverifyN, []any{v.at, v.prevSeen, v.reason, v.reasonAt, v.hostID}, ids, len(ids), 1); err != nil {
+		return fmt.Errorf("mark findings unverified: %w", err)
 	}
 	return nil
 }

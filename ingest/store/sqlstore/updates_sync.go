@@ -162,20 +162,6 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 	return nil
 }
 
-// inChunks runs stmts[size] over n rows of width values each (args holds
-// them all, row after row), lead prepended to each chunk's values.
-func (s *Store) inChunks(ctx context.Context, tx *sql.Tx, stmts map[int]string, lead, args []any, n, width int) error {
-	start := 0
-	for _, c := range chunks(n) {
-		vals := append(append([]any{}, lead...), args[start*width:(start+c)*width]...)
-		if _, err := s.exec(ctx, tx, stmts[c], vals...); err != nil {
-			return err
-		}
-		start += c
-	}
-	return nil
-}
-
 func (s *Store) storedUpdates(ctx context.Context, tx *sql.Tx, hostID string) (map[pendingKey]pendingRow, error) {
 	st, err := s.stmt(ctx, tx, s.q.u.read)
 	if err != nil {

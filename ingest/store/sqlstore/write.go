@@ -75,6 +75,9 @@ type hostState struct {
 	unverified int
 	// updatesDigest fingerprints the stored pending packages.
 	updatesDigest int64
+	// share is the host's row in the fleet aggregates (no groups, no
+	// trend).
+	share hostShare
 }
 
 // latestOrder reports whether a report received at received, scanned at
@@ -155,15 +158,12 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	// previous state was dated ahead of the clock): their trend share is
 	// read before and after, which only such a report pays.
 	clamp := scanned < cur.scannedAt
-	before, err := s.readShare(ctx, tx, r.Host.HostID)
-	if err == nil && before == nil {
-		err = fmt.Errorf("host %s vanished", r.Host.HostID)
-	}
-	if err == nil && clamp {
-		before.trend, err = s.readTrend(ctx, tx, r.Host.HostID)
-	}
-	if err != nil {
-		return store.Outcome{}, err
+	before := &cur.share
+	if clamp {
+		var err error
+		if before.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
+			return store.Outcome{}, err
+		}
 	}
 	// Unsynced, the host keeps its open findings; their groups are read
 	// only when the host moves to another row of fleet_hosts (tier, OS).
@@ -253,7 +253,10 @@ func (s *Store) existingReport(ctx context.Context, tx *sql.Tx, it *store.Incomi
 
 func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostState, bool, error) {
 	var h hostState
-	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified, &h.updatesDigest)
+	sh := &h.share
+	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified, &h.updatesDigest,
+		&sh.tier, &sh.osID, &sh.osVersion, &sh.osName, &sh.osPretty, &sh.failing)
+	sh.tenant = h.tenant
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}
