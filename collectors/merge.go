@@ -35,6 +35,10 @@ func MergeHost(dst *report.Host, src *report.Host) {
 	if len(sk.RebootPackages) > 0 {
 		k.RebootPackages = sk.RebootPackages
 	}
+	setStr(&k.Built, sk.Built)
+	if sk.LivePatch != nil {
+		k.LivePatch = sk.LivePatch
+	}
 	v, sv := &dst.Virtualization, src.Virtualization
 	if len(sv.Evidence) > 0 {
 		// A collector that gives its evidence has decided system and role

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/demarc/demarc/report"
@@ -20,5 +21,44 @@ func TestMergeHostVirtualization(t *testing.T) {
 	MergeHost(&dst, &report.Host{Hostname: "h"})
 	if v := dst.Virtualization; v.System != "kvm" || v.Role != "" || len(v.Evidence) != 2 {
 		t.Fatalf("without evidence: %+v", v)
+	}
+}
+
+// TestMergeHostKeepsEveryField: every field a collector sets on the host
+// survives the merge into an empty host. A field added to report.Host
+// (or its OS, Kernel, Virtualization) that MergeHost forgets fails here.
+func TestMergeHostKeepsEveryField(t *testing.T) {
+	var src report.Host
+	fill(t, reflect.ValueOf(&src).Elem(), "host")
+	var dst report.Host
+	MergeHost(&dst, &src)
+	if !reflect.DeepEqual(dst, src) {
+		t.Fatalf("merged host lost fields:\n got %+v\nwant %+v", dst, src)
+	}
+}
+
+// fill sets every field of v to a non-zero value.
+func fill(t *testing.T, v reflect.Value, path string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(t, v.Elem(), path)
+	case reflect.String:
+		v.SetString(path)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fill(t, s.Index(0), path+"[]")
+		v.Set(s)
+	default:
+		t.Fatalf("%s: fill does not know %s", path, v.Kind())
 	}
 }

@@ -41,7 +41,7 @@ func exemplar() *Report {
 	return &Report{
 		Host: Host{
 			OS:             OS{IDLike: []string{""}},
-			Kernel:         Kernel{RebootPackages: []string{""}},
+			Kernel:         Kernel{RebootPackages: []string{""}, LivePatch: &LivePatch{Patches: []string{""}, Evidence: []string{""}}},
 			Virtualization: Virtualization{Evidence: []string{""}},
 		},
 		Components: []Component{{Details: map[string]string{"": ""}}},

@@ -138,6 +138,54 @@ type Kernel struct {
 	RebootPackages []string `json:"reboot_packages,omitempty"`
 	// Source says where the installed kernels were read from.
 	Source string `json:"source,omitempty"`
+	// Built is the running kernel's build date (YYYY-MM-DD) where uname -v
+	// carries one; empty otherwise.
+	Built string `json:"built,omitempty"`
+	// LivePatch is the live patching active on the running kernel; absent
+	// when none is, or when the scan is not of a running host.
+	LivePatch *LivePatch `json:"live_patch,omitempty"`
+}
+
+// LivePatch is live patching of the running kernel: fixes applied to it in
+// memory, without a reboot.
+type LivePatch struct {
+	// System is what applied them: "kernelcare", "ksplice",
+	// "canonical-livepatch", "kpatch", or "livepatch" (the kernel's own
+	// interface, by a patch whose name says no more).
+	System string `json:"system"`
+	// Patches are the enabled patches the kernel lists
+	// (/sys/kernel/livepatch), by name.
+	Patches []string `json:"patches,omitempty"`
+	// EffectiveRelease is the kernel release the patches bring the running
+	// kernel to, where the system says (KernelCare, Ksplice).
+	EffectiveRelease string `json:"effective_release,omitempty"`
+	// CVEs is how many vulnerabilities the applied patches say they fix,
+	// where the system lists them (KernelCare); 0 when not listed.
+	CVEs int `json:"cves,omitempty"`
+	// CoversNewest is true when EffectiveRelease sorts at or after the
+	// newest installed kernel (Kernel.NewestInstalled), by the package
+	// manager's version order: the patches carry the installed kernel's
+	// fixes, and a reboot adds none.
+	CoversNewest bool `json:"covers_newest_installed,omitempty"`
+	// Evidence lists the files and commands the facts come from.
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// livePatchNames are the display names of LivePatch.System.
+var livePatchNames = map[string]string{
+	"kernelcare":          "KernelCare",
+	"ksplice":             "Ksplice",
+	"canonical-livepatch": "Canonical Livepatch",
+	"kpatch":              "kpatch",
+	"livepatch":           "kernel live patches",
+}
+
+// Name is the live-patch system's display name ("KernelCare").
+func (lp *LivePatch) Name() string {
+	if n, ok := livePatchNames[lp.System]; ok {
+		return n
+	}
+	return lp.System
 }
 
 // Virtualization says whether the host is itself virtualized.

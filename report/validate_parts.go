@@ -24,6 +24,20 @@ func validateHost(c *checker, h *Host) {
 	for _, s := range k.RebootPackages {
 		c.text(p("host.kernel.reboot_packages"), s, MaxShort, true)
 	}
+	c.token(p("host.kernel.built"), k.Built, 10, false)
+	if lp := k.LivePatch; lp != nil {
+		c.token(p("host.kernel.live_patch.system"), lp.System, 64, true)
+		c.text(p("host.kernel.live_patch.effective_release"), lp.EffectiveRelease, MaxShort, false)
+		c.number(p("host.kernel.live_patch.cves"), int64(lp.CVEs), 0, MaxCount)
+		c.count(p("host.kernel.live_patch.patches"), len(lp.Patches), MaxListSmall)
+		for _, s := range lp.Patches {
+			c.text(p("host.kernel.live_patch.patches"), s, MaxShort, true)
+		}
+		c.count(p("host.kernel.live_patch.evidence"), len(lp.Evidence), MaxEvidence)
+		for _, s := range lp.Evidence {
+			c.text(p("host.kernel.live_patch.evidence"), s, MaxText, false)
+		}
+	}
 	v := h.Virtualization
 	c.text(p("host.virtualization.system"), v.System, 64, false)
 	switch v.Role {

@@ -37,7 +37,7 @@
 //	major_behind      | info      | low       | low            | info         | low              | -
 //	patch_behind      | -⁵        | medium    | medium         | medium       | medium           | low (BIOS age)
 //	updates_pending   | high with security updates; medium when the repositories publish no security data; low otherwise
-//	reboot_required   | medium for a newer kernel not running; low when only the OS's flag is set
+//	reboot_required   | medium for a newer kernel not running; low when live patches carry its fixes (KernelCare's or Ksplice's effective release at or past it) or only the OS's flag is set
 //	unknown_lifecycle | info everywhere
 //
 //	¹ high when a routine update fixes it (Plesk Obsidian supports each 18.0.x ~12 weeks).

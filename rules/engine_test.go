@@ -160,6 +160,15 @@ func TestReboot(t *testing.T) {
 		{report.Kernel{Release: "6.1.0-25-amd64", NewestInstalled: "6.1.0-28-amd64", NewerInstalled: true}, report.SeverityMedium},
 		{report.Kernel{Release: "6.1.0-28-amd64", RebootFlag: true, RebootPackages: []string{"libc6"}}, report.SeverityLow},
 		{report.Kernel{Release: "6.1.0-28-amd64"}, ""},
+		// Live patches that carry the installed kernel's fixes: the reboot
+		// is housekeeping, not an open hole.
+		{report.Kernel{Release: "6.1.0-25-amd64", NewestInstalled: "6.1.0-28-amd64", NewerInstalled: true,
+			LivePatch: &report.LivePatch{System: "kernelcare", EffectiveRelease: "6.1.0-28-amd64", CoversNewest: true}}, report.SeverityLow},
+		// Patches whose reach is unknown change nothing.
+		{report.Kernel{Release: "6.1.0-25-amd64", NewestInstalled: "6.1.0-28-amd64", NewerInstalled: true,
+			LivePatch: &report.LivePatch{System: "kpatch", Patches: []string{"kpatch_6_1_0_25"}}}, report.SeverityMedium},
+		// Live patches on a current kernel are no reboot finding.
+		{report.Kernel{Release: "6.1.0-28-amd64", LivePatch: &report.LivePatch{System: "livepatch", Patches: []string{"p"}}}, ""},
 	} {
 		in := host("debian", "13")
 		in.Host.Kernel = tt.k
@@ -173,6 +182,10 @@ func TestReboot(t *testing.T) {
 		}
 		if len(fs) != 1 || fs[0].Severity != tt.sev {
 			t.Errorf("%+v: %s", tt.k, dump(out))
+			continue
+		}
+		if lp := tt.k.LivePatch; lp != nil && !strings.Contains(fs[0].Rationale+strings.Join(fs[0].Evidence, "\n"), lp.Name()) {
+			t.Errorf("the finding does not name %s: %s", lp.Name(), dump(out))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/demarc/demarc/internal/pkgmgr"
+	"github.com/demarc/demarc/internal/words"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 )
@@ -209,12 +210,24 @@ func (x *evaluation) reboot() {
 	g.product = firstNonEmpty(x.os.id, "os") + "/kernel"
 	g.display = firstNonEmpty(x.platform(), x.os.name, "Operating system") + " kernel" // Proxmox VE ships its own
 	g.installed = k.Release
-	if k.NewerInstalled {
+	lp := k.LivePatch
+	switch {
+	case k.NewerInstalled && lp != nil && lp.CoversNewest:
+		g.latest = k.NewestInstalled
+		g.severity = report.SeverityLow
+		g.what = fmt.Sprintf("the running kernel %s is older than the installed %s, but %s brings it to %s: the installed kernel's fixes are active without a reboot, which is still due to boot it",
+			firstNonEmpty(k.Release, "(unknown)"), k.NewestInstalled, lp.Name(), lp.EffectiveRelease)
+	case k.NewerInstalled && lp != nil:
+		g.latest = k.NewestInstalled
+		g.severity = report.SeverityMedium
+		g.what = fmt.Sprintf("the running kernel %s is older than the installed %s; live patches (%s) are applied to it and may carry some of its fixes, not all of them, so the rest wait for a reboot",
+			firstNonEmpty(k.Release, "(unknown)"), k.NewestInstalled, livePatchWhat(lp))
+	case k.NewerInstalled:
 		g.latest = k.NewestInstalled
 		g.severity = report.SeverityMedium
 		g.what = fmt.Sprintf("the running kernel %s is older than the installed %s, so its fixes are not active until a reboot",
 			firstNonEmpty(k.Release, "(unknown)"), firstNonEmpty(k.NewestInstalled, "newer kernel"))
-	} else {
+	default:
 		g.severity = report.SeverityLow
 		g.what = "the operating system says a reboot is required to finish installing updates"
 	}
@@ -229,6 +242,34 @@ func (x *evaluation) reboot() {
 	if len(k.RebootPackages) > 0 {
 		ev = append(ev, "reboot requested by: "+strings.Join(k.RebootPackages, ", "))
 	}
+	if up := x.in.Host.UptimeSeconds; up >= 86400 {
+		ev = append(ev, "up "+words.Count(int(up/86400), "day", "days")+" since the last boot")
+	} else if up > 0 {
+		ev = append(ev, "up less than a day since the last boot")
+	}
+	if k.Built != "" {
+		ev = append(ev, "running kernel built "+k.Built)
+	}
+	if lp != nil {
+		ev = append(ev, "live patching: "+livePatchWhat(lp))
+		ev = append(ev, lp.Evidence...)
+	}
 	g.evidence = ev
 	x.finish(g, x.osOwner())
+}
+
+// livePatchWhat says which live patches run: "KernelCare, effective
+// 4.18.0-553.16.1.lve.el8.x86_64, 3 CVEs", "kpatch, 1 patch".
+func livePatchWhat(lp *report.LivePatch) string {
+	parts := []string{lp.Name()}
+	if lp.EffectiveRelease != "" {
+		parts = append(parts, "effective "+lp.EffectiveRelease)
+	}
+	if lp.CVEs > 0 {
+		parts = append(parts, words.Count(lp.CVEs, "CVE", "CVEs"))
+	}
+	if len(lp.Patches) > 0 {
+		parts = append(parts, words.Count(len(lp.Patches), "patch", "patches"))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/demarc/demarc/internal/pkgdb"
@@ -26,14 +28,39 @@ type installedKernel struct {
 // rpmFamilies maps RPM kernel package names to their family. kernel and
 // kernel-core (EL8+) install the same kernel; so do kernel-uek and
 // kernel-uek-core.
+// The flavours Red Hat and Fedora build beside the standard kernel —
+// debug, real-time, 64k pages (aarch64) and PAE (32-bit x86) — are
+// families of their own: a debug kernel replaces only a debug kernel.
 var rpmFamilies = map[string]string{
-	"kernel":          "kernel",
-	"kernel-core":     "kernel",
-	"kernel-uek":      "kernel-uek",
-	"kernel-uek-core": "kernel-uek",
-	"kernel-default":  "kernel-default",
-	"vzkernel":        "vzkernel",
+	"kernel":                "kernel",
+	"kernel-core":           "kernel",
+	"kernel-uek":            "kernel-uek",
+	"kernel-uek-core":       "kernel-uek",
+	"kernel-default":        "kernel-default",
+	"vzkernel":              "vzkernel",
+	"kernel-debug":          "kernel-debug",
+	"kernel-debug-core":     "kernel-debug",
+	"kernel-rt":             "kernel-rt",
+	"kernel-rt-core":        "kernel-rt",
+	"kernel-rt-debug":       "kernel-rt-debug",
+	"kernel-rt-debug-core":  "kernel-rt-debug",
+	"kernel-64k":            "kernel-64k",
+	"kernel-64k-core":       "kernel-64k",
+	"kernel-64k-debug":      "kernel-64k-debug",
+	"kernel-64k-debug-core": "kernel-64k-debug",
+	"kernel-PAE":            "kernel-PAE",
+	"kernel-PAE-core":       "kernel-PAE",
 }
+
+// rpmKernelPackages are rpmFamilies' names in a fixed order.
+var rpmKernelPackages = func() []string {
+	names := make([]string, 0, len(rpmFamilies))
+	for n := range rpmFamilies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}()
 
 // installedKernels lists the kernel packages in db, one per release and
 // family.
@@ -57,7 +84,7 @@ func installedKernels(db *pkgdb.DB) []installedKernel {
 			}
 		}
 	case pkgver.RPM:
-		for _, name := range []string{"kernel-core", "kernel", "kernel-uek-core", "kernel-uek", "kernel-default", "vzkernel"} {
+		for _, name := range rpmKernelPackages {
 			for _, p := range db.Get(name) {
 				rel := rpmKernelRelease(name, p.Version, p.Arch)
 				add(installedKernel{Package: name, Family: rpmFamilies[name], Release: rel, Version: p.Version, Arch: p.Arch})
@@ -90,6 +117,18 @@ func guessFamily(f pkgver.Format, running string) string {
 	switch {
 	case strings.Contains(running, "uek"):
 		return "kernel-uek"
+	case strings.HasSuffix(running, "+64k-debug"):
+		return "kernel-64k-debug"
+	case strings.HasSuffix(running, "+64k"):
+		return "kernel-64k"
+	case rtRelease.MatchString(running) && isDebugRelease(running):
+		return "kernel-rt-debug"
+	case rtRelease.MatchString(running):
+		return "kernel-rt"
+	case isDebugRelease(running):
+		return "kernel-debug"
+	case strings.HasSuffix(running, "PAE"):
+		return "kernel-PAE"
 	case strings.HasSuffix(running, "-default"):
 		return "kernel-default"
 	case strings.Contains(running, "stab") || strings.Contains(running, ".vz"):
@@ -187,4 +226,15 @@ func (a *assessment) newerThanRunning(f pkgver.Format, running, build string) bo
 		return false
 	}
 	return c > 0
+}
+
+// rtRelease matches the real-time kernels' releases, which carry the rt
+// patch level in the release: 5.14.0-284.11.1.rt14.296.el9_2.x86_64,
+// 4.18.0-80.rt9.138.el8.x86_64.
+var rtRelease = regexp.MustCompile(`\.rt\d+\.`)
+
+// isDebugRelease reports a debug kernel's release: "+debug" (EL8 and
+// later, Fedora) or ".debug" (EL7) at the end.
+func isDebugRelease(release string) bool {
+	return strings.HasSuffix(release, "+debug") || strings.HasSuffix(release, ".debug")
 }

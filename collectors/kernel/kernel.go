@@ -35,11 +35,14 @@ func (*Collector) Sources() collectors.Sources {
 	files = append(files, rebootPkgsPaths...)
 	files = append(files, rebootNeededPaths...)
 	files = append(files, containerMarkers...)
+	files = append(files, livePatchFiles...)
 	return collectors.Sources{
-		Detects: "the running kernel (uname, live root only), the newest installed kernel package " +
-			"of the same kind, and whether the OS flags a reboot",
-		Files:      files,
-		Commands:   []string{"uname(2) (system call, live root)", "rpm -qa (shared package database read)", "needs-restarting -r (RPM hosts, live root, when installed)"},
+		Detects: "the running kernel (uname and its build date, live root only), the newest installed kernel package " +
+			"of the same kind, whether the OS flags a reboot, and live patching of the running kernel (KernelCare, Ksplice, " +
+			"Canonical Livepatch, kpatch, the kernel's livepatch interface)",
+		Files: files,
+		Commands: []string{"uname(2) (system call, live root)", "rpm -qa (shared package database read)", "needs-restarting -r (RPM hosts, live root, when installed)",
+			"uptrack-uname -r (Ksplice, live root, when installed)"},
 		Privileges: "none",
 		NotDetected: "no kernel package (a container, a custom kernel) or no package database: " +
 			"no newer kernel is claimed and a note says why",
@@ -84,6 +87,17 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		compare(db, running, &k, o)
 	}
 
+	if live != nil && container == "" {
+		k.Built = buildDate(u.Version)
+		k.LivePatch = livePatch(ctx, root, c.deps.Run, u.Release, o)
+	}
+	if lp := k.LivePatch; lp != nil && lp.EffectiveRelease != "" && k.NewestInstalled != "" && db != nil {
+		if n, err := pkgver.Compare(db.Format, lp.EffectiveRelease, k.NewestInstalled); err != nil {
+			o.Note("cannot order the live-patched release %q and the installed %q: %v", lp.EffectiveRelease, k.NewestInstalled, err)
+		} else {
+			lp.CoversNewest = n >= 0
+		}
+	}
 	k.RebootFlag, k.RebootPackages = rebootFlag(root, o)
 	if live != nil && container == "" && db != nil && db.Format == pkgver.RPM {
 		if flag, pkgs := needsRestarting(ctx, c.deps.Run, o); flag {

@@ -224,3 +224,55 @@ func BenchmarkCollect(b *testing.B) {
 		}
 	}
 }
+
+// TestLivePatchCases checks the live-patch facts each live-patch case
+// exists for, independently of the golden files.
+func TestLivePatchCases(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		dir, system, effective string
+		patches, cves          int
+		covers                 bool
+	}{
+		{dir: "ubuntu2204-livepatch", system: "canonical-livepatch", patches: 1},
+		{dir: "rhel9-kpatch", system: "kpatch", patches: 1}, // the disabled patch is not counted
+		{dir: "cloudlinux8-kernelcare", system: "kernelcare", effective: "4.18.0-553.16.1.lve.el8.x86_64", cves: 3, covers: true},
+		{dir: "oracle8-ksplice", system: "ksplice", effective: "5.15.0-208.159.3.2.el8uek.x86_64", covers: true},
+		{dir: "debian12-newer-installed"}, // none
+	} {
+		t.Run(c.dir, func(t *testing.T) {
+			t.Parallel()
+			res := runCase(t, filepath.Join("testdata", c.dir))
+			lp := res.Host.Kernel.LivePatch
+			if c.system == "" {
+				if lp != nil {
+					t.Fatalf("live patch claimed: %+v", lp)
+				}
+				return
+			}
+			if lp == nil {
+				t.Fatal("no live patch found")
+			}
+			if lp.System != c.system || lp.EffectiveRelease != c.effective || len(lp.Patches) != c.patches || lp.CVEs != c.cves || lp.CoversNewest != c.covers {
+				t.Errorf("live patch = %+v, want system %s effective %q, %d patches, %d CVEs, covers %v", lp, c.system, c.effective, c.patches, c.cves, c.covers)
+			}
+		})
+	}
+}
+
+// TestLivePatchNotLive: a root that is not a running host has no running
+// kernel to patch, whatever files it holds.
+func TestLivePatchNotLive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "proc/kcare"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "proc/kcare/effective_version"), []byte("9.9.9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCase(t, dir)
+	if lp := res.Host.Kernel.LivePatch; lp != nil {
+		t.Fatalf("live patch claimed on an image: %+v", lp)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // ErrMalformed is returned (wrapped) for a reboot list or command output
@@ -127,10 +128,32 @@ func rpmKernelRelease(name, version, arch string) string {
 		}
 		return version + "-default"
 	}
-	if arch == "" || arch == "(none)" || arch == "noarch" {
-		return version
+	rel := version
+	if arch != "" && arch != "(none)" && arch != "noarch" {
+		rel += "." + arch
 	}
-	return version + "." + arch
+	return rel + rpmFlavourSuffix(rpmFamilies[name], version)
+}
+
+// rpmFlavourSuffix is what uname -r appends to version.arch for a kernel
+// flavour: "+debug" (EL8 and later, Fedora; ".debug" on EL7), "+64k",
+// "+64k-debug", "+PAE" (Fedora; EL5's "2.6.18-419.el5PAE" is not
+// handled). Real-time kernels carry "rt" in the release itself.
+func rpmFlavourSuffix(family, version string) string {
+	switch family {
+	case "kernel-debug", "kernel-rt-debug":
+		if strings.Contains(version, ".el7") {
+			return ".debug"
+		}
+		return "+debug"
+	case "kernel-64k":
+		return "+64k"
+	case "kernel-64k-debug":
+		return "+64k-debug"
+	case "kernel-PAE":
+		return "+PAE"
+	}
+	return ""
 }
 
 // apkFlavours are Alpine's kernel packages, linux-<flavour>.
@@ -172,6 +195,32 @@ var runningBuild = regexp.MustCompile(`(?:^|\s)(?:Debian|PMX) ([0-9][0-9A-Za-z.+
 func parseRunningBuild(unameVersion string) string {
 	if m := runningBuild.FindStringSubmatch(unameVersion); m != nil {
 		return m[1]
+	}
+	return ""
+}
+
+// unameDate finds the build date uname -v ends with where the kernel prints
+// one: Debian's and Proxmox's "(2024-11-22)" or "(2024-11-06T15:04Z)", or
+// the date(1)-style stamp of Ubuntu, RHEL and most others
+// ("… Fri Sep 27 13:19:16 UTC 2024").
+var (
+	unameISODate  = regexp.MustCompile(`\((\d{4}-\d{2}-\d{2})(?:T[0-9:]+Z?)?\)\s*$`)
+	unameDateTime = regexp.MustCompile(`(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2}) \d{2}:\d{2}:\d{2}(?: [A-Z]{2,5}| [+-]\d{4})? (\d{4})\s*$`)
+)
+
+// buildDate returns the running kernel's build date from uname -v as
+// YYYY-MM-DD, or "" when it carries none (or an impossible one).
+func buildDate(unameVersion string) string {
+	if m := unameISODate.FindStringSubmatch(unameVersion); m != nil {
+		if _, err := time.Parse(time.DateOnly, m[1]); err == nil {
+			return m[1]
+		}
+		return ""
+	}
+	if m := unameDateTime.FindStringSubmatch(unameVersion); m != nil {
+		if t, err := time.Parse("Jan 2 2006", strings.Join(strings.Fields(m[1]), " ")+" "+m[2]); err == nil {
+			return t.Format(time.DateOnly)
+		}
 	}
 	return ""
 }

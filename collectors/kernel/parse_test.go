@@ -140,6 +140,13 @@ func TestRPMKernelRelease(t *testing.T) {
 		{"kernel-default", "4.12.14", "x86_64", "4.12.14-default"},
 		{"vzkernel", "3.10.0-1160.80.1.vz7.191.4", "", "3.10.0-1160.80.1.vz7.191.4"},
 		{"kernel", "", "(none)", ""},
+		{"kernel-debug-core", "5.14.0-427.13.1.el9_4", "x86_64", "5.14.0-427.13.1.el9_4.x86_64+debug"},
+		{"kernel-debug", "3.10.0-1160.119.1.el7", "x86_64", "3.10.0-1160.119.1.el7.x86_64.debug"},
+		{"kernel-rt-core", "5.14.0-284.11.1.rt14.296.el9_2", "x86_64", "5.14.0-284.11.1.rt14.296.el9_2.x86_64"},
+		{"kernel-rt-debug-core", "4.18.0-80.rt9.138.el8", "x86_64", "4.18.0-80.rt9.138.el8.x86_64+debug"},
+		{"kernel-64k-core", "5.14.0-362.8.1.el9_3", "aarch64", "5.14.0-362.8.1.el9_3.aarch64+64k"},
+		{"kernel-64k-debug-core", "5.14.0-362.8.1.el9_3", "aarch64", "5.14.0-362.8.1.el9_3.aarch64+64k-debug"},
+		{"kernel-PAE-core", "5.3.7-301.fc31", "i686", "5.3.7-301.fc31.i686+PAE"},
 	}
 	for _, c := range cases {
 		if got := rpmKernelRelease(c.name, c.version, c.arch); got != c.want {
@@ -227,6 +234,41 @@ func TestAssess(t *testing.T) {
 	}
 }
 
+// TestRPMFlavours: a debug, real-time or 64k kernel is compared only with
+// kernels of its own flavour, from the installed packages to the verdict.
+func TestRPMFlavours(t *testing.T) {
+	t.Parallel()
+	db := &pkgdb.DB{Format: pkgver.RPM, Source: "test", Packages: []pkgdb.Package{
+		{Name: "kernel-64k-core", Version: "5.14.0-362.8.1.el9_3", Arch: "aarch64"},
+		{Name: "kernel-core", Version: "5.14.0-503.11.1.el9_5", Arch: "aarch64"},
+		{Name: "kernel-debug-core", Version: "5.14.0-362.8.1.el9_3", Arch: "aarch64"},
+		{Name: "kernel-debug-core", Version: "5.14.0-427.13.1.el9_4", Arch: "aarch64"},
+		{Name: "kernel-rt-core", Version: "5.14.0-284.11.1.rt14.296.el9_2", Arch: "aarch64"},
+	}}
+	kernels := installedKernels(db)
+	for _, c := range []struct {
+		running, newest string
+		newer           bool
+	}{
+		{"5.14.0-362.8.1.el9_3.aarch64+debug", "5.14.0-427.13.1.el9_4.aarch64+debug", true},
+		{"5.14.0-362.8.1.el9_3.aarch64+64k", "5.14.0-362.8.1.el9_3.aarch64+64k", false},
+		{"5.14.0-284.11.1.rt14.296.el9_2.aarch64", "5.14.0-284.11.1.rt14.296.el9_2.aarch64", false},
+		{"5.14.0-427.13.1.el9_4.aarch64", "5.14.0-503.11.1.el9_5.aarch64", true},
+		// A flavour that is running but no longer installed is guessed from
+		// its suffix and compared with its own kind only.
+		{"5.14.0-300.el9.aarch64+64k", "5.14.0-362.8.1.el9_3.aarch64+64k", true},
+	} {
+		a := assess(pkgver.RPM, c.running, "", kernels)
+		got := ""
+		if a.Newest != nil {
+			got = a.Newest.Release
+		}
+		if got != c.newest || a.Newer != c.newer {
+			t.Errorf("running %s: newest %q newer %v, want %q %v (notes %q)", c.running, got, a.Newer, c.newest, c.newer, a.Notes)
+		}
+	}
+}
+
 func TestInstalledKernelsEmpty(t *testing.T) {
 	t.Parallel()
 	for _, f := range []pkgver.Format{pkgver.Deb, pkgver.RPM, pkgver.APK, "other"} {
@@ -293,4 +335,35 @@ func FuzzAssess(f *testing.F) {
 			_ = assess(fm, running, build, ks)
 		}
 	})
+}
+
+func TestBuildDate(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)", "2024-11-22"},
+		{"#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z)", "2024-11-06"},
+		{"#220-Ubuntu SMP Fri Sep 27 13:19:16 UTC 2024", "2024-09-27"},
+		{"#1 SMP PREEMPT_DYNAMIC Wed Apr 10 10:04:35 EDT 2024", "2024-04-10"},
+		{"#1 SMP Tue Jun  4 08:33:18 UTC 2024", "2024-06-04"},
+		{"#1 SMP Mon Oct 19 16:18:59 +0000 2020", "2020-10-19"},
+		{"#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-02-30)", ""}, // no such day
+		{"#1 SMP Fri Sep 31 13:19:16 UTC 2024", ""},
+		{"#1 SMP", ""},
+		{"", ""},
+	} {
+		if got := buildDate(c.in); got != c.want {
+			t.Errorf("buildDate(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestKLPSystem(t *testing.T) {
+	for name, want := range map[string]string{
+		"lkp_Ubuntu_5_15_0_91_101_generic_110": "canonical-livepatch",
+		"kpatch_5_14_0_427_13_1":               "kpatch",
+		"livepatch_sample":                     "livepatch",
+	} {
+		if got := klpSystem(name); got != want {
+			t.Errorf("klpSystem(%q) = %q, want %q", name, got, want)
+		}
+	}
 }

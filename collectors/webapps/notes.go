@@ -3,6 +3,8 @@ package webapps
 import (
 	"fmt"
 	"time"
+
+	"github.com/demarc/demarc/internal/words"
 )
 
 // finalNotes says what the reader of the report needs to know about the
@@ -16,11 +18,11 @@ func (w *walker) finalNotes() []string {
 	if w.capped > 0 {
 		notes = append(notes, fmt.Sprintf(
 			"%d director%s held more than %d entries; only the first %d (by directory order) of each were examined, e.g. %s",
-			w.capped, plural(w.capped, "y", "ies"), w.maxDirEntries, w.maxDirEntries, w.cappedExample))
+			w.capped, words.Pick(w.capped, "y", "ies"), w.maxDirEntries, w.maxDirEntries, w.cappedExample))
 	}
 	if w.unlisted > 0 {
 		notes = append(notes, fmt.Sprintf("%d director%s could not be listed, e.g. %s (%s)",
-			w.unlisted, plural(w.unlisted, "y", "ies"), w.unlistedExample, w.unlistedWhy))
+			w.unlisted, words.Pick(w.unlisted, "y", "ies"), w.unlistedExample, w.unlistedWhy))
 	}
 	notes = append(notes, w.siteNotes...)
 	if w.siteNotesMore > 0 {
@@ -50,11 +52,4 @@ func (w *walker) cutNote() string {
 	}
 	return fmt.Sprintf("web application search stopped at %s after %d directories: %s; %d site(s) found so far (raise %s to see the rest)",
 		what, w.dirs, how, len(w.sites), raise)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/internal/words"
 	"github.com/demarc/demarc/report"
 )
 
@@ -158,12 +159,7 @@ func ago(now, t time.Time) string {
 	}
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
+func plural(n int, unit string) string { return words.Count(n, unit, unit+"s") }
 
 func capitalize(s string) string {
 	if s == "" {
