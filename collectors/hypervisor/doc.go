@@ -20,7 +20,8 @@
 //   - esxi: `vmware -v` when the binary exists (ESXi shell only).
 //   - lxd / incus: packages, the LXD snap's meta/snap.yaml, `--version`,
 //     or their data directories (version "" then).
-//   - kvm: /dev/kvm exists (live); nested from
+//   - kvm: /dev/kvm exists (live, and not in a container: a container handed
+//     the host's /dev/kvm gets a note, not a component); nested from
 //     /sys/module/kvm_{intel,amd}/parameters/nested.
 //
 // Host facts: host.virtualization {system, role, evidence}, by the

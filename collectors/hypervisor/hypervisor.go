@@ -71,6 +71,9 @@ type state struct {
 	c   *Collector
 	ctx context.Context
 	sig signals
+	// kvmDev is the kvm component /dev/kvm gives, added once the guest
+	// signals show the host is not a container (kvmComponent).
+	kvmDev *report.Component
 }
 
 // Collect implements collectors.Collector.
@@ -84,6 +87,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		detect()
 	}
 	s.guestSignals()
+	s.kvmComponent()
 	if v := decide(s.sig); v.System != "" || v.Role != "" || len(v.Evidence) > 0 {
 		s.Host().Virtualization = v
 	}

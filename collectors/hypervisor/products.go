@@ -142,5 +142,20 @@ func (s *state) kvm() {
 			d["nested"] = fmt.Sprint(v == "Y" || v == "1")
 		}
 	}
-	s.Add(report.Component{Product: "kvm", Version: "", Source: "/dev/kvm", Details: d})
+	s.kvmDev = &report.Component{Product: "kvm", Version: "", Source: "/dev/kvm", Details: d}
+}
+
+// kvmComponent reports the kvm component of /dev/kvm, except in a
+// container: a container handed the host's /dev/kvm (docker run --device
+// /dev/kvm, an LXC device entry) runs no hypervisor of its own; the host
+// it runs on does, and is scanned as itself.
+func (s *state) kvmComponent() {
+	if s.kvmDev == nil {
+		return
+	}
+	if ct := container(s.sig); ct != "" {
+		s.Note("/dev/kvm is visible inside this %s container: it is the container host's KVM, not a hypervisor of this system, so no kvm component is reported", ct)
+		return
+	}
+	s.Add(*s.kvmDev)
 }
