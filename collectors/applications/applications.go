@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
 
@@ -49,10 +51,9 @@ func (c *Collector) Name() string { return "applications" }
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
 		Detects: "PHP (EasyApache ea-php*, CloudLinux alt-php*, Plesk plesk-php*, Remi SCL, distribution), MySQL, MariaDB, PostgreSQL, nginx, Apache httpd, OpenSSH",
-		Files: []string{"package database (shared per scan)", "/opt/cpanel/ea-php*/root/usr/bin/php", "/opt/alt/php*/usr/bin/php",
-			"/opt/plesk/php/*/bin/php", "/opt/remi/php*/root/usr/bin/php", "/usr/lib/postgresql/*/bin/postgres", "/usr/pgsql-*/bin/postgres"},
-		Commands: []string{"<php> -v", "nginx -v", "mariadbd --version", "mysqld --version", "postgres --version",
-			"httpd -v", "apache2 -v", "sshd -V"},
+		Files:   sourceFiles(),
+		Commands: append([]string{"<php> -v", "nginx -v", "mariadbd --version", "mysqld --version", "postgres --version",
+			"httpd -v", "apache2 -v", "sshd -V"}, pkgdb.Commands...),
 		Privileges:  "none",
 		NotDetected: "none of these installed: empty result; commands run only on a live root and only for what the package database does not list",
 	}
@@ -117,4 +118,16 @@ func (s *state) fromBinary(parse func(string) (BinaryVersion, error), argv ...st
 		comp.Details["package_version"] = bv.Raw
 	}
 	return comp, true
+}
+
+// sourceFiles are the files the collector reads: the shared package
+// database, every PHP family's binaries (from phpFamilies, the table the
+// detection runs), the distribution's /usr/bin/php and /usr/bin/phpX.Y,
+// and PostgreSQL's binaries (pgGlobs).
+func sourceFiles() []string {
+	out := slices.Clone(pkgdb.Files)
+	for _, f := range phpFamilies {
+		out = append(out, f.glob)
+	}
+	return append(append(out, distroPHP, distroPHP+"*"), pgGlobs...)
 }

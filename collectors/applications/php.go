@@ -30,6 +30,10 @@ type phpFamily struct {
 	path func(major, minor string) string
 }
 
+// distroPHP is the distribution's PHP binary; branches beside it are
+// distroPHP + "X.Y" (Debian's and Ubuntu's php8.2).
+const distroPHP = "/usr/bin/php"
+
 var phpFamilies = []phpFamily{
 	{
 		instance: "ea-php", pkgBase: func(xy string) string { return "ea-php" + xy },
@@ -155,7 +159,7 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 			// RPM: php-cli (RHEL family), php8-cli / php7-cli (SUSE).
 			for _, name := range []string{"php-cli", "php-common", "php", "php8-cli", "php8", "php7-cli", "php7"} {
 				if p, ok := s.Pkg(name); ok {
-					out = append(out, phpInstance{pkg: p, path: s.existing("/usr/bin/php")})
+					out = append(out, phpInstance{pkg: p, path: s.existing(distroPHP)})
 					break
 				}
 			}
@@ -177,7 +181,7 @@ func (s *state) systemPHP(nothingElse bool) []phpInstance {
 }
 
 func (s *state) debBranch(x, y string) phpInstance {
-	inst := phpInstance{major: x, minor: y, path: s.existing("/usr/bin/php" + x + "." + y)}
+	inst := phpInstance{major: x, minor: y, path: s.existing(distroPHP + x + "." + y)}
 	for _, name := range []string{"-cli", "-common", "-fpm", "-cgi"} {
 		if p, ok := s.Pkg("php" + x + "." + y + name); ok {
 			inst.pkg = p

@@ -125,7 +125,10 @@ func (s *state) suseMariaDB() (report.Component, bool, bool) {
 var (
 	debPostgres  = regexp.MustCompile(`^postgresql-([0-9]{1,3})$`)
 	pgdgPostgres = regexp.MustCompile(`^postgresql([0-9]{1,3})-server$`)
-	pgBinary     = regexp.MustCompile(`^/usr/(?:lib/postgresql/([0-9]{1,3})/bin|pgsql-([0-9]{1,3})/bin)/postgres$`)
+	// pgGlobs find PostgreSQL's server binaries (Debian's per-major
+	// directories, PGDG's on RPM hosts).
+	pgGlobs  = []string{"/usr/lib/postgresql/*/bin/postgres", "/usr/pgsql-*/bin/postgres"}
+	pgBinary = regexp.MustCompile(`^/usr/(?:lib/postgresql/([0-9]{1,3})/bin|pgsql-([0-9]{1,3})/bin)/postgres$`)
 )
 
 // postgresql reports every PostgreSQL server: Debian's postgresql-NN
@@ -151,7 +154,7 @@ func (s *state) postgresql() {
 		return
 	}
 	var bins []string
-	for _, g := range []string{"/usr/lib/postgresql/*/bin/postgres", "/usr/pgsql-*/bin/postgres"} {
+	for _, g := range pgGlobs {
 		paths, _ := s.c.deps.Root.Glob(g)
 		bins = append(bins, paths...)
 	}

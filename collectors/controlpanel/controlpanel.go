@@ -1,6 +1,7 @@
 package controlpanel
 
 import (
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -51,15 +52,15 @@ func (c *Collector) Name() string { return Name }
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
 		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx, HestiaCP, CloudPanel",
-		Files: []string{
-			cpanelVersionFile, cpupdateConf, tiersJSON,
-			pleskVersionFiles[0], pleskVersionFiles[1],
-			daBinary, daVersionFile, daConf,
-			webminVersionFiles[0], webminVersionFiles[1], webminVersionFiles[2],
-			virtualminModuleInfo[0], virtualminModuleInfo[1],
-			cyberPanelViews, ispConfigFiles[0], ispConfigFiles[1], interWorxINI,
-			hestiaConf, cloudPanelEnv, cloudPanelBinary,
-		},
+		Files: slices.Concat(
+			[]string{cpanelDir, cpanelVersionFile, cpupdateConf, tiersJSON},
+			pleskDirs, pleskVersionFiles,
+			[]string{daBinary, daVersionFile, daConf},
+			webminDirs, webminVersionFiles, virtualminModuleInfo, []string{virtualminConfDir},
+			[]string{cyberPanelDir, cyberPanelViews, ispConfigDir}, ispConfigFiles,
+			[]string{interWorxDir, interWorxINI, nodeworxBinary},
+			[]string{hestiaDir, hestiaConf, cloudPanelDir, cloudPanelEnv, cloudPanelBinary},
+		),
 		Commands: []string{
 			daBinary + " version (live scan only)",
 			daBinary + " v (live scan only, legacy)",

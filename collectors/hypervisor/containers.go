@@ -36,7 +36,7 @@ func (s *state) lxd() {
 		}
 	}
 	marker := ""
-	for _, p := range []string{"/var/snap/lxd/common/lxd", "/var/lib/lxd"} {
+	for _, p := range lxdDataDirs {
 		if s.c.deps.Root.Exists(p) {
 			marker = p
 			break
@@ -52,12 +52,19 @@ func (s *state) lxd() {
 	}
 }
 
+// The data directories that mark an LXD (snap or package) or Incus host
+// whose package database does not list it.
+var (
+	lxdDataDirs  = []string{"/var/snap/lxd/common/lxd", "/var/lib/lxd"}
+	incusDataDir = "/var/lib/incus"
+)
+
 // incus reports an Incus host: the incus package, `incus --version`, or
 // only its data directory.
 func (s *state) incus() {
 	comp, found := s.FromPackage("incus", "incus")
-	if !found && s.c.deps.Root.Exists("/var/lib/incus") {
-		comp = report.Component{Product: "incus", Source: "/var/lib/incus", Details: map[string]string{}}
+	if !found && s.c.deps.Root.Exists(incusDataDir) {
+		comp = report.Component{Product: "incus", Source: incusDataDir, Details: map[string]string{}}
 		found = true
 		s.toolVersion(&comp, "incus")
 	}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/report"
 )
 
@@ -52,14 +54,15 @@ func (c *Collector) Name() string { return "hypervisor" }
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
 		Detects: "Proxmox VE, QEMU/KVM, libvirt, Xen, XCP-ng/XenServer, VMware ESXi, LXD/Incus, /dev/kvm; whether the host is a VM or container guest, and of what",
-		Files: []string{"package database (pve-manager, pve-qemu-kvm, qemu-system-x86, qemu-kvm, libvirt-daemon, lxd, incus, xen-hypervisor)",
-			pvecfgPath, "/etc/xensource-inventory", "/etc/os-release", "/snap/lxd/current/meta/snap.yaml",
-			"/sys/hypervisor/{type,version/*}", "/proc/xen/capabilities", "/sys/class/dmi/id/*", "/proc/cpuinfo",
-			"/proc/{vz,bc,lve}", "/run/systemd/container", "/run/host/container-manager", "/.dockerenv", "/run/.containerenv",
-			"/dev/{kvm,lxd/sock,incus/sock}", "/sys/module/kvm_{intel,amd}/parameters/nested"},
-		Commands: []string{"pveversion", "qemu-system-x86_64 --version", "/usr/libexec/qemu-kvm --version", "kvm --version",
+		Files: slices.Concat([]string{"package database (pve-manager, pve-qemu-kvm, qemu-system-x86, qemu-kvm, libvirt-daemon, lxd, incus, xen-hypervisor)"},
+			pkgdb.Files, lxdDataDirs, []string{incusDataDir,
+				pvecfgPath, "/etc/xensource-inventory", "/etc/os-release", "/snap/lxd/current/meta/snap.yaml",
+				"/sys/hypervisor/{type,version/*}", "/proc/xen/capabilities", "/sys/class/dmi/id/*", "/proc/cpuinfo",
+				"/proc/{vz,bc,lve}", "/run/systemd/container", "/run/host/container-manager", "/.dockerenv", "/run/.containerenv",
+				"/dev/{kvm,lxd/sock,incus/sock}", "/sys/module/kvm_{intel,amd}/parameters/nested"}),
+		Commands: append([]string{"pveversion", "qemu-system-x86_64 --version", "/usr/libexec/qemu-kvm --version", "kvm --version",
 			"libvirtd --version", "virtqemud --version", "xl info", "vmware -v", "lxd --version", "incus --version",
-			"systemd-detect-virt --vm", "systemd-detect-virt --container"},
+			"systemd-detect-virt --vm", "systemd-detect-virt --container"}, pkgdb.Commands...),
 		Privileges:  "none; xl info needs root (a non-zero exit is a note) and runs only in a dom0 whose /sys/hypervisor is unreadable",
 		NotDetected: "no hypervisor software on the host; the host facts still say whether it is a guest",
 	}

@@ -30,7 +30,7 @@ func (*Collector) Name() string { return "kernel" }
 
 // Sources implements collectors.Collector.
 func (*Collector) Sources() collectors.Sources {
-	files := []string{pkgdb.DpkgStatus, pkgdb.APKInstalled, "/var/lib/rpm (through rpm)"}
+	files := slices.Clone(pkgdb.Files)
 	files = append(files, rebootRequiredPaths...)
 	files = append(files, rebootPkgsPaths...)
 	files = append(files, rebootNeededPaths...)
@@ -41,8 +41,8 @@ func (*Collector) Sources() collectors.Sources {
 			"of the same kind, whether the OS flags a reboot, and live patching of the running kernel (KernelCare, Ksplice, " +
 			"Canonical Livepatch, kpatch, the kernel's livepatch interface)",
 		Files: files,
-		Commands: []string{"uname(2) (system call, live root)", "rpm -qa (shared package database read)", "needs-restarting -r (RPM hosts, live root, when installed)",
-			"uptrack-uname -r (Ksplice, live root, when installed)"},
+		Commands: append([]string{"uname(2) (system call, live root)", "needs-restarting -r (RPM hosts, live root, when installed)",
+			"uptrack-uname -r (Ksplice, live root, when installed)"}, pkgdb.Commands...),
 		Privileges: "none",
 		NotDetected: "no kernel package (a container, a custom kernel) or no package database: " +
 			"no newer kernel is claimed and a note says why",

@@ -38,7 +38,7 @@ var uptrackArgv = []string{"uptrack-uname", "-r"}
 const uptrackTimeout = 10 * time.Second
 
 // livePatchFiles are the files livePatch reads.
-var livePatchFiles = []string{kcareEffective, kcareCVEs, klpGlob + "/enabled", klpGlob + "/transition"}
+var livePatchFiles = []string{kcareEffective, kcareCVEs, klpGlob, klpGlob + "/enabled", klpGlob + "/transition"}
 
 // klpSystems name the live-patch systems by the prefix of the module names
 // their patches load as.

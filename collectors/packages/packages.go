@@ -12,6 +12,7 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/internal/pkgmgr"
 	"github.com/demarc/demarc/report"
 )
@@ -59,6 +60,7 @@ func (c *Collector) Sources() collectors.Sources {
 			"yum -q -C check-update", "yum -q -C updateinfo list security",
 			"zypper --non-interactive --no-refresh --xmlout list-updates", "zypper --non-interactive --no-refresh --xmlout list-patches --category security",
 			"apk --no-network list --upgradable", "apk --no-network version -l <",
+			pkgdb.Commands[0],
 		},
 		Privileges:  "none for apt and apk; dnf, yum and zypper read their system cache, which needs read access to /var/cache (root on most hosts)",
 		NotDetected: "no supported package manager (" + strings.Join(pkgmgr.Names(), ", ") + ") under the root: no updates section and a note, no error",
@@ -70,11 +72,15 @@ const (
 	dnfBinary  = "/usr/bin/dnf"
 	dnf5Binary = "/usr/bin/dnf5"
 	dnf4Binary = "/usr/bin/dnf-3"
+	// dnfCacheDir is dnf 4's system cache, whose repositories the private
+	// cache links to under another root.
+	dnfCacheDir = "/var/cache/dnf"
 )
 
 // sourceFiles are the files the collector reads: every manager's markers
-// and metadata (what detect and metadataAge read), and the dnf binaries
-// isDnf5 tells dnf4 from dnf5 by.
+// and metadata (what detect and metadataAge read), the dnf binaries
+// isDnf5 tells dnf4 from dnf5 by, dnf's cache directory and the shared
+// package database (installed versions on RPM hosts).
 func sourceFiles() []string {
 	var out []string
 	for _, m := range pkgmgr.Managers {
@@ -84,7 +90,7 @@ func sourceFiles() []string {
 			}
 		}
 	}
-	return append(out, dnfBinary, dnf5Binary, dnf4Binary)
+	return slices.Concat(out, []string{dnfBinary, dnf5Binary, dnf4Binary, dnfCacheDir}, pkgdb.Files)
 }
 
 // collectFunc asks one manager for its pending updates.

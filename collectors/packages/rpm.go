@@ -116,7 +116,7 @@ func (c *Collector) rpmRoot(argv []string, p *private) ([]string, []string, erro
 // linkRepoCaches links each cached repository directory of the root's
 // /var/cache/dnf (resolved inside the root) into the private cache.
 func (c *Collector) linkRepoCaches(cache string) error {
-	entries, err := c.deps.Root.ReadDir("/var/cache/dnf")
+	entries, err := c.deps.Root.ReadDir(dnfCacheDir)
 	if err != nil {
 		return nil // no cache: dnf -C says so itself
 	}
@@ -124,7 +124,7 @@ func (c *Collector) linkRepoCaches(cache string) error {
 		if !e.IsDir() {
 			continue
 		}
-		target, err := c.deps.Root.Resolve("/var/cache/dnf/" + e.Name())
+		target, err := c.deps.Root.Resolve(dnfCacheDir + "/" + e.Name())
 		if err != nil {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // DefaultLimit is the read cap of ReadFile: version and release files are
@@ -34,6 +35,8 @@ type Root struct {
 	walk bool
 	// denied are host paths refused with fs.ErrPermission (see Deny).
 	denied *deniedPaths
+	// log, when set, records every host path asked about (see Record).
+	log *AccessLog
 }
 
 // New returns the Root for dir, which must be an existing directory.
@@ -73,6 +76,45 @@ func (r Root) Deny(ps ...string) Root {
 }
 
 type deniedPaths struct{ paths []string }
+
+// Record returns a copy of r that notes in log every host path its methods
+// are asked about (a Glob notes its pattern, not the directories it
+// walks). It is for tests that check what a collector declares it reads.
+func (r Root) Record(log *AccessLog) Root {
+	r.log = log
+	return r
+}
+
+// AccessLog is the set of host paths a recording Root was asked about.
+// It is safe for concurrent use.
+type AccessLog struct {
+	mu    sync.Mutex
+	paths map[string]bool
+}
+
+// Paths returns the recorded host paths (and glob patterns), sorted.
+func (l *AccessLog) Paths() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, 0, len(l.paths))
+	for p := range l.paths {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r Root) note(p string) {
+	if r.log == nil {
+		return
+	}
+	r.log.mu.Lock()
+	defer r.log.mu.Unlock()
+	if r.log.paths == nil {
+		r.log.paths = map[string]bool{}
+	}
+	r.log.paths[path.Clean("/"+p)] = true
+}
 
 // check returns the permission error of the host path p when it is denied.
 func (d *deniedPaths) check(p string) error {
@@ -116,6 +158,7 @@ func (r Root) IsSlash() bool { return r.Dir() == "/" }
 // machine's namespace, where a component swapped for a symlink since leads
 // outside the root. Never open it in Go: use Root's methods.
 func (r Root) Resolve(p string) (string, error) {
+	r.note(p)
 	if r.IsSlash() {
 		return path.Clean("/" + p), nil
 	}
@@ -136,6 +179,7 @@ func splitPath(p string) []string {
 // Open opens the host file p, which must be a regular file, for reading; a
 // directory, FIFO, socket or device gives an error wrapping ErrNotRegular.
 func (r Root) Open(p string) (*os.File, error) {
+	r.note(p)
 	l, err := r.locate(p, true)
 	if err != nil {
 		return nil, err
@@ -198,6 +242,7 @@ func (r Root) Lstat(p string) (fs.FileInfo, error) {
 }
 
 func (r Root) stat(p string, follow bool) (fs.FileInfo, error) {
+	r.note(p)
 	l, err := r.locate(p, follow)
 	if err != nil {
 		return nil, err
@@ -208,6 +253,7 @@ func (r Root) stat(p string, follow bool) (fs.FileInfo, error) {
 
 // Readlink returns the target of the symlink at host path p, as stored.
 func (r Root) Readlink(p string) (string, error) {
+	r.note(p)
 	l, err := r.locate(p, false)
 	if err != nil {
 		return "", err
@@ -240,6 +286,7 @@ type Listing struct {
 // the listing fails (syscall.ELOOP or ENOTDIR), as when a directory was
 // swapped for a link since its parent was listed.
 func (r Root) ListDir(p string, limit int, followLast bool) (Listing, error) {
+	r.note(p)
 	l, err := r.locate(p, followLast)
 	if err != nil {
 		return Listing{}, err
@@ -262,6 +309,8 @@ func (r Root) Glob(pattern string) ([]string, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return nil, fmt.Errorf("glob %q: %w", pattern, err)
 	}
+	r.note(pattern)
+	r.log = nil // the walk's own stats and listings are the pattern's
 	matches := []string{"/"}
 	for _, comp := range splitPath(pattern) {
 		var next []string

@@ -27,6 +27,14 @@ const (
 	rpmQueryFmt  = "%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n"
 )
 
+// Files are the databases Cache reads (an RPM database directory through
+// rpm, on a private copy), for the Sources of the collectors that use it.
+var (
+	Files = append([]string{DpkgStatus, APKInstalled}, rpmDBPaths...)
+	// Commands: the RPM query, where the database's format needs rpm.
+	Commands = []string{"rpm --dbpath <private copy> -qa --qf <name, epoch:version-release, arch> (RPM hosts, shared per scan)"}
+)
+
 // maxDBSize caps a database file: a large server's dpkg status is a few
 // MiB; anything past this is not a status file.
 const maxDBSize = 64 << 20
