@@ -39,6 +39,7 @@ func MergeHost(dst *report.Host, src *report.Host) {
 	if sk.LivePatch != nil {
 		k.LivePatch = sk.LivePatch
 	}
+	dst.Accounts = append(dst.Accounts, src.Accounts...)
 	v, sv := &dst.Virtualization, src.Virtualization
 	if len(sv.Evidence) > 0 {
 		// A collector that gives its evidence has decided system and role

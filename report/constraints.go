@@ -43,6 +43,7 @@ func exemplar() *Report {
 			OS:             OS{IDLike: []string{""}},
 			Kernel:         Kernel{RebootPackages: []string{""}, LivePatch: &LivePatch{Patches: []string{""}, Evidence: []string{""}}},
 			Virtualization: Virtualization{Evidence: []string{""}},
+			Accounts:       []Account{{Domains: []AccountDomain{{}}}},
 		},
 		Components: []Component{{Details: map[string]string{"": ""}}},
 		Updates:    &Updates{Packages: []Package{{}}},

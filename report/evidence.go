@@ -36,6 +36,27 @@ func (f *Finding) Instance() string {
 	return ""
 }
 
+// AccountsEvidence starts the evidence line that names the hosting
+// accounts a finding concerns on a shared server: the accounts with sites
+// on a PHP build ("accounts: bob (addon.example.net), carol
+// (carol.example.org by default)"), or the one a site belongs to
+// ("account: bob (example.com, document root /home/bob/public_html)").
+const (
+	AccountsEvidence = "accounts: "
+	AccountEvidence  = "account: "
+)
+
+// Accounts is the accounts line of a finding's evidence, prefix included,
+// or "".
+func (f *Finding) Accounts() string {
+	for _, e := range f.Evidence {
+		if strings.HasPrefix(e, AccountsEvidence) || strings.HasPrefix(e, AccountEvidence) {
+			return e
+		}
+	}
+	return ""
+}
+
 // ownerClause joins the two halves of a rationale as the rules write it:
 // the gap, then whose it is and why ("…, so it no longer gets security
 // fixes; this is the provider's to fix under Managed Services: "…".").

@@ -24,6 +24,10 @@ const (
 	MaxComponents = 5000
 	// MaxPackages bounds the pending packages of one report.
 	MaxPackages = 50000
+	// MaxAccounts bounds the hosting accounts of one report, and
+	// MaxAccountDomains the domains of one account.
+	MaxAccounts       = 20000
+	MaxAccountDomains = 1000
 	// MaxListSmall bounds errors, notes and reboot packages.
 	MaxListSmall = 1000
 	// MaxCollectors bounds the collectors of one report.

@@ -107,6 +107,9 @@ func mdFindings(p *printer, title string, fs []Finding, c Counts) {
 		if f.BlockedBy != "" {
 			why += " (" + p.blockedText(f.BlockedBy) + ")"
 		}
+		if a := f.Accounts(); a != "" {
+			why += "; " + a
+		}
 		p.printf("| %s | %s | %s | %s | %s | %s | %s |\n", f.Severity, mdCell(productText(&f)), mdCell(f.Installed),
 			mdCell(f.Latest), mdCell(strings.ReplaceAll(string(f.Kind), "_", " ")), mdCell(why), mdCell(f.Remediation))
 	}

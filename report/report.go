@@ -93,6 +93,38 @@ type Host struct {
 	Virtualization Virtualization `json:"virtualization"`
 	// UptimeSeconds is the live host's uptime; absent under another root.
 	UptimeSeconds int64 `json:"uptime_seconds,omitempty"`
+	// Accounts are the hosting accounts a control panel keeps on a shared
+	// server, with their domains' document roots and PHP versions; absent
+	// when no panel lists any (or the lists are unreadable).
+	Accounts []Account `json:"accounts,omitempty"`
+}
+
+// Account is one hosting account of a control panel: a customer's system
+// user and the sites it serves.
+type Account struct {
+	// Panel is the control panel's product id ("cpanel").
+	Panel string `json:"panel"`
+	// User is the account's system user name.
+	User string `json:"user"`
+	// Owner is the reseller (or "root") that owns the account, where the
+	// panel says.
+	Owner string `json:"owner,omitempty"`
+	// Domains are the account's sites, by name.
+	Domains []AccountDomain `json:"domains"`
+}
+
+// AccountDomain is one site of an account.
+type AccountDomain struct {
+	// Name is the domain ("example.com").
+	Name string `json:"name"`
+	// DocumentRoot is the site's directory on the host.
+	DocumentRoot string `json:"document_root,omitempty"`
+	// PHP is the PHP the site runs, as the panel names it ("ea-php74");
+	// empty when the panel does not say.
+	PHP string `json:"php,omitempty"`
+	// PHPInherited is true when the site sets no PHP of its own and runs
+	// the server's default (PHP is then that default).
+	PHPInherited bool `json:"php_inherited,omitempty"`
 }
 
 // OS is an operating system release as os-release spells it.

@@ -133,6 +133,7 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 	type row struct {
 		sev                  Severity
 		product, change, why string
+		accounts             string // the accounts line, once per row
 	}
 	var rows []row
 	pw, cw := 0, 0
@@ -170,7 +171,7 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 			continue
 		}
 		same[key] = len(rows)
-		rows = append(rows, row{f.Severity, product, change, why})
+		rows = append(rows, row{f.Severity, product, change, why, clean(f.Accounts())})
 		pw = max(pw, runeLen(product))
 		cw = max(cw, runeLen(change))
 	}
@@ -178,6 +179,9 @@ func (p *printer) section(title string, fs []Finding, c Counts) {
 	indent := 2 + 8 + 2 + pw + 2 + cw + 2
 	for _, rw := range rows {
 		cols := pad(rw.product, pw) + "  " + pad(rw.change, cw) + "  "
+		if rw.accounts != "" {
+			rw.why += "; " + rw.accounts
+		}
 		why := wrap(rw.why, indent, p.width)
 		if strings.HasPrefix(why, "\n") {
 			cols = strings.TrimRight(cols, " ")

@@ -39,6 +39,9 @@ type path struct {
 	list string
 	i    int
 	name string
+	// pk and ps lead key and String of an element of a list inside a list
+	// element (see in).
+	pk, ps string
 }
 
 // p is a top-level field.
@@ -46,6 +49,14 @@ func p(name string) path { return path{i: -1, name: name} }
 
 // idx is element i of a list; add the field name with f.
 func idx(list string, i int) path { return path{list: list, i: i} }
+
+// in is element i of the list field list of x's element:
+// idx("host.accounts", 2).in("domains", 0).f("name") is
+// "host.accounts[2].domains[0].name".
+func (x path) in(list string, i int) path {
+	x.name = ""
+	return path{list: list, i: i, pk: x.key() + ".", ps: x.String() + "."}
+}
 
 // f is field name of the element.
 func (x path) f(name string) path { x.name = name; return x }
@@ -55,9 +66,9 @@ func (x path) String() string {
 	case x.i < 0:
 		return x.name
 	case x.name == "":
-		return fmt.Sprintf("%s[%d]", x.list, x.i)
+		return fmt.Sprintf("%s%s[%d]", x.ps, x.list, x.i)
 	}
-	return fmt.Sprintf("%s[%d].%s", x.list, x.i, x.name)
+	return fmt.Sprintf("%s%s[%d].%s", x.ps, x.list, x.i, x.name)
 }
 
 // key is the field's name with every list index left out
@@ -67,9 +78,9 @@ func (x path) key() string {
 	case x.i < 0:
 		return x.name
 	case x.name == "":
-		return x.list + "[]"
+		return x.pk + x.list + "[]"
 	}
-	return x.list + "[]." + x.name
+	return x.pk + x.list + "[]." + x.name
 }
 
 // checker records the first problem found. With rec set it checks nothing

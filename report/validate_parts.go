@@ -50,6 +50,20 @@ func validateHost(c *checker, h *Host) {
 		c.text(p("host.virtualization.evidence"), s, MaxText, false)
 	}
 	c.number(p("host.uptime_seconds"), h.UptimeSeconds, 0, MaxUptime)
+	c.count(p("host.accounts"), len(h.Accounts), MaxAccounts)
+	for i, a := range h.Accounts {
+		at := idx("host.accounts", i)
+		c.token(at.f("panel"), a.Panel, 64, true)
+		c.text(at.f("user"), a.User, MaxShort, true)
+		c.text(at.f("owner"), a.Owner, MaxShort, false)
+		c.count(at.f("domains"), len(a.Domains), MaxAccountDomains)
+		for j, d := range a.Domains {
+			dt := at.in("domains", j)
+			c.text(dt.f("name"), d.Name, MaxShort, true)
+			c.text(dt.f("document_root"), d.DocumentRoot, MaxText, false)
+			c.token(dt.f("php"), d.PHP, 64, false)
+		}
+	}
 }
 
 func validateProfile(c *checker, pr *Profile) {

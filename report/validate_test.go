@@ -41,6 +41,9 @@ func TestValidateFields(t *testing.T) {
 		{"findings[2].blocked_by", func(r *report.Report) { r.Findings[2].BlockedBy = "a b" }},
 		{"findings[39].evidence", func(r *report.Report) { r.Findings[39].Evidence = make([]string, 101) }},
 		{"updates.packages[0].name", func(r *report.Report) { r.Updates = &report.Updates{Packages: []report.Package{{}}} }},
+		{"host.accounts[0].domains[1].name", func(r *report.Report) {
+			r.Host.Accounts = []report.Account{{Panel: "cpanel", User: "bob", Domains: []report.AccountDomain{{Name: "example.com"}, {}}}}
+		}},
 		{"errors[0].collector", func(r *report.Report) { r.Errors = []report.CollectorError{{Error: "x"}} }},
 		{"scanned_at", func(r *report.Report) { r.ScannedAt = now.Add(48 * time.Hour) }},
 		// A report dated an hour ahead once froze a host's state; only clock

@@ -43,6 +43,7 @@ func (x *evaluation) newSubject(c report.Component, p *lifecycle.Product) subjec
 	if s.instance != "" {
 		s.evidence = append(s.evidence, report.InstanceEvidence+s.instance)
 	}
+	s.evidence = append(s.evidence, x.accountEvidence(c)...)
 	return s
 }
 

@@ -1,11 +1,11 @@
 package controlpanel
 
 import (
-	"slices"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/demarc/demarc/collectors"
@@ -53,7 +53,7 @@ func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
 		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx, HestiaCP, CloudPanel",
 		Files: slices.Concat(
-			[]string{cpanelDir, cpanelVersionFile, cpupdateConf, tiersJSON},
+			[]string{cpanelDir, cpanelVersionFile, cpupdateConf, tiersJSON, cpanelUserdata, cpanelPHPConf},
 			pleskDirs, pleskVersionFiles,
 			[]string{daBinary, daVersionFile, daConf},
 			webminDirs, webminVersionFiles, virtualminModuleInfo, []string{virtualminConfDir},

@@ -39,6 +39,9 @@ func (c *Collector) cpanel(_ context.Context, a *collectors.Recorder) {
 	c.cpanelUpdateConf(a, details)
 	c.cpanelTiers(a, details)
 	add(a, "cpanel", version, cpanelVersionFile, details)
+	if accts := c.cpanelAccounts(a); len(accts) > 0 {
+		a.Host().Accounts = accts
+	}
 }
 
 // cpanelUpdateConf adds tier, pinned, pin_major and updates from

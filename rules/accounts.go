@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/demarc/demarc/report"
+)
+
+// maxAccountsShown bounds the accounts one evidence line names.
+const maxAccountsShown = 20
+
+// accountEvidence says which hosting accounts a component concerns, from
+// the accounts a control panel lists (Host.Accounts): for a PHP instance,
+// every account with a site on it ("accounts: bob (addon.example.net),
+// carol (carol.example.org by default)"); for a site found in a
+// docroot, the account and domain whose document root holds it. Nothing
+// when the panel lists no accounts.
+func (x *evaluation) accountEvidence(c report.Component) []string {
+	accts := x.in.Host.Accounts
+	if len(accts) == 0 {
+		return nil
+	}
+	var ev []string
+	if inst := detail(c, "instance"); inst != "" {
+		if line := accountsOn(accts, inst); line != "" {
+			ev = append(ev, line)
+		}
+	}
+	if site := detail(c, "path"); site != "" {
+		if a, d, ok := siteAccount(accts, site); ok {
+			ev = append(ev, fmt.Sprintf("%s%s (%s, document root %s)", report.AccountEvidence, clean(a.User), clean(d.Name), clean(d.DocumentRoot)))
+		}
+	}
+	return ev
+}
+
+// accountsOn names the accounts with a site on the PHP instance inst.
+func accountsOn(accts []report.Account, inst string) string {
+	var names []string
+	for _, a := range accts {
+		var doms []string
+		for _, d := range a.Domains {
+			if d.PHP == inst {
+				name := clean(d.Name)
+				if d.PHPInherited {
+					name += " by default"
+				}
+				doms = append(doms, name)
+			}
+		}
+		if len(doms) > 0 {
+			names = append(names, clean(a.User)+" ("+strings.Join(doms, ", ")+")")
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	n := len(names)
+	if n > maxAccountsShown {
+		names = append(names[:maxAccountsShown], fmt.Sprintf("and %d more", n-maxAccountsShown))
+	}
+	return report.AccountsEvidence + strings.Join(names, ", ")
+}
+
+// siteAccount finds the account and domain whose document root is the
+// deepest one holding the directory site.
+func siteAccount(accts []report.Account, site string) (report.Account, report.AccountDomain, bool) {
+	site = path.Clean(site)
+	var ba report.Account
+	var bd report.AccountDomain
+	best := -1
+	for _, a := range accts {
+		for _, d := range a.Domains {
+			root := d.DocumentRoot
+			if root == "" {
+				continue
+			}
+			if (site == root || strings.HasPrefix(site, strings.TrimSuffix(root, "/")+"/")) && len(root) > best {
+				ba, bd, best = a, d, len(root)
+			}
+		}
+	}
+	return ba, bd, best >= 0
+}

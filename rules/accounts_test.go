@@ -1,0 +1,66 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/demarc/demarc/report"
+)
+
+// TestAccountEvidence: on a shared server whose panel lists its accounts,
+// an end-of-life PHP names the accounts with sites on it, and an old
+// WordPress names the account and domain whose document root holds it.
+func TestAccountEvidence(t *testing.T) {
+	in := host("almalinux", "9.6",
+		comp(report.LayerApplications, "php", "7.4.33", "instance", "ea-php74"),
+		comp(report.LayerApplications, "php", "8.3.14", "instance", "ea-php83"),
+		comp(report.LayerThirdPartyApps, "wordpress", "6.5.2", "path", "/home/bob/addon.example.net/blog"),
+		comp(report.LayerThirdPartyApps, "wordpress", "6.5.2", "path", "/home/zed/public_html"))
+	in.Host.Accounts = []report.Account{
+		{Panel: "cpanel", User: "bob", Domains: []report.AccountDomain{
+			{Name: "example.com", DocumentRoot: "/home/bob/public_html", PHP: "ea-php83"},
+			{Name: "addon.example.net", DocumentRoot: "/home/bob/addon.example.net", PHP: "ea-php74"},
+		}},
+		{Panel: "cpanel", User: "carol", Domains: []report.AccountDomain{
+			{Name: "carol.example.org", DocumentRoot: "/home/carol/public_html", PHP: "ea-php74", PHPInherited: true},
+		}},
+		// A document root that is a prefix of another as a string only.
+		{Panel: "cpanel", User: "bo", Domains: []report.AccountDomain{{Name: "bo.example", DocumentRoot: "/home/bo", PHP: "ea-php83"}}},
+	}
+	in.At = date(t, "2026-11-28")
+	out := engine(t).Evaluate(in)
+	php := one(t, out, report.KindEOL, report.LayerApplications, "PHP")
+	want := "accounts: bob (addon.example.net), carol (carol.example.org by default)"
+	if !contains(php.Evidence, want) {
+		t.Errorf("PHP 7.4 evidence lacks %q: %q", want, php.Evidence)
+	}
+	for _, f := range pick(out, report.KindEOL, report.LayerThirdPartyApps, "WordPress") {
+		ev := strings.Join(f.Evidence, "\n")
+		switch {
+		case strings.Contains(ev, "/home/bob/addon.example.net/blog"):
+			if !strings.Contains(ev, "account: bob (addon.example.net, document root /home/bob/addon.example.net)") {
+				t.Errorf("bob's site: %q", f.Evidence)
+			}
+		case strings.Contains(ev, "account:"):
+			t.Errorf("a site under no listed document root got an account: %q", f.Evidence)
+		}
+	}
+	// No accounts listed: no account evidence.
+	in.Host.Accounts = nil
+	for _, f := range engine(t).Evaluate(in).Findings {
+		for _, e := range f.Evidence {
+			if strings.Contains(e, "account") {
+				t.Errorf("account evidence without accounts: %q", e)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
