@@ -60,6 +60,16 @@ var phpFamilies = []phpFamily{
 		path:       func(x, y string) string { return "/opt/plesk/php/" + x + "." + y + "/bin/php" },
 	},
 	{
+		// DirectAdmin's CustomBuild compiles each PHP release it is told
+		// to (php1_release…php4_release of its options.conf) into
+		// /usr/local/phpXY; no package records it.
+		instance: "da-php", pkgBase: func(xy string) string { return "da-php" + xy },
+		pkgRe:  regexp.MustCompile(`^da-php([5-9])([0-9]{1,2})$`), // no such packages: binaries only
+		glob:   "/usr/local/php*/bin/php",
+		pathRe: regexp.MustCompile(`^/usr/local/php([5-9])([0-9]{1,2})/bin/php$`),
+		path:   func(x, y string) string { return "/usr/local/php" + x + y + "/bin/php" },
+	},
+	{
 		instance: "remi-php", pkgBase: func(xy string) string { return "php" + xy },
 		pkgRe:      regexp.MustCompile(`^php([5-9])([0-9]{1,2})-(?:php-|runtime$)`),
 		candidates: []string{"-php-cli", "-php-common"},

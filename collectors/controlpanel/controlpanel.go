@@ -55,7 +55,7 @@ func (c *Collector) Sources() collectors.Sources {
 		Files: slices.Concat(
 			[]string{cpanelDir, cpanelVersionFile, cpupdateConf, tiersJSON, cpanelUserdata, cpanelPHPConf},
 			pleskDirs, pleskVersionFiles,
-			[]string{daBinary, daVersionFile, daConf},
+			[]string{daBinary, daVersionFile, daConf, daUsers, daOptionsCnf},
 			webminDirs, webminVersionFiles, virtualminModuleInfo, []string{virtualminConfDir},
 			[]string{cyberPanelDir, cyberPanelViews, ispConfigDir}, ispConfigFiles,
 			[]string{interWorxDir, interWorxINI, nodeworxBinary},

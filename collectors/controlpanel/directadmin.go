@@ -46,6 +46,9 @@ func (c *Collector) directAdmin(ctx context.Context, a *collectors.Recorder) {
 		details["channel"] = ch
 	}
 	add(a, "directadmin", version, source, details)
+	if accts := c.daAccounts(a); len(accts) > 0 {
+		a.Host().Accounts = accts
+	}
 }
 
 // daVersion asks the binary (live scans only), then the version file. A
