@@ -64,3 +64,27 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestPluginsListedNotJudged: WordPress plugins and themes have no
+// published support periods: no finding, one note counting them.
+func TestPluginsListedNotJudged(t *testing.T) {
+	in := host("almalinux", "9.6",
+		comp(report.LayerThirdPartyApps, "wordpress-plugin", "5.3.5", "instance", "akismet in /home/a/public_html"),
+		comp(report.LayerThirdPartyApps, "wordpress-plugin", "1.7.2", "instance", "hello in /home/a/public_html"),
+		comp(report.LayerThirdPartyApps, "wordpress-theme", "1.2", "instance", "twentytwentyfour in /home/a/public_html"))
+	in.At = date(t, "2026-11-28")
+	out := engine(t).Evaluate(in)
+	for _, f := range out.Findings {
+		if f.Layer == report.LayerThirdPartyApps {
+			t.Errorf("a plugin or theme was judged: %+v", f)
+		}
+	}
+	var notes []string
+	for _, n := range out.Notes {
+		notes = append(notes, n.Message)
+	}
+	want := "listed with their versions but not judged, as their makers publish no support periods: 1 WordPress theme, 2 WordPress plugins"
+	if !contains(notes, want) {
+		t.Errorf("notes %q lack %q", notes, want)
+	}
+}

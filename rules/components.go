@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/demarc/demarc/catalog"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 	"github.com/demarc/demarc/rules/matrix"
@@ -14,6 +15,13 @@ import (
 func (x *evaluation) judgeWith(c report.Component, o owner) {
 	p := x.e.data.Product(c.Product)
 	if p == nil {
+		if cp := catalog.Default.Get(c.Product); cp != nil && cp.NoLifecycle != "" && c.Layer == report.LayerThirdPartyApps {
+			if x.listed == nil {
+				x.listed = map[string]int{}
+			}
+			x.listed[cp.Name]++
+			return
+		}
 		if c.Version != "" {
 			x.unjudged = append(x.unjudged, c.Product+" "+c.Version)
 		}

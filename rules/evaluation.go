@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/demarc/demarc/internal/words"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
 )
@@ -22,6 +23,10 @@ type evaluation struct {
 	findings []report.Finding
 	notes    []report.Note
 	unjudged []string
+	// listed counts, by display name, the components listed without a
+	// verdict because their makers publish no support periods (the
+	// catalogue's no_lifecycle): WordPress plugins and themes.
+	listed map[string]int
 }
 
 // hostOS is the operating system as the rules see it.
@@ -62,8 +67,17 @@ func (x *evaluation) component(c report.Component) {
 	}
 }
 
-// noteUnjudged says once which components have no lifecycle data.
+// noteUnjudged says once which components have no lifecycle data, and
+// once how many were listed without a verdict by design.
 func (x *evaluation) noteUnjudged() {
+	if len(x.listed) > 0 {
+		var parts []string
+		for name, n := range x.listed {
+			parts = append(parts, words.Count(n, name, name+"s"))
+		}
+		sort.Strings(parts)
+		x.note("listed with their versions but not judged, as their makers publish no support periods: %s", strings.Join(parts, ", "))
+	}
 	if len(x.unjudged) == 0 {
 		return
 	}

@@ -92,8 +92,10 @@ func (c *Collector) Sources() collectors.Sources {
 			files = append(files, path.Join("<docroot>[/<subdir>…]", m.rel))
 		}
 	}
+	files = append(files, path.Join("<WordPress site>", wpPlugins, "<slug>/<slug>.php (or its other top-level *.php)"),
+		path.Join("<WordPress site>", wpPlugins, "*.php"), path.Join("<WordPress site>", wpThemes, "<slug>/style.css"))
 	return collectors.Sources{
-		Detects: fmt.Sprintf("WordPress, Joomla and Drupal sites in docroots and their subdirectories (depth %d, at most %d sites, %s)",
+		Detects: fmt.Sprintf("WordPress, Joomla and Drupal sites in docroots and their subdirectories (depth %d, at most %d sites, %s), and each WordPress site's plugins and themes with their versions",
 			c.maxDepth, c.maxSites, c.timeout),
 		Files:       files,
 		Privileges:  "read access to the docroots (root on shared hosting, where account homes are private)",
@@ -138,13 +140,25 @@ func (c *Collector) run(ctx context.Context) (collectors.Result, *walker, error)
 			Layer: report.LayerThirdPartyApps, Product: s.product, Version: s.version,
 			Source: s.source, Details: details,
 		})
+		if s.product != "wordpress" {
+			continue
+		}
+		for _, x := range w.wpExtensions(s.path) {
+			res.Components = append(res.Components, report.Component{
+				Layer: report.LayerThirdPartyApps, Product: x.kind, Version: x.version, Source: x.source,
+				Details: map[string]string{"path": s.path, "slug": x.slug, "name": x.name, "instance": x.slug + " in " + s.path},
+			})
+		}
 	}
 	sort.SliceStable(res.Components, func(i, j int) bool {
 		a, b := res.Components[i], res.Components[j]
 		if a.Details["path"] != b.Details["path"] {
 			return a.Details["path"] < b.Details["path"]
 		}
-		return a.Product < b.Product
+		if a.Product != b.Product {
+			return a.Product < b.Product
+		}
+		return a.Details["slug"] < b.Details["slug"]
 	})
 	res.Notes = w.finalNotes()
 	if w.ctxErr != nil {
