@@ -68,6 +68,10 @@ type Product struct {
 	Rolling bool `yaml:"rolling"`
 	// Successor says where to go when no supported cycle is left.
 	Successor string `yaml:"successor"`
+	// ExtendedChannel is the channel (report.OS.Channels) that carries the
+	// OS's paid extended window to a host ("esm-infra" for Ubuntu Pro):
+	// without it, the window covers the release but not that host.
+	ExtendedChannel string `yaml:"extended_channel"`
 }
 
 // Catalogue is the product catalogue.

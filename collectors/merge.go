@@ -25,6 +25,9 @@ func MergeHost(dst *report.Host, src *report.Host) {
 	if len(so.IDLike) > 0 {
 		o.IDLike = so.IDLike
 	}
+	if so.ChannelsKnown {
+		o.Channels, o.ChannelsKnown = so.Channels, true
+	}
 	k, sk := &dst.Kernel, src.Kernel
 	setStr(&k.Release, sk.Release)
 	setStr(&k.Arch, sk.Arch)

@@ -40,7 +40,7 @@ func Constraints() map[string]Constraint {
 func exemplar() *Report {
 	return &Report{
 		Host: Host{
-			OS:             OS{IDLike: []string{""}},
+			OS:             OS{IDLike: []string{""}, Channels: []string{""}},
 			Kernel:         Kernel{RebootPackages: []string{""}, LivePatch: &LivePatch{Patches: []string{""}, Evidence: []string{""}}},
 			Virtualization: Virtualization{Evidence: []string{""}},
 			Accounts:       []Account{{Domains: []AccountDomain{{}}}},

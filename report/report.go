@@ -147,6 +147,14 @@ type OS struct {
 	Codename string `json:"codename,omitempty"`
 	// Source is the file the release was read from.
 	Source string `json:"source,omitempty"`
+	// Channels lists the extended-support channels the host fetches
+	// updates from ("esm-infra", "esm-apps" for Ubuntu Pro), from the
+	// package manager's fetched indexes; a paid extended window covers
+	// only a host that receives it.
+	Channels []string `json:"channels,omitempty"`
+	// ChannelsKnown is true when the indexes could be read, so that an
+	// empty Channels means none is attached.
+	ChannelsKnown bool `json:"channels_known,omitempty"`
 }
 
 // Kernel is the host's kernel: what runs and what is installed.

@@ -11,6 +11,10 @@ func validateHost(c *checker, h *Host) {
 	c.token(p("host.os.family"), o.Family, 64, false)
 	c.text(p("host.os.codename"), o.Codename, MaxShort, false)
 	c.text(p("host.os.source"), o.Source, MaxText, false)
+	c.count(p("host.os.channels"), len(o.Channels), 32)
+	for _, s := range o.Channels {
+		c.token(p("host.os.channels"), s, 64, true)
+	}
 	c.count(p("host.os.id_like"), len(o.IDLike), 32)
 	for _, s := range o.IDLike {
 		c.token(p("host.os.id_like"), s, 64, true)

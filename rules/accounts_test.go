@@ -88,3 +88,31 @@ func TestPluginsListedNotJudged(t *testing.T) {
 		t.Errorf("notes %q lack %q", notes, want)
 	}
 }
+
+// TestExtendedChannel: Ubuntu 18.04 in ESM is covered only on a host that
+// fetches ESM; one whose apt lists have no ESM index gets no fixes.
+func TestExtendedChannel(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		os       report.OS
+		sev      report.Severity
+		contains string
+	}{
+		{"attached", report.OS{Channels: []string{"esm-apps", "esm-infra"}, ChannelsKnown: true}, report.SeverityMedium, "this host receives it (esm-apps, esm-infra)"},
+		{"not attached", report.OS{ChannelsKnown: true}, report.SeverityHigh, "which this host does not receive"},
+		{"only esm-apps", report.OS{Channels: []string{"esm-apps"}, ChannelsKnown: true}, report.SeverityHigh, "which this host does not receive"},
+		{"unknown", report.OS{}, report.SeverityMedium, "(a subscription)"},
+	} {
+		in := host("ubuntu", "18.04")
+		c.os.ID, c.os.VersionID = "ubuntu", "18.04"
+		in.Host.OS = c.os
+		in.At = date(t, "2026-11-28")
+		f := one(t, engine(t).Evaluate(in), report.KindExtendedSupport, report.LayerOperatingSystem, "Ubuntu")
+		if f.Severity != c.sev || !strings.Contains(f.Rationale, c.contains) {
+			t.Errorf("%s: %s %q", c.name, f.Severity, f.Rationale)
+		}
+		if c.name == "unknown" && strings.Contains(f.Rationale, "receive") {
+			t.Errorf("unknown channels claimed: %q", f.Rationale)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/demarc/demarc/internal/pkgmgr"
@@ -50,8 +51,33 @@ func (x *evaluation) operatingSystem() {
 	} else {
 		return // current and newest; point releases are judged through pending updates
 	}
+	if g.kind == report.KindExtendedSupport {
+		x.extendedChannel(&g)
+	}
 	x.os.findingKind = g.kind
 	x.os.findingID = x.finish(g, o)
+}
+
+// extendedChannel says whether the host receives the paid extended window
+// its OS release is in, where the catalogue names the channel that carries
+// it and the scan could read which channels the host fetches: not
+// attached, the window covers the release but no fix reaches this host,
+// and the gap is as urgent as an end of life without one.
+func (x *evaluation) extendedChannel(g *gap) {
+	ch := product(x.os.id).ExtendedChannel
+	h := x.in.Host.OS
+	if ch == "" || !h.ChannelsKnown {
+		return
+	}
+	if slices.Contains(h.Channels, ch) {
+		g.what += fmt.Sprintf("; this host receives it (%s)", strings.Join(h.Channels, ", "))
+		g.evidence = append(g.evidence, "extended-support channels: "+strings.Join(h.Channels, ", "))
+		return
+	}
+	g.what += fmt.Sprintf(", which this host does not receive (no %s index among its package lists), so none of those fixes reach it", ch)
+	g.severity = report.SeverityHigh
+	g.remediation = fmt.Sprintf("Attach the host to the extended-support subscription (%s), or ", ch) + lowerFirst(g.remediation)
+	g.evidence = append(g.evidence, "extended-support channels: none ("+ch+" not fetched)")
 }
 
 // osComponent returns the OS as a component: the collector's, else one

@@ -24,6 +24,12 @@
 // name and a note says so. /proc/lve on the live root, to undo gopsutil's
 // "openvz guest" on CloudLinux.
 //
+// Extended-support channels (OS.Channels, Ubuntu only): the names of
+// apt's fetched release files, /var/lib/apt/lists/*_InRelease; an ESM
+// repository (esm.ubuntu.com_infra_…, esm.ubuntu.com_apps_…) answers only
+// an attached machine, so its index means the channel reaches the host.
+// ChannelsKnown is false when there is no release file at all.
+//
 // Commands run: none. Privileges: none; every file read is world-readable.
 //
 // "Not detected": a host without any release file gets no OS facts and no

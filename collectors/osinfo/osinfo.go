@@ -31,9 +31,11 @@ func (*Collector) Sources() collectors.Sources {
 		files = append(files, f.path)
 	}
 	files = append(files, hostnamePath, machineIDPath, dbusMachineIDPath, lvePath)
+	files = append(files, channelFiles...)
 	return collectors.Sources{
 		Detects: "the OS release (os-release ID and VERSION_ID, family), host name, host id " +
-			"(HMAC of the machine id), and on the live root uptime and virtualization",
+			"(HMAC of the machine id), the extended-support channels it receives (Ubuntu Pro ESM, from apt's fetched lists), " +
+			"and on the live root uptime and virtualization",
 		Files:      files,
 		Privileges: "none: every file read is world-readable",
 		NotDetected: "no release file: the OS is unknown and a note says so; " +
@@ -66,6 +68,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 			Codename:   rel.Codename,
 			Source:     source,
 		}
+		h.OS.Channels, h.OS.ChannelsKnown = readChannels(root, rel.ID, o)
 		comp := report.Component{
 			Layer:   report.LayerOperatingSystem,
 			Product: rel.ID,
