@@ -143,6 +143,14 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
 	}
+	if m.Name == "apt" {
+		if u, ok := c.collectAptNative(&res); ok {
+			u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
+			sortPackages(u)
+			res.Updates = u
+			return res, nil
+		}
+	}
 	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
 		if !c.deps.Root.IsSlash() {
 			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
