@@ -37,6 +37,9 @@ var (
 type Collector struct {
 	deps    collectors.Deps
 	timeout time.Duration
+	// simulateOnly skips the native apt evaluation (tests of the
+	// apt-get path).
+	simulateOnly bool
 }
 
 // New returns the packages collector.
@@ -143,7 +146,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
 	}
-	if m.Name == "apt" {
+	if m.Name == "apt" && !c.simulateOnly {
 		if u, ok := c.collectAptNative(&res); ok {
 			u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
 			sortPackages(u)
