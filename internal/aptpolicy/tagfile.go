@@ -25,7 +25,6 @@ type stanzaReader struct {
 	keys     [][]byte
 	vals     []string
 	comments bool // '#' lines are comments (preferences, .sources)
-	line     int
 	err      error
 }
 
@@ -55,9 +54,65 @@ func (s *stanzaReader) readLine() ([]byte, error) {
 	if err == io.EOF && len(b) == 0 {
 		return nil, io.EOF
 	}
-	s.line++
-	b = bytes.TrimRight(b, "\r\n")
-	return b, nil
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r")), nil
+}
+
+// skipStanza discards the rest of the current stanza, up to and including
+// the empty line that ends it, without splitting it into lines: most
+// stanzas of a Packages file are of packages not installed.
+func (s *stanzaReader) skipStanza() error {
+	// The line before was read with its newline: an empty line right
+	// after it ends the stanza.
+	if b, _ := s.r.Peek(2); len(b) > 0 && b[0] == '\n' {
+		_, err := s.r.Discard(1)
+		return err
+	} else if len(b) == 2 && b[0] == '\r' && b[1] == '\n' {
+		_, err := s.r.Discard(2)
+		return err
+	}
+	for {
+		// Search what is buffered first; read more only when the end of
+		// the stanza is not in it.
+		b, _ := s.r.Peek(s.r.Buffered())
+		if i := indexEmptyLine(b); i >= 0 {
+			_, err := s.r.Discard(i)
+			return err
+		}
+		// An empty line may straddle the end of the buffer: keep two bytes.
+		if len(b) > 2 {
+			if _, err := s.r.Discard(len(b) - 2); err != nil {
+				return err
+			}
+		}
+		more, err := s.r.Peek(s.r.Buffered() + 1)
+		if err == io.EOF && len(more) == s.r.Buffered() {
+			if i := indexEmptyLine(more); i >= 0 {
+				_, err := s.r.Discard(i)
+				return err
+			}
+			_, err := s.r.Discard(len(more)) // the last stanza ends with the input
+			return err
+		}
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return err
+		}
+	}
+}
+
+// indexEmptyLine returns the offset just after the first empty line
+// ("\n\n", or "\n\r\n") in b, -1 when there is none.
+func indexEmptyLine(b []byte) int {
+	i := bytes.Index(b, []byte("\n\n"))
+	if i >= 0 {
+		i += 2
+	}
+	if bytes.IndexByte(b, '\r') >= 0 {
+		if j := bytes.Index(b, []byte("\n\r\n")); j >= 0 && (i < 0 || j+3 < i) {
+			i = j + 3
+		}
+	}
+	return i
 }
 
 // next reads the next stanza. keep, when not nil, is called with the value
@@ -68,7 +123,7 @@ func (s *stanzaReader) next(keep func(first string) bool) bool {
 	for i := range s.vals {
 		s.vals[i] = ""
 	}
-	started, skipping := false, false
+	started := false
 	last := -1 // index of the last kept field, for continuation lines
 	for {
 		b, err := s.readLine()
@@ -76,17 +131,17 @@ func (s *stanzaReader) next(keep func(first string) bool) bool {
 			if s.err == nil && !started {
 				return false
 			}
-			return started && !skipping
+			return started
 		}
 		if err != nil {
 			s.err = err
 			return false
 		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			if started && !skipping {
+		if len(b) == 0 {
+			if started {
 				return true
 			}
-			started, skipping, last = false, false, -1
+			started, last = false, -1
 			for i := range s.vals {
 				s.vals[i] = ""
 			}
@@ -96,9 +151,6 @@ func (s *stanzaReader) next(keep func(first string) bool) bool {
 			continue
 		}
 		started = true
-		if skipping {
-			continue
-		}
 		if b[0] == ' ' || b[0] == '\t' {
 			if last < 0 {
 				continue
@@ -108,7 +160,7 @@ func (s *stanzaReader) next(keep func(first string) bool) bool {
 		}
 		colon := bytes.IndexByte(b, ':')
 		if colon <= 0 {
-			s.err = fmt.Errorf("%w: line %d: no field name: %q", ErrMalformed, s.line, clip(string(b)))
+			s.err = fmt.Errorf("%w: no field name: %q", ErrMalformed, clip(string(b)))
 			return false
 		}
 		key, val := b[:colon], bytes.TrimSpace(b[colon+1:])
@@ -118,7 +170,14 @@ func (s *stanzaReader) next(keep func(first string) bool) bool {
 				s.vals[i] = string(val)
 				last = i
 				if i == 0 && keep != nil && !keep(s.vals[0]) {
-					skipping = true
+					if err := s.skipStanza(); err != nil {
+						s.err = err
+						return false
+					}
+					started, last = false, -1
+					for i := range s.vals {
+						s.vals[i] = ""
+					}
 				}
 				break
 			}
