@@ -102,6 +102,7 @@ func TestAptNotNewer(t *testing.T) {
 	t.Parallel()
 	root := collectortest.Root(t, map[string]string{"var/lib/dpkg/status": "", "etc/apt/sources.list": ""})
 	c := New(collectors.Deps{Root: root, Log: zerolog.Nop()})
+	c.simulateOnly = true
 	argv := append(append([]string{"apt-get"}, c.aptOptions()...), "-o", "APT::Get::Show-User-Simulation-Note=false", "-s", "-q", "-V", "dist-upgrade")
 	// Real lines: apt reinstalling a package whose status entry differs from
 	// the archive's (same version), and a pinned downgrade.

@@ -104,11 +104,14 @@ func (s *stanzaReader) skipStanza() error {
 // ("\n\n", or "\n\r\n") in b, -1 when there is none.
 func indexEmptyLine(b []byte) int {
 	i := bytes.Index(b, []byte("\n\n"))
+	upto := len(b)
 	if i >= 0 {
+		upto = i
 		i += 2
 	}
-	if bytes.IndexByte(b, '\r') >= 0 {
-		if j := bytes.Index(b, []byte("\n\r\n")); j >= 0 && (i < 0 || j+3 < i) {
+	// A CRLF file: only where a "\r" comes before the first "\n\n".
+	if bytes.IndexByte(b[:upto], '\r') >= 0 {
+		if j := bytes.Index(b[:min(upto+2, len(b))], []byte("\n\r\n")); j >= 0 {
 			i = j + 3
 		}
 	}
