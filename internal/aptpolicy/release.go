@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
@@ -78,7 +77,7 @@ var compressions = []struct {
 	open func(io.Reader) (io.Reader, error)
 }{
 	{"", func(r io.Reader) (io.Reader, error) { return r, nil }},
-	{".lz4", func(r io.Reader) (io.Reader, error) { return lz4.NewReader(r), nil }},
+	{".lz4", func(r io.Reader) (io.Reader, error) { return newLZ4Reader(r), nil }},
 	{".gz", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
 	{".xz", func(r io.Reader) (io.Reader, error) { return xz.NewReader(r) }},
 	{".bz2", func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil }},
