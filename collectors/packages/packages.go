@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/aptpolicy"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgmgr"
@@ -53,9 +54,10 @@ func (c *Collector) Name() string { return "packages" }
 // Sources implements collectors.Collector.
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
-		Detects: "pending OS package updates (count, security count, each package) from the host's own package manager, offline and without locks",
+		Detects: "pending OS package updates (count, security count, each package): apt's computed natively from its own files, the other managers asked offline and without locks",
 		Files:   sourceFiles(),
 		Commands: []string{
+			"none for apt when its files decide (native evaluation of dpkg status, apt lists, Release files and pins); otherwise:",
 			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
 			"apt list --upgradable [kept-back packages]",
 			"dnf -q -C check-update", "dnf -q -C check-upgrade --json (dnf5)", "dnf -q -C updateinfo list --security",
@@ -76,7 +78,8 @@ const (
 )
 
 // sourceFiles are the files the collector reads: every manager's markers
-// and metadata (what detect and metadataAge read), and the dnf binaries
+// and metadata (what detect and metadataAge read), apt's files the native
+// evaluation reads, and the dnf binaries
 // isDnf5 tells dnf4 from dnf5 by.
 func sourceFiles() []string {
 	var out []string
@@ -85,6 +88,11 @@ func sourceFiles() []string {
 			if !slices.Contains(out, f) {
 				out = append(out, f)
 			}
+		}
+	}
+	for _, f := range aptpolicy.Files {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
 	return append(out, dnfBinary, dnf5Binary, dnf4Binary)

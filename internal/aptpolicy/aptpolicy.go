@@ -490,3 +490,13 @@ func readLists(root hostfs.Root, files []*indexFile, inst map[pkgKey]*installed,
 }
 
 func isNotExist(err error) bool { return err != nil && errors.Is(err, fs.ErrNotExist) }
+
+// Files are the files Evaluate reads (globs), for the collector's
+// declared sources.
+var Files = []string{
+	"/var/lib/dpkg/status", "/var/lib/dpkg/arch",
+	"/etc/apt/sources.list", "/etc/apt/sources.list.d/*.list", "/etc/apt/sources.list.d/*.sources",
+	"/var/lib/apt/lists/*_Packages(.lz4|.gz|.xz|.bz2|.lzma)",
+	"/etc/apt/preferences", "/etc/apt/preferences.d/*",
+	"/etc/apt/apt.conf", "/etc/apt/apt.conf.d/*",
+}
