@@ -57,7 +57,7 @@ func (c *Collector) Sources() collectors.Sources {
 		Detects: "pending OS package updates (count, security count, each package): apt's computed natively from its own files, the other managers asked offline and without locks",
 		Files:   sourceFiles(),
 		Commands: []string{
-			"none for apt when its files decide (native evaluation of dpkg status, apt lists, Release files and pins); otherwise:",
+			"apt: none when the native evaluation of its files decides; the next two are the fallback",
 			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
 			"apt list --upgradable [kept-back packages]",
 			"dnf -q -C check-update", "dnf -q -C check-upgrade --json (dnf5)", "dnf -q -C updateinfo list --security",
