@@ -199,7 +199,7 @@ func TestAptNativeRunsNothing(t *testing.T) {
 		"var/lib/dpkg/status": "Package: dpkg\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.21.22\n\n" +
 			"Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.15-1~deb12u1\n",
 		"etc/apt/sources.list": "deb http://deb.debian.org/debian-security bookworm-security main\n",
-		"var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease": "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\nCodename: bookworm-security\n",
+		"var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease":                  "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\nCodename: bookworm-security\n",
 		"var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages": "Package: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n",
 	}
 	run := execx.NewFake()
