@@ -102,6 +102,7 @@ func TestAptNotNewer(t *testing.T) {
 	t.Parallel()
 	root := collectortest.Root(t, map[string]string{"var/lib/dpkg/status": "", "etc/apt/sources.list": ""})
 	c := New(collectors.Deps{Root: root, Log: zerolog.Nop()})
+	c.simulateOnly = true
 	argv := append(append([]string{"apt-get"}, c.aptOptions()...), "-o", "APT::Get::Show-User-Simulation-Note=false", "-s", "-q", "-V", "dist-upgrade")
 	// Real lines: apt reinstalling a package whose status entry differs from
 	// the archive's (same version), and a pinned downgrade.
@@ -184,5 +185,38 @@ func TestEveryManagerHasAParser(t *testing.T) {
 		if _, ok := pkgmgr.Get(name); !ok {
 			t.Errorf("parser for %s, which pkgmgr does not describe", name)
 		}
+	}
+}
+
+// TestAptNativeRunsNothing: another root's apt updates are computed from
+// its files on a machine without apt-get (the old path returned
+// ErrNotApplicable there), and nothing is run; with a phased candidate the
+// native path does not decide and the collector says why before needing
+// apt-get.
+func TestAptNativeRunsNothing(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"var/lib/dpkg/status": "Package: dpkg\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.21.22\n\n" +
+			"Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.15-1~deb12u1\n",
+		"etc/apt/sources.list": "deb http://deb.debian.org/debian-security bookworm-security main\n",
+		"var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_InRelease":                  "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\nCodename: bookworm-security\n",
+		"var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages": "Package: openssl\nVersion: 3.0.17-1~deb12u2\nArchitecture: amd64\n",
+	}
+	run := execx.NewFake()
+	c := New(collectors.Deps{Root: collectortest.Root(t, files), Run: run, Log: zerolog.Nop()})
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := res.Updates
+	if u == nil || u.Source != "native: dpkg status + 1 apt lists" || u.Count != 1 || u.SecurityCount != 1 || !u.SecurityDataAvailable ||
+		u.Packages[0].Origin != "Debian-Security:12/oldstable-security" || len(run.Calls()) != 0 || len(res.Notes) != 0 {
+		t.Errorf("got %+v, notes %q, calls %q", u, res.Notes, run.Calls())
+	}
+	files["var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages"] += "Phased-Update-Percentage: 10\n"
+	c = New(collectors.Deps{Root: collectortest.Root(t, files), Run: execx.NewFake(), Log: zerolog.Nop()})
+	res, err = c.Collect(context.Background())
+	if !errors.Is(err, collectors.ErrNotApplicable) || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "phased update") {
+		t.Errorf("err %v, notes %q", err, res.Notes)
 	}
 }

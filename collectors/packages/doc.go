@@ -13,10 +13,11 @@
 //
 // Count is the number of installed packages with a newer candidate:
 // upgrades, plus packages apt keeps back (held, or needing a removal) and
-// phased updates apt defers, because those are still behind. New packages
-// a dist-upgrade would pull in (a new kernel ABI package) and packages it
-// would remove are not updates: they go into a note. Count always equals
-// len(Packages).
+// phased updates apt defers, because those are still behind. Count always
+// equals len(Packages). New packages a dist-upgrade would pull in (a new
+// kernel ABI package) and packages it would remove are not updates; the
+// native apt evaluation does not resolve dependencies and cannot see them,
+// so no note names them any more (the apt-get fallback still notes them).
 //
 // # Which manager, from which files
 //
@@ -28,34 +29,65 @@
 // files (/var/cache/dnf, /var/cache/libdnf5, /var/cache/yum,
 // /var/cache/zypp/raw) or /var/cache/apk/APKINDEX.*.tar.gz; -1 if none.
 //
-// # apt: the simulation, not apt list
+// # apt: natively first, the simulation as the fallback
 //
-// Command: apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o
-// Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o
-// Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V
-// dist-upgrade (the options: see "Writing nothing").
-// Measured on the Debian 12 build machine (2 vCPU, ~700 packages, 126
-// pending, hyperfine, 8 runs): the simulation takes 2.4–2.6 s and 83 MB
-// peak RSS; `apt list --upgradable` 0.86 s and 54 MB (0.27 s when apt may
-// keep /var/cache/apt/pkgcache.bin, which this machine's Docker-style
-// apt.conf disables; the simulation stays at 2.4 s with it, its time is the
-// resolver and the ordering). -qq and -q cost the same; `upgrade` is no
-// cheaper than `dist-upgrade`. On that machine both list the same 126
-// packages, 75 of them security.
+// Native (internal/aptpolicy): the pending updates are computed from the
+// files apt itself reads, running nothing: /var/lib/dpkg/status (installed
+// versions, holds), /var/lib/dpkg/arch, /etc/apt/sources.list(.d) (which
+// lists apt reads, in its order), /var/lib/apt/lists/*_Packages (plain,
+// .lz4, .gz, .xz, .bz2, .lzma) with their suite's InRelease or Release
+// (Origin, Label, Suite, Codename, Version, NotAutomatic,
+// ButAutomaticUpgrades), /etc/apt/preferences(.d) pins, and apt's candidate
+// policy (pkgPolicy::GetCandidateVer: 500, 100 installed and
+// ButAutomaticUpgrades, 1 NotAutomatic, pins by release, origin, version,
+// name, glob, regex and src:, the highest priority then the highest
+// version, older versions only at 1000 or more). Source: "native: dpkg
+// status + N apt lists". Each upgrade's origin is what apt-get -s prints
+// ("Debian:12.8/oldstable, Debian-Security:12/oldstable-security", apt's
+// VerIterator::RelStr), a held package's what apt list prints (the
+// archives), as the simulation path reports kept-back packages. What the
+// native path cannot decide falls back to apt-get, with a note saying why:
+// an apt.conf key that changes the policy or the files (APT::Default-Release,
+// architectures, phasing options, Dir::State, Dir::Etc, pins), a pin type or
+// expression it does not model, a phased candidate (Phased-Update-Percentage
+// below 100: apt's phasing rule depends on its version and configuration),
+// a flat repository, a list without its Release file or compressed with
+// zstd, no list at all, an unreadable file. Known difference: a package apt's
+// resolver keeps back (a pin that breaks a dependency) is reported pending
+// as by the simulation path, but with the upgrade's origin form, since the
+// native path does not resolve dependencies. Measured on the Debian 12 build
+// machine (788 installed, 131 pending, lists LZ4-compressed): the whole scan
+// 0.12 s median and 26 MB peak RSS, against 2.6 s and 73 MB with apt-get
+// (docs/PERFORMANCE.md). Cross-checked against the real apt-get on that
+// machine and on debootstrapped bullseye, bookworm and trixie roots with
+// older versions, a hold and pins (collectors/packages aptcross_test.go).
 //
-// apt list is three times cheaper but not truthful enough: it prints
-// archives, not release labels, so Debian ≤ 10 security updates (label
-// Debian-Security, archive "oldoldstable") cannot be told from ordinary
-// ones; it cannot say which updates Ubuntu's phasing defers; and its output
-// is explicitly unstable. The simulation prints "Label:Version/Archive" for
-// every candidate, marks phased and kept-back packages in its lists, and
-// ends with a summary the parser checks its counts against. So the
-// simulation is the primary source, and apt list serves twice: once,
-// for kept-back and phased packages only (no Inst line names their
-// origin), and as the fallback when apt-get refuses to simulate (broken
-// dependencies, exit 100), with a note.
+// The fallback command: apt-get -o Debug::NoLocking=true -o
+// Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o
+// Dir::Log::History= -o Dir::Log::Terminal= -o
+// APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade (the
+// options: see "Writing nothing"). Measured on the Debian 12 build machine
+// (2 vCPU, ~700 packages, 126 pending, hyperfine, 8 runs): the simulation
+// takes 2.4–2.6 s and 83 MB peak RSS; `apt list --upgradable` 0.86 s and
+// 54 MB (0.27 s when apt may keep /var/cache/apt/pkgcache.bin, which this
+// machine's Docker-style apt.conf disables; the simulation stays at 2.4 s
+// with it, its time is the resolver and the ordering). -qq and -q cost the
+// same; `upgrade` is no cheaper than `dist-upgrade`. On that machine both
+// list the same 126 packages, 75 of them security.
 //
-// Security on apt: any source whose label is Debian-Security or whose
+// apt list is three times cheaper than the simulation but not truthful
+// enough: it prints archives, not release labels, so Debian ≤ 10 security
+// updates (label Debian-Security, archive "oldoldstable") cannot be told
+// from ordinary ones; it cannot say which updates Ubuntu's phasing defers;
+// and its output is explicitly unstable. The simulation prints
+// "Label:Version/Archive" for every candidate, marks phased and kept-back
+// packages in its lists, and ends with a summary the parser checks its
+// counts against. So on the fallback path the simulation is the source, and
+// apt list serves twice: once, for kept-back and phased packages only (no
+// Inst line names their origin), and as the fallback when apt-get refuses to
+// simulate (broken dependencies, exit 100), with a note.
+//
+// Security on apt (both paths): any source whose label is Debian-Security or whose
 // archive ends in -security (bookworm-security, noble-security, Ubuntu ESM's
 // noble-infra-security and noble-apps-security). SecurityDataAvailable is
 // true when apt holds the index of a security archive (a list file named
@@ -151,7 +183,8 @@
 //
 // # Privileges and failure
 //
-// apt and apk need no root. dnf, yum and zypper read their system cache,
+// apt (native or not) and apk need no root. The native apt path needs no
+// apt binary either: a Debian root is evaluated from any machine. dnf, yum and zypper read their system cache,
 // readable by root on most hosts. Each command runs with a 90 s timeout; a
 // hang, a missing binary, a non-zero exit or output of an unexpected shape
 // is a collector error and no counts are reported from it, never a panic.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/aptpolicy"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
@@ -38,6 +39,9 @@ var (
 type Collector struct {
 	deps    collectors.Deps
 	timeout time.Duration
+	// simulateOnly skips the native apt evaluation (tests of the
+	// apt-get path).
+	simulateOnly bool
 }
 
 // New returns the packages collector.
@@ -51,9 +55,10 @@ func (c *Collector) Name() string { return "packages" }
 // Sources implements collectors.Collector.
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
-		Detects: "pending OS package updates (count, security count, each package) from the host's own package manager, offline and without locks",
+		Detects: "pending OS package updates (count, security count, each package): apt's computed natively from its own files, the other managers asked offline and without locks",
 		Files:   sourceFiles(),
 		Commands: []string{
+			"apt: none when the native evaluation of its files decides; the next two are the fallback",
 			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
 			"apt list --upgradable [kept-back packages]",
 			"dnf -q -C check-update", "dnf -q -C check-upgrade --json (dnf5)", "dnf -q -C updateinfo list --security",
@@ -78,9 +83,10 @@ const (
 )
 
 // sourceFiles are the files the collector reads: every manager's markers
-// and metadata (what detect and metadataAge read), the dnf binaries
-// isDnf5 tells dnf4 from dnf5 by, dnf's cache directory and the shared
-// package database (installed versions on RPM hosts).
+// and metadata (what detect and metadataAge read), apt's files the native
+// evaluation reads, the dnf binaries isDnf5 tells dnf4 from dnf5 by, dnf's
+// cache directory and the shared package database (installed versions on
+// RPM hosts).
 func sourceFiles() []string {
 	var out []string
 	for _, m := range pkgmgr.Managers {
@@ -88,6 +94,11 @@ func sourceFiles() []string {
 			if !slices.Contains(out, f) {
 				out = append(out, f)
 			}
+		}
+	}
+	for _, f := range aptpolicy.Files {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
 	return slices.Concat(out, []string{dnfBinary, dnf5Binary, dnf4Binary, dnfCacheDir}, pkgdb.Files)
@@ -148,6 +159,14 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	if m == nil {
 		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
+	}
+	if m.Name == "apt" && !c.simulateOnly {
+		if u, ok := c.collectAptNative(&res); ok {
+			u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
+			sortPackages(u)
+			res.Updates = u
+			return res, nil
+		}
 	}
 	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
 		if !c.deps.Root.IsSlash() {

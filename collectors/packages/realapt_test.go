@@ -48,7 +48,8 @@ func aptRoot(t *testing.T, broken bool) string {
 	return dir
 }
 
-// realCollect runs the packages collector with the real runner on dir.
+// realCollect runs the packages collector's apt-get path with the real
+// runner on dir.
 func realCollect(t *testing.T, dir string) (collectors.Result, error) {
 	t.Helper()
 	root, err := hostfs.New(dir)
@@ -56,6 +57,7 @@ func realCollect(t *testing.T, dir string) (collectors.Result, error) {
 		t.Fatal(err)
 	}
 	c := New(collectors.Deps{Root: root, Run: execx.Exec{}, Log: zerolog.Nop(), Now: time.Now})
+	c.simulateOnly = true // these tests are about apt-get's writes
 	return c.Collect(context.Background())
 }
 
