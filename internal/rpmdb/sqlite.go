@@ -18,9 +18,9 @@ var ErrWAL = errors.New("unreadable sqlite write-ahead log")
 type sqlite struct {
 	r        io.ReaderAt
 	wal      map[uint32][]byte // committed pages of the write-ahead log
-	pageSize int   // bytes per page
-	usable   int   // pageSize less the reserved bytes at the end of each page
-	pages    int64 // pages in the file
+	pageSize int               // bytes per page
+	usable   int               // pageSize less the reserved bytes at the end of each page
+	pages    int64             // pages in the file
 }
 
 const sqliteHeaderSize = 100
