@@ -90,11 +90,26 @@ func sourceFiles() []string {
 // collectFunc asks one manager for its pending updates.
 type collectFunc func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error)
 
-// manager is the host's package manager: its descriptor and how it is
-// asked.
+// nativeFunc computes one manager's pending updates from its files,
+// without running it; an error means the manager must be asked instead.
+type nativeFunc func(c *Collector, ctx context.Context, res *collectors.Result) (*report.Updates, error)
+
+// manager is the host's package manager: its descriptor, how it is
+// evaluated natively (nil: never) and how it is asked.
 type manager struct {
 	pkgmgr.Manager
+	native  nativeFunc
 	collect collectFunc
+}
+
+// natives choose the native evaluation of a manager, given its root.
+var natives = map[string]func(root hostfs.Root) nativeFunc{
+	"dnf": func(root hostfs.Root) nativeFunc {
+		if isDnf5(root) {
+			return nil // dnf5's cache (/var/cache/libdnf5) is not read natively
+		}
+		return (*Collector).nativeDnf
+	},
 }
 
 // parsers choose how each manager of pkgmgr.Managers is asked, given the
@@ -123,7 +138,11 @@ func detect(root hostfs.Root) *manager {
 	if !ok {
 		return nil // a descriptor without a parser: TestEveryManagerHasAParser
 	}
-	return &manager{Manager: d, collect: parser(root)}
+	m := &manager{Manager: d, collect: parser(root)}
+	if n, ok := natives[d.Name]; ok {
+		m.native = n(root)
+	}
+	return m
 }
 
 // isDnf5 reports whether the root's dnf is dnf5: /usr/bin/dnf links to
@@ -143,12 +162,27 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
 	}
-	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
-		if !c.deps.Root.IsSlash() {
-			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
-				m.Name, m.Binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
+	var nativeErr error
+	if m.native != nil {
+		u, err := m.native(c, ctx, &res)
+		if err == nil {
+			u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
+			sortPackages(u)
+			res.Updates = u
+			return res, nil
 		}
-		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.Name, m.Name, m.Binary, err)
+		nativeErr = err
+	}
+	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
+		why := ""
+		if nativeErr != nil {
+			why = " (" + clip(nativeErr.Error()) + ")"
+		}
+		if !c.deps.Root.IsSlash() {
+			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine%s: %w: %w",
+				m.Name, m.Binary, c.deps.Root.Dir(), why, collectors.ErrNotApplicable, err)
+		}
+		return res, fmt.Errorf("%s: the host has %s's files but no %s%s: %w", m.Name, m.Name, m.Binary, why, err)
 	}
 	p, err := newPrivate()
 	if err != nil {
@@ -156,6 +190,9 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	}
 	defer p.remove()
 	u, err := m.collect(c, ctx, &res, p)
+	if u != nil && nativeErr != nil {
+		u.Source += " (asked dnf: " + clip(nativeErr.Error()) + ")"
+	}
 	if u != nil {
 		u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
 		sortPackages(u)
