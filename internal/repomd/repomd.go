@@ -235,15 +235,30 @@ var basearchOf = map[string]string{
 	"aarch64": "aarch64", "ppc64le": "ppc64le", "ppc64": "ppc64", "s390x": "s390x", "armv7hl": "armhfp", "riscv64": "riscv64",
 }
 
-// detectBasearch is the base architecture of the root's own packages
-// (rpm, glibc, bash), not of the scanning machine; "" when unknown.
+// corePackages are packages every RPM host has in its own architecture.
+var corePackages = []string{"rpm", "glibc", "bash", "filesystem", "coreutils", "systemd", "kernel-core", "kernel", "openssl-libs"}
+
+// detectBasearch is the base architecture of the root's own core
+// packages, not of the scanning machine (dnf --installroot would take the
+// scanning machine's); a 32-bit multilib package beside 64-bit ones does
+// not count; "" when unknown or contradictory.
 func detectBasearch(db *pkgdb.DB) string {
-	for _, n := range []string{"rpm", "glibc", "bash", "filesystem"} {
+	seen := map[string]bool{}
+	for _, n := range corePackages {
 		for _, p := range db.Get(n) {
 			if b := basearchOf[p.Arch]; b != "" {
-				return b
+				seen[b] = true
 			}
 		}
+	}
+	if len(seen) == 2 && seen["i386"] {
+		delete(seen, "i386")
+	}
+	if len(seen) != 1 {
+		return ""
+	}
+	for b := range seen {
+		return b
 	}
 	return ""
 }

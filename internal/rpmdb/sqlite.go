@@ -26,6 +26,9 @@ type sqlite struct {
 const sqliteHeaderSize = 100
 
 func openSQLite(r io.ReaderAt, size int64) (*sqlite, error) {
+	if size == 0 {
+		return nil, fmt.Errorf("%w: empty file", ErrMalformed)
+	}
 	var hdr [sqliteHeaderSize]byte
 	if _, err := r.ReadAt(hdr[:], 0); err != nil {
 		return nil, fmt.Errorf("%w: sqlite header: %v", ErrMalformed, err)
