@@ -291,5 +291,13 @@ func TestCrossCheckDnf(t *testing.T) {
 	if !native.SecurityDataAvailable {
 		t.Error("updateinfo not seen")
 	}
+	// The collector answers natively, with the same packages.
+	res, err := realCollect(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := res.Updates; u == nil || !strings.HasPrefix(u.Source, nativeSource) || u.Count != len(native.Updates) || !u.SecurityDataAvailable {
+		t.Fatalf("collector: %+v, errors %v", res.Updates, res.Errors)
+	}
 	t.Logf("dnf and native agree on %d updates:\n%s", len(want), out)
 }

@@ -290,13 +290,11 @@ func (c *config) expand(s string) (string, error) {
 }
 
 // checkPlugins refuses the plugins whose configuration changes what
-// check-update lists: versionlock (and any other the root enables that
-// filters packages is read by dnf only: see pluginsThatFilter).
+// check-update lists (pluginsThatFilter) when enabled.
 func checkPlugins(root hostfs.Root, confPath string) error {
-	dirs := []string{"/etc/dnf/plugins"}
-	if confPath != "" {
-		dirs = list(confPath)
-	}
+	// The default directory and the configured ones alike: either may be
+	// what dnf reads (a configured path is the host's, read inside the root).
+	dirs := append([]string{"/etc/dnf/plugins"}, list(confPath)...)
 	for _, d := range dirs {
 		for _, name := range pluginsThatFilter {
 			p := path.Join(d, name+".conf")
