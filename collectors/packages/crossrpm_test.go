@@ -259,11 +259,15 @@ func TestCrossCheckDnf(t *testing.T) {
 	}
 	want := map[string]string{}
 	for _, u := range ups {
-		want[u.Name+"."+u.Arch] = fmt.Sprintf("%s from %s, security %v", u.EVR, u.Repo, sec[u.Name+"."+u.Arch])
+		a := sec[u.Name+"."+u.Arch]
+		if a == nil {
+			a = &advisories{}
+		}
+		want[u.Name+"."+u.Arch] = fmt.Sprintf("%s from %s, security %v %v %s", u.EVR, u.Repo, len(a.IDs) > 0, a.IDs, a.Severity)
 	}
 	got := map[string]string{}
 	for _, u := range native.Updates {
-		got[u.Name+"."+u.Arch] = fmt.Sprintf("%s from %s, security %v", u.Candidate, u.Repo, u.Security)
+		got[u.Name+"."+u.Arch] = fmt.Sprintf("%s from %s, security %v %v %s", u.Candidate, u.Repo, u.Security, u.Advisories, u.Severity)
 	}
 	var keys []string
 	for k := range want {

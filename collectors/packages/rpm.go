@@ -172,7 +172,9 @@ func (c *Collector) collectRPM(ctx context.Context, res *collectors.Result, f rp
 	u.SecurityDataAvailable = true
 	for i := range u.Packages {
 		p := &u.Packages[i]
-		p.Security = sec[p.Name+"."+p.Arch]
+		if a, ok := sec[p.Name+"."+p.Arch]; ok {
+			p.Security, p.Advisories, p.Severity = true, a.IDs, a.Severity
+		}
 	}
 	return u, nil
 }
@@ -226,7 +228,7 @@ func (c *Collector) hasUpdateinfo(f rpmFlavor) bool {
 }
 
 // rpmSecurity lists the packages security advisories update.
-func (c *Collector) rpmSecurity(ctx context.Context, f rpmFlavor, base, env []string) (map[string]bool, error) {
+func (c *Collector) rpmSecurity(ctx context.Context, f rpmFlavor, base, env []string) (map[string]*advisories, error) {
 	argv := append(append([]string{}, base...), "updateinfo", "list", "--security")
 	if f == yum {
 		argv = append(append([]string{}, base...), "updateinfo", "list", "security")
@@ -265,7 +267,7 @@ func (c *Collector) nativeDnf(ctx context.Context, _ *collectors.Result) (*repor
 		MetadataAgeSeconds: -1, SecurityDataAvailable: r.SecurityDataAvailable, Packages: make([]report.Package, 0, len(r.Updates))}
 	for _, p := range r.Updates {
 		u.Packages = append(u.Packages, report.Package{Name: p.Name, Arch: p.Arch, Installed: p.Installed, Candidate: p.Candidate,
-			Origin: p.Repo, Security: p.Security})
+			Origin: p.Repo, Security: p.Security, Advisories: p.Advisories, Severity: p.Severity})
 	}
 	return u, nil
 }
