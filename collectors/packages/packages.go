@@ -13,6 +13,7 @@ import (
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgmgr"
+	"github.com/demarc/demarc/internal/repomd"
 	"github.com/demarc/demarc/report"
 )
 
@@ -32,8 +33,9 @@ var (
 	ErrManagerFailed = errors.New("package manager failed")
 )
 
-// Collector reports pending OS package updates, asking the host's own
-// package manager offline.
+// Collector reports pending OS package updates, computed natively from
+// the manager's files where that is certain (dnf 4), else asking the
+// host's own package manager offline.
 type Collector struct {
 	deps    collectors.Deps
 	timeout time.Duration
@@ -50,7 +52,7 @@ func (c *Collector) Name() string { return "packages" }
 // Sources implements collectors.Collector.
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
-		Detects: "pending OS package updates (count, security count, each package) from the host's own package manager, offline and without locks",
+		Detects: "pending OS package updates (count, security count, each package, its advisories) from the host's own package manager, offline and without locks; dnf 4's computed natively from its configuration and cached repodata where that is certain, dnf itself asked otherwise",
 		Files:   sourceFiles(),
 		Commands: []string{
 			"apt-get -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Dir::Log::Planner= -o Dir::Log::History= -o Dir::Log::Terminal= -o APT::Get::Show-User-Simulation-Note=false -s -q -V dist-upgrade",
@@ -84,7 +86,10 @@ func sourceFiles() []string {
 			}
 		}
 	}
-	return append(out, dnfBinary, dnf5Binary, dnf4Binary)
+	return append(out, dnfBinary, dnf5Binary, dnf4Binary,
+		// The native dnf evaluation's (internal/repomd).
+		"/etc/dnf/dnf.conf", "/etc/dnf/vars/*", "/etc/dnf/plugins/*.conf", "/etc/yum.repos.d/*.repo",
+		repomd.CacheDir+"/*/repodata/*", repomd.CacheDir+"/*.solv")
 }
 
 // collectFunc asks one manager for its pending updates.
