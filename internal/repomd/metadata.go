@@ -136,8 +136,10 @@ func evr(epoch, ver, rel string) string {
 	return s
 }
 
-// parsePrimary reads primary.xml's packages (source packages skipped).
-func parsePrimary(r io.Reader, repo string) ([]Available, error) {
+// parsePrimaryXML reads primary.xml's packages (source packages skipped)
+// with encoding/xml: the reference for parsePrimary, and its reader of
+// any package element it does not read itself.
+func parsePrimaryXML(r io.Reader, repo string) ([]Available, error) {
 	d := xml.NewDecoder(r)
 	var out []Available
 	for {
@@ -156,19 +158,30 @@ func parsePrimary(r io.Reader, repo string) ([]Available, error) {
 		if err := d.DecodeElement(&p, &se); err != nil {
 			return nil, fmt.Errorf("%w: primary: %v", ErrMalformed, err)
 		}
-		if p.Name == "" || p.Arch == "" || p.Version.Ver == "" || p.Version.Rel == "" {
-			return nil, fmt.Errorf("%w: primary: a package without name, arch, version or release", ErrMalformed)
+		a, ok, err := p.available(repo)
+		if err != nil {
+			return nil, err
 		}
-		if p.Arch == "src" || p.Arch == "nosrc" {
-			continue
+		if ok {
+			out = append(out, a)
 		}
-		a := Available{Name: p.Name, Arch: p.Arch, EVR: evr(p.Version.Epoch, p.Version.Ver, p.Version.Rel), Repo: repo}
-		for _, o := range p.Obsoletes {
-			a.Obsoletes = append(a.Obsoletes, Dep{Name: o.Name, Flags: o.Flags, EVR: evr(o.Epoch, o.Ver, o.Rel)})
-		}
-		out = append(out, a)
 	}
 	return out, nil
+}
+
+// available checks a decoded package; ok is false for source packages.
+func (p *primaryPkg) available(repo string) (Available, bool, error) {
+	if p.Name == "" || p.Arch == "" || p.Version.Ver == "" || p.Version.Rel == "" {
+		return Available{}, false, fmt.Errorf("%w: primary: a package without name, arch, version or release", ErrMalformed)
+	}
+	if p.Arch == "src" || p.Arch == "nosrc" {
+		return Available{}, false, nil
+	}
+	a := Available{Name: p.Name, Arch: p.Arch, EVR: evr(p.Version.Epoch, p.Version.Ver, p.Version.Rel), Repo: repo}
+	for _, o := range p.Obsoletes {
+		a.Obsoletes = append(a.Obsoletes, Dep{Name: o.Name, Flags: o.Flags, EVR: evr(o.Epoch, o.Ver, o.Rel)})
+	}
+	return a, true, nil
 }
 
 // Advisory is one updateinfo advisory.

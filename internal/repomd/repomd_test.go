@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,9 +188,25 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
+// FuzzParsePrimary checks the hand reader against encoding/xml: where
+// both read a document, they read the same packages.
 func FuzzParsePrimary(f *testing.F) {
-	f.Add([]byte(primaryXML))
-	f.Fuzz(func(t *testing.T, b []byte) { _, _ = parsePrimary(bytes.NewReader(b), "r") })
+	f.Add([]byte(strings.Replace(primaryXML, "%s", "", 1)))
+	f.Add([]byte(strings.Replace(primaryXML, "%s", `<rpm:obsoletes><rpm:entry name="o&amp;" flags="LT" epoch="0" ver="2"/></rpm:obsoletes>`, 1)))
+	f.Add([]byte(`<metadata packages="1"><package type="rpm"><!-- c --><name>a</name><arch>noarch</arch><version ver="1" rel="1"/></package></metadata>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, err := parsePrimary(bytes.NewReader(b), "r")
+		if err != nil {
+			return
+		}
+		slow, err := parsePrimaryXML(bytes.NewReader(b), "r")
+		if err != nil {
+			return
+		}
+		if fmt.Sprint(fast) != fmt.Sprint(slow) {
+			t.Fatalf("hand %v, encoding/xml %v", fast, slow)
+		}
+	})
 }
 
 func FuzzParseUpdateinfo(f *testing.F) {
