@@ -119,7 +119,9 @@ func splitPackages(data []byte, atEOF bool) (int, []byte, error) {
 	}
 }
 
-func isSpaceOrEnd(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '>' || c == '/' }
+func isSpaceOrEnd(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '>' || c == '/'
+}
 
 // readPackage reads one element by hand; known is false when the element
 // is not of the shape createrepo writes and encoding/xml must read it.
