@@ -147,7 +147,10 @@ func readConfig(root hostfs.Root, releasever, basearch string) (*config, error) 
 		c.vars["releasever"] = releasever
 	}
 	if basearch != "" {
-		c.vars["basearch"], c.vars["arch"] = basearch, basearch
+		c.vars["basearch"] = basearch
+		if basearch != "i386" && basearch != "armhfp" { // there $arch is the machine's (i686, armv7hl): unknown
+			c.vars["arch"] = basearch
+		}
 	}
 	dirs := []string{"/etc/yum.repos.d", "/etc/yum/repos.d", "/etc/distro.repos.d"}
 	if m["reposdir"] != "" {

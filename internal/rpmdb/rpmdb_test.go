@@ -15,9 +15,12 @@ import (
 
 // writeNDB lays out blobs as rpm's ndb backend does (rpmpkg.c): header,
 // one slot page, blobs in 16-byte blocks with head and tail. Debian's rpm
-// has no ndb backend, so this writer stands in for it; the reader was
-// also checked by hand against a SLES 15 BCI image's Packages.db (35
-// packages, as rpm lists them), not committed (see testdata/README.md).
+// has no ndb backend, so this writer stands in for it. The reader was
+// also checked by hand, once, against a real SLES 15 BCI image's
+// Packages.db (35 packages: system-user-root, filesystem, glibc, …), a
+// real BDB Packages of EL8 (libuuid) and a real CBL-Mariner 2.0
+// rpmdb.sqlite (129 packages), all public test data of another project,
+// not committed here.
 func writeNDB(blobs [][]byte) []byte {
 	le := binary.LittleEndian
 	out := make([]byte, ndbPage)
