@@ -10,7 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
@@ -302,6 +306,14 @@ func TestCrossCheckDnf(t *testing.T) {
 	}
 	if u := res.Updates; u == nil || !strings.HasPrefix(u.Source, nativeSource) || u.Count != len(native.Updates) || !u.SecurityDataAvailable {
 		t.Fatalf("collector: %+v, errors %v", res.Updates, res.Errors)
+	}
+	// On a scanning machine with neither rpm nor dnf (a RHEL root scanned
+	// from Debian): the same answer, and no command run at all.
+	bare := execx.NewFake()
+	c := New(collectors.Deps{Root: root, Run: bare, Log: zerolog.Nop(), Now: time.Now})
+	res2, err := c.Collect(context.Background())
+	if err != nil || res2.Updates == nil || res2.Updates.Count != res.Updates.Count || len(bare.Calls()) != 0 {
+		t.Fatalf("without rpm and dnf: %+v %v, calls %v", res2.Updates, err, bare.Calls())
 	}
 	t.Logf("dnf and native agree on %d updates:\n%s", len(want), out)
 }
