@@ -329,6 +329,13 @@ type Package struct {
 	Origin string `json:"origin,omitempty"`
 	// Phased is true when apt holds the update back for phasing.
 	Phased bool `json:"phased,omitempty"`
+	// Advisories are the ids of the security advisories the candidate
+	// fixes ("RHSA-2024:1234"), where the manager's metadata names them
+	// (dnf's updateinfo read natively).
+	Advisories []string `json:"advisories,omitempty"`
+	// Severity is the highest severity among Advisories, as the
+	// repository writes it ("Important", "Moderate").
+	Severity string `json:"severity,omitempty"`
 }
 
 // Finding is one gap: something behind or past its end of life, with whose

@@ -112,6 +112,11 @@ func validateUpdates(c *checker, u *Updates) {
 		c.text(at.f("installed"), pk.Installed, MaxShort, false)
 		c.text(at.f("candidate"), pk.Candidate, MaxShort, false)
 		c.text(at.f("origin"), pk.Origin, MaxShort, false)
+		c.count(at.f("advisories"), len(pk.Advisories), MaxListSmall)
+		for _, a := range pk.Advisories {
+			c.text(at.f("advisories"), a, MaxShort, true)
+		}
+		c.text(at.f("severity"), pk.Severity, 64, false)
 	}
 }
 

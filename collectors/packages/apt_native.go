@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -68,4 +69,21 @@ func splitComma(s string) []string {
 		s = s[i+1:]
 	}
 	return out
+}
+
+// errNativeNoted is the native evaluation's answer when it did not decide
+// and a note already says why (or it was switched off): the manager is
+// asked, and its source needs no reason appended.
+var errNativeNoted = errors.New("native evaluation did not decide")
+
+// nativeApt is apt's nativeFunc.
+func (c *Collector) nativeApt(_ context.Context, res *collectors.Result) (*report.Updates, error) {
+	if c.simulateOnly {
+		return nil, errNativeNoted
+	}
+	u, ok := c.collectAptNative(res)
+	if !ok {
+		return nil, errNativeNoted
+	}
+	return u, nil
 }

@@ -1,6 +1,8 @@
 // Package packages is the packages collector: pending OS package updates,
-// asked of the host's own package manager without touching the network,
-// without taking locks and, where possible, without root.
+// computed from the package manager's own files where that is certain
+// (dnf 4: internal/repomd) and otherwise asked of the host's own package
+// manager, without touching the network, without taking locks and, where
+// possible, without root.
 //
 // # What it detects
 //
@@ -95,12 +97,39 @@
 // apt 2 ("deferred due to phasing") and apt 3 ("Not upgrading yet due to
 // phasing") are reported Phased.
 //
+// # dnf natively
+//
+// dnf 4 (not dnf5) is first evaluated without running anything
+// (internal/repomd): the root's /etc/dnf/dnf.conf, /etc/dnf/vars and
+// /etc/yum.repos.d/*.repo, each enabled repository's cache directory
+// /var/cache/dnf/<repoid>-<libdnf's hash of its URL>/repodata (repomd.xml,
+// primary.xml and updateinfo.xml, gz, xz, zst or bz2) and the installed
+// packages (internal/pkgdb, which reads the RPM database itself), with
+// dnf's rules for check-update (excludes and includes, repository
+// priority, the upgrade arch rule, latest per name.arch) and for
+// updateinfo list --security. Each package carries its security
+// advisories' ids and highest severity. Source then reads "dnf's cached
+// repository metadata, evaluated natively (<repositories>)". Where that
+// evaluation cannot decide with certainty (no repository configuration;
+// an unknown variable in a URL; no cache for an enabled repository, or
+// solv files only; versionlock enabled; installed packages a repository's
+// modules.yaml ships, since module filtering is dnf's; an available
+// package obsoleting another installed one; options that move where dnf
+// looks), dnf is run as below and its Source ends with "(asked dnf:
+// <why>)". Cross-checked in CI against the real dnf on rpmbuild fixtures
+// (crossrpm_test.go): every package, candidate, repository, security flag,
+// advisory id and severity agrees. Without dnf on the scanning machine, a
+// root the native path cannot decide is ErrNotApplicable, as before, with
+// the reason in the error.
+//
 // # dnf, yum
 //
 // dnf -q -C check-update (dnf5: check-upgrade --json, falling back to its
 // text), yum -q -C check-update: exit 100 means updates, 0 none, anything
 // else is ErrManagerFailed. -C runs from the system cache only. Installed
-// versions come from the shared package database (rpm). Security: dnf -q -C
+// versions come from the shared package database (internal/pkgdb: read
+// natively, rpm only where it cannot). yum (EL7: its cache is sqlite
+// primary_db) and dnf5 are always asked. Security: dnf -q -C
 // updateinfo list --security (yum: updateinfo list security), only when a
 // cached repomd.xml lists updateinfo; CentOS 7 and some mirrors publish
 // none, so SecurityDataAvailable is false there rather than a misleading 0.
@@ -130,8 +159,10 @@
 // /var/lib/dpkg and /etc/apt: identical output; the root's apt.conf.d is
 // not read, its sources and preferences are); dnf and yum --installroot;
 // zypper --root; apk --root. The binary runs from the scanning machine:
-// when it has none (a RHEL image scanned from Debian), the collector
-// returns an error wrapping collectors.ErrNotApplicable.
+// when it has none (a RHEL image scanned from Debian) and the native dnf
+// evaluation cannot decide, the collector returns an error wrapping
+// collectors.ErrNotApplicable. A dnf 4 root the native path decides needs
+// no dnf on the scanning machine at all.
 //
 // # Writing nothing, running nothing of the root's
 //
@@ -174,8 +205,9 @@
 //     executables libzypp runs, cachedir and logs). Known remaining write:
 //     libzypp opens the root's RPM database itself (it sets _dbpath from what
 //     it finds under --root), so sqlite touches rpmdb.sqlite-shm there.
-//   - rpm (internal/pkgdb): another root's database is copied into a
-//     private directory and queried there: rpm opens even a database it
+//   - rpm (internal/pkgdb, only where internal/rpmdb cannot read the
+//     database: two backends' files, a damaged file): another root's
+//     database is copied into a private directory and queried there: rpm opens even a database it
 //     only queries read-write (sqlite's -wal and -shm) and creates one where
 //     none is.
 //   - apk: --no-network only; apk is not in Debian and is not run by the

@@ -15,6 +15,7 @@ import (
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
 	"github.com/demarc/demarc/internal/pkgmgr"
+	"github.com/demarc/demarc/internal/repomd"
 	"github.com/demarc/demarc/report"
 )
 
@@ -34,8 +35,9 @@ var (
 	ErrManagerFailed = errors.New("package manager failed")
 )
 
-// Collector reports pending OS package updates, asking the host's own
-// package manager offline.
+// Collector reports pending OS package updates, computed natively from
+// the manager's files where that is certain (dnf 4), else asking the
+// host's own package manager offline.
 type Collector struct {
 	deps    collectors.Deps
 	timeout time.Duration
@@ -55,7 +57,7 @@ func (c *Collector) Name() string { return "packages" }
 // Sources implements collectors.Collector.
 func (c *Collector) Sources() collectors.Sources {
 	return collectors.Sources{
-		Detects: "pending OS package updates (count, security count, each package): apt's computed natively from its own files, the other managers asked offline and without locks",
+		Detects: "pending OS package updates (count, security count, each package, its advisories), offline and without locks: apt's and dnf 4's computed natively from their own files where that is certain, the manager itself asked otherwise",
 		Files:   sourceFiles(),
 		Commands: []string{
 			"apt: none when the native evaluation of its files decides; the next two are the fallback",
@@ -101,17 +103,36 @@ func sourceFiles() []string {
 			out = append(out, f)
 		}
 	}
-	return slices.Concat(out, []string{dnfBinary, dnf5Binary, dnf4Binary, dnfCacheDir}, pkgdb.Files)
+	return slices.Concat(out, []string{dnfBinary, dnf5Binary, dnf4Binary, dnfCacheDir,
+		// The native dnf evaluation's (internal/repomd).
+		"/etc/dnf/dnf.conf", "/etc/dnf/vars/*", "/etc/dnf/plugins/*.conf",
+		repomd.CacheDir + "/*/repodata/*", repomd.CacheDir + "/*.solv"}, repomd.ReposDirs, pkgdb.Files)
 }
 
 // collectFunc asks one manager for its pending updates.
 type collectFunc func(c *Collector, ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error)
 
-// manager is the host's package manager: its descriptor and how it is
-// asked.
+// nativeFunc computes one manager's pending updates from its files,
+// without running it; an error means the manager must be asked instead.
+type nativeFunc func(c *Collector, ctx context.Context, res *collectors.Result) (*report.Updates, error)
+
+// manager is the host's package manager: its descriptor, how it is
+// evaluated natively (nil: never) and how it is asked.
 type manager struct {
 	pkgmgr.Manager
+	native  nativeFunc
 	collect collectFunc
+}
+
+// natives choose the native evaluation of a manager, given its root.
+var natives = map[string]func(root hostfs.Root) nativeFunc{
+	"apt": func(hostfs.Root) nativeFunc { return (*Collector).nativeApt },
+	"dnf": func(root hostfs.Root) nativeFunc {
+		if isDnf5(root) {
+			return nil // dnf5's cache (/var/cache/libdnf5) is not read natively
+		}
+		return (*Collector).nativeDnf
+	},
 }
 
 // parsers choose how each manager of pkgmgr.Managers is asked, given the
@@ -140,7 +161,11 @@ func detect(root hostfs.Root) *manager {
 	if !ok {
 		return nil // a descriptor without a parser: TestEveryManagerHasAParser
 	}
-	return &manager{Manager: d, collect: parser(root)}
+	m := &manager{Manager: d, collect: parser(root)}
+	if n, ok := natives[d.Name]; ok {
+		m.native = n(root)
+	}
+	return m
 }
 
 // isDnf5 reports whether the root's dnf is dnf5: /usr/bin/dnf links to
@@ -160,20 +185,27 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 		res.Notes = append(res.Notes, "no supported package manager ("+strings.Join(pkgmgr.Names(), ", ")+") found: pending updates not checked")
 		return res, nil
 	}
-	if m.Name == "apt" && !c.simulateOnly {
-		if u, ok := c.collectAptNative(&res); ok {
+	var nativeErr error
+	if m.native != nil {
+		u, err := m.native(c, ctx, &res)
+		if err == nil {
 			u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
 			sortPackages(u)
 			res.Updates = u
 			return res, nil
 		}
+		nativeErr = err
 	}
 	if _, err := c.deps.Run.LookPath(m.Binary); err != nil {
-		if !c.deps.Root.IsSlash() {
-			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine: %w: %w",
-				m.Name, m.Binary, c.deps.Root.Dir(), collectors.ErrNotApplicable, err)
+		why := ""
+		if nativeErr != nil && !errors.Is(nativeErr, errNativeNoted) {
+			why = " (" + clip(nativeErr.Error()) + ")"
 		}
-		return res, fmt.Errorf("%s: the host has %s's files but no %s: %w", m.Name, m.Name, m.Binary, err)
+		if !c.deps.Root.IsSlash() {
+			return res, fmt.Errorf("%s: cannot ask %s about the root %s from this machine%s: %w: %w",
+				m.Name, m.Binary, c.deps.Root.Dir(), why, collectors.ErrNotApplicable, err)
+		}
+		return res, fmt.Errorf("%s: the host has %s's files but no %s%s: %w", m.Name, m.Name, m.Binary, why, err)
 	}
 	p, err := newPrivate()
 	if err != nil {
@@ -181,6 +213,9 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Result, error) {
 	}
 	defer p.remove()
 	u, err := m.collect(c, ctx, &res, p)
+	if u != nil && nativeErr != nil && !errors.Is(nativeErr, errNativeNoted) {
+		u.Source += " (asked " + m.Name + ": " + clip(nativeErr.Error()) + ")"
+	}
 	if u != nil {
 		u.MetadataAgeSeconds = c.metadataAge(m.Metadata)
 		sortPackages(u)

@@ -3,6 +3,7 @@ package packages
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -134,13 +135,34 @@ func parseDnf5JSON(b []byte) ([]rpmUpdate, error) {
 	return out, nil
 }
 
+// advisories are the security advisories that update one name.arch: their
+// ids, sorted, and the highest severity among them ("" when none says).
+type advisories struct {
+	IDs      []string
+	Severity string
+}
+
+// severityRank orders the severities advisories are written with.
+var severityRank = map[string]int{"low": 1, "moderate": 2, "medium": 2, "important": 3, "high": 3, "critical": 4}
+
+func (a *advisories) add(id, severity string) {
+	if !slices.Contains(a.IDs, id) {
+		a.IDs = append(a.IDs, id)
+		slices.Sort(a.IDs)
+	}
+	if severityRank[strings.ToLower(severity)] > severityRank[strings.ToLower(a.Severity)] {
+		a.Severity = severity
+	}
+}
+
 // parseUpdateinfo parses `dnf updateinfo list --security` (dnf4 and yum:
 // "RHSA-2023:0334 Important/Sec. kernel-5.14.0-162.12.1.el9_1.x86_64",
 // with a leading "i" under --all; Amazon Linux writes the severity in
 // lower case) and dnf5's table ("Name Type Severity Package Issued"). It
-// returns the "name.arch" of every package a security advisory updates.
-func parseUpdateinfo(b []byte) (map[string]bool, error) {
-	out := map[string]bool{}
+// returns, by the "name.arch" of every package a security advisory
+// updates, the advisories' ids and highest severity.
+func parseUpdateinfo(b []byte) (map[string]*advisories, error) {
+	out := map[string]*advisories{}
 	sc := newScanner(b)
 	for n := 1; sc.Scan(); n++ {
 		f := strings.Fields(sc.Text())
@@ -150,12 +172,18 @@ func parseUpdateinfo(b []byte) (map[string]bool, error) {
 		if f[0] == "i" || f[0] == "I" {
 			f = f[1:]
 		}
-		var typ, nevra string
+		var typ, severity, nevra string
 		switch {
 		case len(f) >= 3 && isNEVRA(f[2]): // dnf4, yum
 			typ, nevra = f[1], f[2]
+			if sev, _, ok := strings.Cut(typ, "/"); ok {
+				severity = sev
+			}
 		case len(f) >= 4 && isNEVRA(f[3]): // dnf5
-			typ, nevra = f[1], f[3]
+			typ, severity, nevra = f[1], f[2], f[3]
+			if strings.EqualFold(severity, "none") {
+				severity = ""
+			}
 		default:
 			return nil, malformed(n, sc.Text())
 		}
@@ -163,7 +191,12 @@ func parseUpdateinfo(b []byte) (map[string]bool, error) {
 			continue
 		}
 		name, _, arch, _ := splitNEVRA(nevra)
-		out[name+"."+arch] = true
+		a := out[name+"."+arch]
+		if a == nil {
+			a = &advisories{}
+			out[name+"."+arch] = a
+		}
+		a.add(f[0], severity)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnexpectedOutput, err)

@@ -98,9 +98,14 @@ FEDORA-2018-318f184000 bugfix   none     glibc-common-2.28-26.fc29.x86_64 2019-0
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"CQRlib.x86_64": true, "kernel.x86_64": true, "openssl-libs.x86_64": true, "glibc.i686": true}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v", got)
+	want := map[string]advisories{"CQRlib.x86_64": {[]string{"FEDORA-2018-318f184113"}, "Moderate"}, "kernel.x86_64": {[]string{"RHSA-2023:0334"}, "Important"},
+		"openssl-libs.x86_64": {[]string{"ALAS2023-2024-500"}, "important"}, "glibc.i686": {[]string{"FEDORA-2018-318f184113"}, "Moderate"}}
+	gotv := map[string]advisories{}
+	for k, v := range got {
+		gotv[k] = *v
+	}
+	if !reflect.DeepEqual(gotv, want) {
+		t.Errorf("got %v", gotv)
 	}
 	for _, bad := range []string{"RHSA-2023:0334 Important/Sec.\n", "garbage\n", "\x00\xff\n", strings.Repeat("x", maxLine+1)} {
 		if _, err := parseUpdateinfo([]byte(bad)); !errors.Is(err, ErrUnexpectedOutput) {

@@ -143,6 +143,8 @@ func TestRealDnfWritesNothing(t *testing.T) {
 		"plugins/evil.py": "import dnf\nclass Evil(dnf.Plugin):\n    name = 'evil'\n    def __init__(self, base, cli):\n" +
 			"        super().__init__(base, cli)\n        open('" + marker + "', 'w').close()\n",
 		"pluginconf/evil.conf": "[main]\nenabled=1\n",
+		// versionlock enabled: not decidable natively, so dnf itself is asked.
+		"etc/dnf/plugins/versionlock.conf": "[main]\nenabled=1\n",
 	})
 	before, beforeOut := snapshot(t, dir), snapshot(t, outside)
 	res, err := realCollect(t, dir)
@@ -154,6 +156,9 @@ func TestRealDnfWritesNothing(t *testing.T) {
 	u := res.Updates
 	if u == nil || u.Manager != "dnf" || u.Count != 1 {
 		t.Fatalf("updates %+v, errors %v", u, res.Errors)
+	}
+	if !strings.Contains(u.Source, "check-update (asked dnf: ") || !strings.Contains(u.Source, "versionlock") {
+		t.Errorf("source %q: dnf was not asked, or not told why", u.Source)
 	}
 	if p := u.Packages[0]; p.Name != "hello" || p.Arch != "noarch" || p.Installed != "1.0-1" || p.Candidate != "1.0-2" || p.Origin != "test" {
 		t.Errorf("package %+v", p)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/internal/pkgdb"
+	"github.com/demarc/demarc/internal/repomd"
 	"github.com/demarc/demarc/report"
 )
 
@@ -170,7 +172,9 @@ func (c *Collector) collectRPM(ctx context.Context, res *collectors.Result, f rp
 	u.SecurityDataAvailable = true
 	for i := range u.Packages {
 		p := &u.Packages[i]
-		p.Security = sec[p.Name+"."+p.Arch]
+		if a, ok := sec[p.Name+"."+p.Arch]; ok {
+			p.Security, p.Advisories, p.Severity = true, a.IDs, a.Severity
+		}
 	}
 	return u, nil
 }
@@ -224,7 +228,7 @@ func (c *Collector) hasUpdateinfo(f rpmFlavor) bool {
 }
 
 // rpmSecurity lists the packages security advisories update.
-func (c *Collector) rpmSecurity(ctx context.Context, f rpmFlavor, base, env []string) (map[string]bool, error) {
+func (c *Collector) rpmSecurity(ctx context.Context, f rpmFlavor, base, env []string) (map[string]*advisories, error) {
 	argv := append(append([]string{}, base...), "updateinfo", "list", "--security")
 	if f == yum {
 		argv = append(append([]string{}, base...), "updateinfo", "list", "security")
@@ -241,4 +245,29 @@ func (c *Collector) rpmSecurity(ctx context.Context, f rpmFlavor, base, env []st
 		return nil, fmt.Errorf("security advisories: %w", err)
 	}
 	return sec, nil
+}
+
+// nativeSource is Updates.Source of a native dnf evaluation.
+const nativeSource = "dnf's cached repository metadata, evaluated natively"
+
+// nativeDnf computes dnf 4's pending updates from the root's repository
+// configuration and cache and the installed packages (internal/repomd),
+// without running dnf. Any error (a case repomd cannot decide, an
+// unreadable package database) sends the collector to dnf.
+func (c *Collector) nativeDnf(ctx context.Context, _ *collectors.Result) (*report.Updates, error) {
+	db, err := c.deps.InstalledPackages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("installed packages: %w", err)
+	}
+	r, err := repomd.Evaluate(c.deps.Root, db)
+	if err != nil {
+		return nil, err
+	}
+	u := &report.Updates{Manager: "dnf", Source: nativeSource + " (" + strings.Join(r.Repos, ", ") + ")",
+		MetadataAgeSeconds: -1, SecurityDataAvailable: r.SecurityDataAvailable, Packages: make([]report.Package, 0, len(r.Updates))}
+	for _, p := range r.Updates {
+		u.Packages = append(u.Packages, report.Package{Name: p.Name, Arch: p.Arch, Installed: p.Installed, Candidate: p.Candidate,
+			Origin: p.Repo, Security: p.Security, Advisories: p.Advisories, Severity: p.Severity})
+	}
+	return u, nil
 }

@@ -1,6 +1,7 @@
 // Package pkgdb reads the host's installed-package database: dpkg's status
-// file, apk's installed database, or the RPM database through rpm (another
-// root's from a private copy, never in place).
+// file, apk's installed database, or the RPM database, natively
+// (internal/rpmdb) and through rpm only where the native reader cannot
+// (another root's database then from a private copy, never in place).
 // Files are preferred to commands where a file holds the truth. Collectors
 // share one read per scan through Cache.
 package pkgdb
@@ -18,6 +19,7 @@ import (
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgver"
+	"github.com/demarc/demarc/internal/rpmdb"
 )
 
 // The database locations and the rpm query, as read from the host root.
@@ -49,6 +51,9 @@ type Package struct {
 	Arch    string
 	// Source is the source package (dpkg), when it differs from Name.
 	Source string
+	// Provides are an RPM package's capabilities, when the database was
+	// read natively (rpm -qa does not list them).
+	Provides []rpmdb.Provide
 }
 
 // DB is the set of installed packages of one host.
@@ -97,8 +102,10 @@ func (db *DB) sort() {
 }
 
 // Read reads the installed-package database under root: dpkg, then apk,
-// then rpm (through rpm itself, since the RPM database is not a format to
-// parse by hand). It returns ErrNoDatabase when none exists.
+// then the RPM database: natively (Source is the package file), or, where
+// the native reader cannot (a backend it does not know, the files of two
+// backends, a damaged file), through rpm, with Source saying why. It
+// returns ErrNoDatabase when none exists.
 func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) {
 	for _, src := range []struct {
 		path   string
@@ -127,6 +134,44 @@ func Read(ctx context.Context, root hostfs.Root, run execx.Runner) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
+	native, nerr := rpmdb.Read(root, dbPath)
+	if nerr == nil {
+		db := &DB{Format: pkgver.RPM, Source: native.Path, Packages: fromHeaders(native.Headers)}
+		db.sort()
+		return db, nil
+	}
+	db, err := readWithRPM(ctx, root, run, argv, dbPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w (read natively: %w)", err, nerr)
+	}
+	db.Source += " (not read natively: " + clipReason(nerr) + ")"
+	return db, nil
+}
+
+// fromHeaders turns native headers into packages, without rpm's
+// gpg-pubkey pseudo-packages, as ParseRPMQuery does.
+func fromHeaders(hs []*rpmdb.Header) []Package {
+	out := make([]Package, 0, len(hs))
+	for _, h := range hs {
+		if h.Name == "gpg-pubkey" {
+			continue
+		}
+		out = append(out, Package{Name: h.Name, Version: h.EVR(), Arch: h.Arch, Provides: h.Provides})
+	}
+	return out
+}
+
+// clipReason shortens an error for a source string.
+func clipReason(err error) string {
+	s := err.Error()
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// readWithRPM asks rpm, on a private copy for another root.
+func readWithRPM(ctx context.Context, root hostfs.Root, run execx.Runner, argv []string, dbPath string) (*DB, error) {
 	if !root.IsSlash() {
 		rpmCopyMu.Lock()
 		defer rpmCopyMu.Unlock()

@@ -73,7 +73,8 @@ func tree(t *testing.T, dir string) string {
 }
 
 // TestRealRPMWritesNothing builds a real RPM database (Debian's rpm,
-// sqlite backend) in a root, reads it with the real rpm, and checks the
+// sqlite backend) in a root, reads it (natively; the empty root through
+// the real rpm), and checks the
 // answer and that not one byte of the root changed: queried in place, rpm
 // rewrote rpmdb.sqlite-shm (and creates -wal, or a whole database where
 // the directory is empty).
@@ -109,6 +110,9 @@ func TestRealRPMWritesNothing(t *testing.T) {
 		}
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got.Source != "/var/lib/rpm/rpmdb.sqlite" {
+			t.Errorf("source %q, want the native read of rpmdb.sqlite", got.Source)
 		}
 		if h := got.Get("hello"); len(h) != 1 || h[0].Version != "2:1.0-1" || h[0].Arch != "noarch" {
 			t.Errorf("got %+v", got.Packages)
