@@ -98,6 +98,26 @@ func findingWhere(sc store.Scope, f store.FindingFilter) (*where, error) {
 			w.add(c.col+" = ?", c.val)
 		}
 	}
+	if f.ByAge {
+		w.add("f.resolved_at IS NULL")
+		if len(f.Ages) == 0 {
+			w.add("1 = 0")
+		}
+		var parts []string
+		var args []any
+		for _, a := range f.Ages {
+			c := "(f.responsible = ? AND f.sev_rank = ? AND f.opened_at < ?"
+			args = append(args, string(a.Responsible), a.Severity.Rank(), micros(a.Before))
+			if !a.From.IsZero() {
+				c += " AND f.opened_at >= ?"
+				args = append(args, micros(a.From))
+			}
+			parts = append(parts, c+")")
+		}
+		if len(parts) > 0 {
+			w.add("("+strings.Join(parts, " OR ")+")", args...)
+		}
+	}
 	if f.Severity != "" {
 		// The same rows, but the severity-ordered index can seek to them.
 		w.add("f.sev_rank = ?", f.Severity.Rank())
