@@ -267,6 +267,7 @@ func TestExportBadParams(t *testing.T) {
 		{"/api/v1/updates?format=csv&security=yes", "parameter security"},
 		{"/api/v1/hosts?format=csv&tier=cloud", "parameter tier"},
 		{"/api/v1/backlog?limit=5", "limit and cursor"},
+		{"/api/v1/backlog?sla=breached", "parameter sla"},
 		{"/api/v1/backlog?format=pdf", "parameter format"},
 		{"/api/v1/hosts/nope/updates?format=xml", "parameter format"},
 		{"/api/v1/sla/report?month=2026-13", "month"},

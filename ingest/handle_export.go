@@ -112,6 +112,12 @@ func (s *Server) backlog(w http.ResponseWriter, r *http.Request) {
 	if q.err == nil && (q.v.Has("limit") || q.v.Has("cursor")) {
 		q.err = fmt.Errorf("parameters limit and cursor: the backlog is one list of at most %d groups: %w", store.MaxLimit, store.ErrInvalid)
 	}
+	if q.err == nil && f.ByAge {
+		// The groups are counted from the fleet aggregates, which keep no
+		// SLA clock: grouping the findings past their SLA would be a pass
+		// over all of them.
+		q.err = fmt.Errorf("parameter sla: the backlog is not filtered by SLA; list /api/v1/findings?sla= instead: %w", store.ErrInvalid)
+	}
 	if q.err != nil {
 		s.readError(w, r, q.err)
 		return

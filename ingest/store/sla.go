@@ -15,8 +15,9 @@ type AgeCount struct {
 	Before      time.Time
 }
 
-// AgeWindow selects the open findings of one party and severity whose
-// open stretch began in [From, Before) (a zero From: any time before).
+// AgeWindow selects the open findings of one party ("": either) and
+// severity whose open stretch began in [From, Before) (a zero From: any
+// time before).
 type AgeWindow struct {
 	Responsible report.Responsible
 	Severity    report.Severity

@@ -65,6 +65,7 @@ func (u *UI) backlog(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	f := u.findingFilter(r, v)
+	f.ByAge, f.Ages = false, nil // the groups keep no SLA clock (see the API's backlog)
 	if fm == "" {
 		http.Redirect(w, r, "/findings?"+r.URL.RawQuery, http.StatusSeeOther)
 		return

@@ -122,9 +122,22 @@ func testSLAWindows(t *testing.T, s store.Store) {
 		ws = append(ws, store.AgeWindow{Responsible: a.Responsible, Severity: a.Severity, Before: a.OpenedAt.Add(time.Microsecond), From: a.OpenedAt})
 		break
 	}
-	got := allFindings(t, s, sc, store.FindingFilter{ByAge: true, Ages: ws, Sort: "severity"})
+	// The same span for both parties: one window of either.
+	ws = append(ws, store.AgeWindow{Responsible: report.ResponsibleProvider, Severity: report.SeverityMedium, Before: mid},
+		store.AgeWindow{Responsible: report.ResponsibleCustomer, Severity: report.SeverityMedium, Before: mid})
+	for _, sort := range store.FindingSorts {
+		windowsMatch(t, s, sc, ws, sort)
+	}
+	if none := allFindings(t, s, sc, store.FindingFilter{ByAge: true}); len(none) != 0 {
+		t.Errorf("no window: %d findings, want none", len(none))
+	}
+}
+
+func windowsMatch(t *testing.T, s store.Store, sc store.Scope, ws []store.AgeWindow, sort string) {
+	t.Helper()
+	got := allFindings(t, s, sc, store.FindingFilter{ByAge: true, Ages: ws, Sort: sort})
 	var want []string
-	for _, f := range allFindings(t, s, sc, store.FindingFilter{Sort: "severity"}) {
+	for _, f := range allFindings(t, s, sc, store.FindingFilter{Sort: sort}) {
 		for _, w := range ws {
 			if f.Responsible == w.Responsible && f.Severity == w.Severity && f.OpenedAt.Before(w.Before) && !f.OpenedAt.Before(w.From) {
 				want = append(want, f.HostID+"/"+f.ID)
@@ -137,14 +150,11 @@ func testSLAWindows(t *testing.T, s store.Store) {
 		ids = append(ids, f.HostID+"/"+f.ID)
 	}
 	if len(want) == 0 || len(ids) != len(want) {
-		t.Fatalf("windows %v: %d findings, want %d", ws, len(ids), len(want))
+		t.Fatalf("sort %s, windows %v: %d findings, want %d", sort, ws, len(ids), len(want))
 	}
 	for i := range ids {
 		if ids[i] != want[i] {
-			t.Fatalf("windows: %v, want %v", ids, want)
+			t.Fatalf("sort %s, windows: %v, want %v", sort, ids, want)
 		}
-	}
-	if none := allFindings(t, s, sc, store.FindingFilter{ByAge: true}); len(none) != 0 {
-		t.Errorf("no window: %d findings, want none", len(none))
 	}
 }
