@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
@@ -102,7 +103,7 @@ func closeCommitter(t *testing.T, c *committer) {
 // report that breaks the batch fails alone.
 func TestGroupCommit(t *testing.T) {
 	f := &fakeStore{poison: "r-poison", entered: make(chan struct{}, 1)}
-	m := newMetrics(f, time.Minute)
+	m := newMetrics(f, time.Minute, sla.Default(), time.Now)
 	c := newCommitter(f, 1, 64, 128, m, zerolog.Nop())
 	f.gate.Lock()
 	results := make(map[string]error)
@@ -156,7 +157,7 @@ func TestGroupCommit(t *testing.T) {
 // TestGroupCommitBatches checks that queued reports share a transaction.
 func TestGroupCommitBatches(t *testing.T) {
 	f := &fakeStore{entered: make(chan struct{}, 1)}
-	c := newCommitter(f, 1, 64, 128, newMetrics(f, time.Minute), zerolog.Nop())
+	c := newCommitter(f, 1, 64, 128, newMetrics(f, time.Minute, sla.Default(), time.Now), zerolog.Nop())
 	f.gate.Lock()
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = c.submit(t.Context(), incoming("first")) })
@@ -177,7 +178,7 @@ func TestGroupCommitBatches(t *testing.T) {
 // held commit: close returns only after every one is committed.
 func TestCloseDrains(t *testing.T) {
 	f := &fakeStore{entered: make(chan struct{}, 1)}
-	c := newCommitter(f, 1, 8, 128, newMetrics(f, time.Minute), zerolog.Nop())
+	c := newCommitter(f, 1, 8, 128, newMetrics(f, time.Minute, sla.Default(), time.Now), zerolog.Nop())
 	f.gate.Lock()
 	var wg sync.WaitGroup
 	errs := make([]error, 50)
@@ -211,7 +212,7 @@ func TestCloseDrains(t *testing.T) {
 
 func TestBusy(t *testing.T) {
 	f := &fakeStore{entered: make(chan struct{}, 1)}
-	c := newCommitter(f, 1, 1, 1, newMetrics(f, time.Minute), zerolog.Nop())
+	c := newCommitter(f, 1, 1, 1, newMetrics(f, time.Minute, sla.Default(), time.Now), zerolog.Nop())
 	f.gate.Lock()
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = c.submit(t.Context(), incoming("a")) })

@@ -1,7 +1,11 @@
 // Package ingest is demarc-server's HTTP side: POST /api/v1/reports with
 // authentication, limits, strict validation and group commit; the read API
-// (hosts, one host, findings, summary, trend, stored reports) scoped to the
-// caller's tenant; /metrics, /healthz and /readyz.
+// (hosts, one host, findings, updates, the backlog, summary, trend, SLA
+// counts and the monthly SLA report, stored reports) scoped to the
+// caller's tenant, every list also streamed as CSV or JSON lines
+// (?format=, package export) and every open finding with its SLA clock
+// (package sla, Config.SLA, the server's clock Config.Now); /metrics,
+// /healthz and /readyz.
 //
 // A report is answered 2xx only after the transaction holding it has
 // committed: 202 on first receipt, 200 for the same report_id and body

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
@@ -74,9 +75,14 @@ func (s *Server) listHosts(w http.ResponseWriter, r *http.Request) {
 		FailingCollectors: q.enum("failing", oneOf("true", "false")) == "true",
 		ClaimDisagrees:    q.enum("claim_disagrees", oneOf("true", "false")) == "true",
 	}
+	fm := q.format()
 	page := q.page()
 	if q.err != nil {
 		s.readError(w, r, q.err)
+		return
+	}
+	if fm != "" {
+		s.exportHosts(w, r, fm, p.Scope(), f)
 		return
 	}
 	res, err := s.store.Hosts(r.Context(), p.Scope(), f, page)
@@ -88,7 +94,7 @@ func (s *Server) listHosts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) findingFilter(q *query) store.FindingFilter {
-	return store.FindingFilter{
+	f := store.FindingFilter{
 		Tenant:      q.enum("tenant", ValidTenant),
 		Responsible: report.Responsible(q.enum("responsible", validResponsible)),
 		Severity:    report.Severity(q.enum("severity", validSeverity)),
@@ -99,6 +105,15 @@ func (s *Server) findingFilter(q *query) store.FindingFilter {
 		Status:      store.Status(q.enum("status", oneOf("open", "resolved", "any"))),
 		Sort:        q.enum("sort", oneOf(store.FindingSorts...)),
 	}
+	// sla=breached|due: the open findings past their SLA, or due within
+	// a week (per party and severity, from the server's policy and clock).
+	if st := q.enum("sla", oneOf(sla.Breached, sla.Due)); st != "" {
+		if f.Status != "" && f.Status != store.StatusOpen && q.err == nil {
+			q.err = fmt.Errorf("parameter sla: only open findings have an SLA clock, not status %s: %w", f.Status, store.ErrInvalid)
+		}
+		f.ByAge, f.Ages = true, s.slaPolicy().Windows(s.cfg.Now(), st)
+	}
+	return f
 }
 
 func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
@@ -106,9 +121,14 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
 	q := &query{v: r.URL.Query()}
 	f := s.findingFilter(q)
 	f.HostID = q.str("host_id", report.MaxIDLen)
+	fm := q.format()
 	page := q.page()
 	if q.err != nil {
 		s.readError(w, r, q.err)
+		return
+	}
+	if fm != "" {
+		s.ExportFindings(w, r, fm, p.Scope(), f)
 		return
 	}
 	res, err := s.store.Findings(r.Context(), p.Scope(), f, page)
@@ -116,6 +136,7 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
+	s.slaPolicy().Annotate(s.cfg.Now(), res.Findings)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -146,6 +167,7 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
+	s.slaPolicy().Annotate(s.cfg.Now(), fs.Findings)
 	reps, err := s.store.Reports(ctx, sc, id, store.Page{Limit: 20})
 	if err != nil {
 		s.readError(w, r, err)
@@ -175,6 +197,7 @@ func (s *Server) hostFindings(w http.ResponseWriter, r *http.Request) {
 	q := &query{v: r.URL.Query()}
 	f := s.findingFilter(q)
 	f.HostID = r.PathValue("host_id")
+	fm := q.format()
 	page := q.page()
 	if q.err != nil {
 		s.readError(w, r, q.err)
@@ -184,11 +207,16 @@ func (s *Server) hostFindings(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
+	if fm != "" {
+		s.ExportFindings(w, r, fm, p.Scope(), f)
+		return
+	}
 	res, err := s.store.Findings(r.Context(), p.Scope(), f, page)
 	if err != nil {
 		s.readError(w, r, err)
 		return
 	}
+	s.slaPolicy().Annotate(s.cfg.Now(), res.Findings)
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -15,6 +15,20 @@ import (
 // on the host in its latest state, security first, then the longest
 // pending, each with its pending_since and pending_days.
 func (s *Server) hostUpdates(w http.ResponseWriter, r *http.Request) {
+	q := &query{v: r.URL.Query()}
+	if fm := q.format(); fm != "" || q.err != nil {
+		p, _ := PrincipalFrom(r.Context())
+		id := r.PathValue("host_id")
+		if q.err == nil {
+			_, q.err = s.store.Host(r.Context(), p.Scope(), id)
+		}
+		if q.err != nil {
+			s.readError(w, r, q.err)
+			return
+		}
+		s.ExportUpdates(w, r, fm, p.Scope(), id, store.UpdateFilter{})
+		return
+	}
 	p, id, page, ok := s.hostPage(w, r)
 	if !ok {
 		return
@@ -42,9 +56,14 @@ func (s *Server) listUpdates(w http.ResponseWriter, r *http.Request) {
 	if !validPackageName(f.Package) && q.err == nil {
 		q.err = fmt.Errorf("parameter package: holds a control character or invalid UTF-8: %w", store.ErrInvalid)
 	}
+	fm := q.format()
 	page := q.page()
 	if q.err != nil {
 		s.readError(w, r, q.err)
+		return
+	}
+	if fm != "" {
+		s.ExportUpdates(w, r, fm, p.Scope(), "", f)
 		return
 	}
 	res, err := s.store.PendingUpdates(r.Context(), p.Scope(), f, page)

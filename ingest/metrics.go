@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
@@ -30,7 +31,7 @@ type metrics struct {
 	enrollments   *prometheus.CounterVec
 }
 
-func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
+func newMetrics(s store.Store, gaugeTTL time.Duration, policy sla.Policy, now func() time.Time) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.reports = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "demarc_ingest_reports_total", Help: "Reports accepted, by result (created, duplicate).",
@@ -92,7 +93,7 @@ func newMetrics(s store.Store, gaugeTTL time.Duration) *metrics {
 	}
 	m.reg.MustRegister(m.reports, m.rejects, m.requests, m.latency, m.commitSeconds, m.batchSize, m.commitErrors, m.authFailures, m.tenantBytes, m.keysIssued, m.enrollments, m.rejudgeQueue, m.rejudged,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&fleetCollector{store: s, ttl: gaugeTTL})
+		&fleetCollector{store: s, ttl: gaugeTTL, sla: policy, now: now})
 	return m
 }
 
@@ -108,10 +109,13 @@ var rejectReasons = []string{
 type fleetCollector struct {
 	store store.Store
 	ttl   time.Duration
+	sla   sla.Policy
+	now   func() time.Time
 
 	mu     sync.Mutex
 	at     time.Time
 	cached store.Summary
+	slas   sla.Fleet
 	ok     bool
 }
 
@@ -119,8 +123,10 @@ var (
 	fleetOpenDesc = prometheus.NewDesc("demarc_fleet_open_findings",
 		"Open findings across all tenants by responsible party and severity.", []string{"responsible", "severity"}, nil)
 	fleetHostsDesc = prometheus.NewDesc("demarc_fleet_hosts", "Hosts by tier.", []string{"tier"}, nil)
-	fleetUpDesc    = prometheus.NewDesc("demarc_fleet_query_success", "1 if the fleet gauges could be read.", nil, nil)
-	fleetFailDesc  = prometheus.NewDesc("demarc_fleet_hosts_failing_collectors",
+	fleetSLADesc   = prometheus.NewDesc("demarc_sla_findings",
+		"Open findings past their SLA (state breached) or due within 7 days (state due), by party, across all tenants, at the server's clock.", []string{"party", "state"}, nil)
+	fleetUpDesc   = prometheus.NewDesc("demarc_fleet_query_success", "1 if the fleet gauges could be read.", nil, nil)
+	fleetFailDesc = prometheus.NewDesc("demarc_fleet_hosts_failing_collectors",
 		"Hosts whose latest report has collectors that failed or did not run: their last scan could not check everything, and the findings those collectors would see stay open, unverified.", nil, nil)
 )
 
@@ -129,6 +135,7 @@ func (f *fleetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- fleetHostsDesc
 	ch <- fleetUpDesc
 	ch <- fleetFailDesc
+	ch <- fleetSLADesc
 }
 
 func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
@@ -137,10 +144,15 @@ func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	if time.Since(f.at) > f.ttl {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		sum, err := f.store.Summary(ctx, store.AllTenants())
+		var slas sla.Fleet
+		if err == nil {
+			// Two O(days) reads per party and severity (sla.Policy.Count).
+			slas, err = f.sla.Count(ctx, f.store, store.AllTenants(), "", f.now())
+		}
 		cancel()
 		f.at, f.ok = time.Now(), err == nil
 		if err == nil {
-			f.cached = sum
+			f.cached, f.slas = sum, slas
 		}
 	}
 	up := 0.0
@@ -162,4 +174,9 @@ func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(fleetHostsDesc, prometheus.GaugeValue, float64(f.cached.Hosts[t]), string(t))
 	}
 	ch <- prometheus.MustNewConstMetric(fleetFailDesc, prometheus.GaugeValue, float64(f.cached.HostsFailingCollectors))
+	for _, r := range []report.Responsible{report.ResponsibleProvider, report.ResponsibleCustomer} {
+		c := f.slas.Of(r)
+		ch <- prometheus.MustNewConstMetric(fleetSLADesc, prometheus.GaugeValue, float64(c.Breached), string(r), sla.Breached)
+		ch <- prometheus.MustNewConstMetric(fleetSLADesc, prometheus.GaugeValue, float64(c.Due), string(r), sla.Due)
+	}
 }

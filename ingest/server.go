@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
@@ -99,6 +100,9 @@ type Config struct {
 	Retention time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// SLA is how long each party has to fix an open finding of each
+	// severity (nil: sla.Default()).
+	SLA sla.Policy
 	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
 	// from the store before reading them again (default 15s; negative:
 	// read on every scrape, as benchmarks of the scrape do).
@@ -147,6 +151,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.SLA == nil {
+		c.SLA = sla.Default()
 	}
 	if c.FleetGaugeTTL == 0 {
 		c.FleetGaugeTTL = 15 * time.Second
@@ -225,7 +232,7 @@ func New(cfg Config) (*Server, error) {
 		perToken: newSlots(cfg.MaxPerToken),
 		perTen:   newSlots(cfg.MaxPerTenant),
 		authLog:  sampler{every: time.Second},
-		m:        newMetrics(cfg.Store, cfg.FleetGaugeTTL),
+		m:        newMetrics(cfg.Store, cfg.FleetGaugeTTL, cfg.SLA, cfg.Now),
 		mux:      http.NewServeMux(),
 		inflight: make(chan struct{}, cfg.MaxInFlight),
 		stop:     make(chan struct{}),
@@ -273,6 +280,9 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/hosts/{host_id}/record", s.recordRoute(viewers))
 	s.Handle("/api/v1/hosts/{host_id}/record/history", only(http.MethodGet, s.authed(s.recordHistory, viewers...)))
 	s.Handle("/api/v1/findings", only(http.MethodGet, s.authed(s.listFindings, viewers...)))
+	s.Handle("/api/v1/backlog", only(http.MethodGet, s.authed(s.backlog, viewers...)))
+	s.Handle("/api/v1/sla", only(http.MethodGet, s.authed(s.slaCounts, viewers...)))
+	s.Handle("/api/v1/sla/report", only(http.MethodGet, s.authed(s.slaReport, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
 	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -299,6 +309,14 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Store is the server's store (for pages added with Handle; every read
 // must pass the principal's Scope).
 func (s *Server) Store() store.Store { return s.store }
+
+// SLA is the server's SLA policy (for the web UI's clocks).
+func (s *Server) SLA() sla.Policy { return s.slaPolicy() }
+
+func (s *Server) slaPolicy() sla.Policy { return s.cfg.SLA }
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.cfg.Now() }
 
 // Auth is the server's token authenticator (for a sign-in page).
 func (s *Server) Auth() *Authenticator { return s.auth }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 )
 
@@ -33,6 +34,10 @@ func (summaryOnly) Summary(context.Context, store.Scope) (store.Summary, error) 
 	return store.Summary{}, nil
 }
 
+func (summaryOnly) OpenOlder(_ context.Context, _ store.Scope, _ string, _ time.Time, qs []store.AgeCount) ([]int64, error) {
+	return make([]int64, len(qs)), nil
+}
+
 // TestMetricsDocumented: docs/SERVER.md's metrics table names every metric
 // the server registers and no other, and in each metric's row every label
 // value the code can emit: the values exported from the start and every
@@ -40,7 +45,7 @@ func (summaryOnly) Summary(context.Context, store.Scope) (store.Summary, error) 
 // new reject reason cannot go undocumented).
 func TestMetricsDocumented(t *testing.T) {
 	rows := metricsTable(t)
-	m := newMetrics(summaryOnly{}, time.Minute)
+	m := newMetrics(summaryOnly{}, time.Minute, sla.Default(), time.Now)
 	labels := registeredMetrics(m) // metric → its label names
 
 	for name := range labels {

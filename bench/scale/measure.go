@@ -180,6 +180,11 @@ func endpoints(hostID, viewerHost string) []endpoint {
 			endpoint{"GET /api/v1/findings?limit=50", as.who + "-api", "/api/v1/findings?limit=50"},
 			endpoint{"GET /api/v1/findings?responsible=provider&severity=critical&limit=50", as.who + "-api",
 				"/api/v1/findings?responsible=provider&severity=critical&limit=50"},
+			endpoint{"web /findings?sla=breached", as.who, "/findings?sla=breached"},
+			endpoint{"web /sla", as.who, "/sla"},
+			endpoint{"GET /api/v1/sla", as.who + "-api", "/api/v1/sla"},
+			endpoint{"GET /api/v1/findings?sla=breached&limit=50", as.who + "-api", "/api/v1/findings?sla=breached&limit=50"},
+			endpoint{"GET /api/v1/hosts?format=csv", as.who + "-api", "/api/v1/hosts?format=csv"},
 		)
 	}
 	return append(out, endpoint{"GET /metrics (uncached)", "none", "/metrics"})

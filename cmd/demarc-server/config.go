@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/demarc/demarc/ingest/sla"
 )
 
 // Config is demarc-server's configuration file (all keys optional; flags
@@ -93,6 +95,14 @@ type Config struct {
 		PerSecond float64 `yaml:"per_second"`
 		Burst     int     `yaml:"burst"`
 	} `yaml:"auth_failures"`
+	// SLA is how many days each party has to fix an open finding, per
+	// severity (critical, high, medium, low; 0: no SLA). Unset entries
+	// take the defaults (7, 30, 90, 180); an unset customer takes the
+	// provider's configuration.
+	SLA struct {
+		Provider sla.Days `yaml:"provider"`
+		Customer sla.Days `yaml:"customer"`
+	} `yaml:"sla"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`
@@ -134,7 +144,15 @@ func LoadConfig(path string) (Config, error) {
 	if _, err := clientAuth(cfg); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
+	if _, err := slaPolicy(cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
+}
+
+// slaPolicy is the configured SLA policy over the defaults.
+func slaPolicy(cfg Config) (sla.Policy, error) {
+	return sla.FromDays(cfg.SLA.Provider, cfg.SLA.Customer)
 }
 
 // ClientAuthModes are the values of tls.client_auth: require a client

@@ -28,7 +28,28 @@ func TestLoadConfig(t *testing.T) {
 	if cfg.Listen != "0.0.0.0:9000" || cfg.Retention != 720*time.Hour || cfg.RateLimit.PerSecond != 5 || cfg.Commit.Workers != 3 || cfg.DB != "sqlite:demarc.db" {
 		t.Errorf("loaded %+v", cfg)
 	}
-	for _, bad := range []string{"listen: [1, 2]\n", "lisen: x\n", "retention: soon\n", "\x00\x01"} {
+	cfg, err = LoadConfig(write("sla:\n  provider:\n    critical: 3\n    low: 0\n  customer:\n    high: 60\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := slaPolicy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := p.Target("provider", "critical"); d != 3*24*time.Hour {
+		t.Errorf("sla.provider.critical: %v", d)
+	}
+	if _, ok := p.Target("provider", "low"); ok {
+		t.Error("sla.provider.low 0: still an SLA")
+	}
+	if d, _ := p.Target("customer", "high"); d != 60*24*time.Hour {
+		t.Errorf("sla.customer.high: %v", d)
+	}
+	if d, _ := p.Target("customer", "critical"); d != 7*24*time.Hour {
+		t.Errorf("sla.customer.critical (configured customer, key unset): %v, want the default 7 days", d)
+	}
+	for _, bad := range []string{"listen: [1, 2]\n", "lisen: x\n", "retention: soon\n", "\x00\x01",
+		"sla:\n  provider:\n    urgent: 3\n", "sla:\n  provider:\n    high: -1\n", "sla:\n  vendor:\n    high: 1\n", "sla:\n  provider:\n    high: 1d\n"} {
 		if _, err := LoadConfig(write(bad)); err == nil {
 			t.Errorf("config %q accepted", bad)
 		}

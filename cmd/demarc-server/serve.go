@@ -83,6 +83,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("judge.rules: %w", err)
 	}
+	slas, err := slaPolicy(cfg)
+	if err != nil {
+		return err
+	}
 	srv, err := ingest.New(ingest.Config{
 		Store: st, Log: log, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TokenCacheTTL: cfg.TokenCacheTTL, CommitWorkers: workers, MaxBatch: cfg.Commit.MaxBatch,
@@ -93,7 +97,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		AuthFailureRate:  cfg.AuthFailures.PerSecond, AuthFailureBurst: cfg.AuthFailures.Burst,
 		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
 		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
-		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll,
+		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll, SLA: slas,
 	})
 	if err != nil {
 		return err

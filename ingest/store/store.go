@@ -73,6 +73,19 @@ type Store interface {
 	// instants (for a chart over time).
 	Trend(ctx context.Context, sc Scope, at []time.Time) ([]TrendPoint, error)
 
+	// OpenOlder answers each AgeCount over the findings in scope (narrowed
+	// to tenant unless ""): at a zero at, the findings open now; else
+	// those open at at (their open stretch began by at and they were not
+	// resolved by at; earlier stretches of reopened findings and findings
+	// pruned by retention are not counted). Now is read from an aggregate
+	// of open findings by day and one indexed count within the cutoff's
+	// day (O(days)); at adds an indexed walk of the findings resolved
+	// since at.
+	OpenOlder(ctx context.Context, sc Scope, tenant string, at time.Time, qs []AgeCount) ([]int64, error)
+	// ResolvedIn counts the findings in scope resolved in q's span, by
+	// severity (an indexed walk of the span's resolutions).
+	ResolvedIn(ctx context.Context, sc Scope, q ResolvedQuery) ([]ResolvedCount, error)
+
 	// CountHosts counts the hosts in scope matching f (f.Sort is ignored).
 	CountHosts(ctx context.Context, sc Scope, f HostFilter) (int64, error)
 	// Facets lists the OS releases and tenants of the hosts in scope.

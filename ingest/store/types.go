@@ -101,6 +101,12 @@ type Finding struct {
 	// (the re-judgement's At); nil with no reason.
 	Reason   string     `json:"reason,omitempty"`
 	ReasonAt *time.Time `json:"reason_at,omitempty"`
+	// SLADue is when an open finding's SLA runs out and SLAState where it
+	// stands ("ok", "due", "breached"; "none" for a finding without an
+	// SLA, "" for a resolved one): set by the server that answers, from
+	// its SLA policy and clock, not stored.
+	SLADue   *time.Time `json:"sla_due,omitempty"`
+	SLAState string     `json:"sla_state,omitempty"`
 }
 
 // ReportMeta is one stored report in a host's history.
@@ -166,6 +172,10 @@ type FindingFilter struct {
 	Tier    report.Tier
 	// Status defaults to StatusOpen.
 	Status Status
+	// ByAge keeps only the open findings in one of Ages (none when Ages
+	// is empty): the SLA filter (breached, due soon).
+	ByAge bool
+	Ages  []AgeWindow
 	// Sort is one of FindingSorts ("" is "opened_at").
 	Sort string
 }

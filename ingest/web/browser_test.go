@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -311,6 +312,107 @@ func TestBrowser(t *testing.T) {
 		}
 		x.shot(shots, "findings-desktop", 1366)
 		x.shot(shots, "findings-phone", 390)
+	})
+
+	t.Run("DownloadCSVAndSLABadges", func(t *testing.T) {
+		x := b{t, tab(t, browser), e}
+		x.signIn(e.tok["viewerA"])
+		// The overview's SLA counts are the API's.
+		var slas struct {
+			Counts struct {
+				Provider, Customer struct{ Breached, Due int64 }
+			}
+		}
+		e.api(e.tok["viewerA"], "/api/v1/sla", &slas)
+		x.open("/")
+		lead := func(sel string) int64 { // "1,234 past SLA" → 1234
+			t.Helper()
+			f := strings.Fields(x.text(sel))
+			n, err := strconv.ParseInt(strings.ReplaceAll(f[0], ",", ""), 10, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", sel, err)
+			}
+			return n
+		}
+		if got := lead("#ov-sla-provider-breached"); got != slas.Counts.Provider.Breached || got == 0 {
+			t.Errorf("overview: %d provider findings past their SLA, the API %d", got, slas.Counts.Provider.Breached)
+		}
+		if got := lead("#ov-sla-customer-due"); got != slas.Counts.Customer.Due {
+			t.Errorf("overview: %d customer findings due, the API %d", got, slas.Counts.Customer.Due)
+		}
+		// Following the count lists those findings, each with its badge.
+		if _, err := chromedp.RunResponse(x.ctx, chromedp.Click(chromedp.ID("ov-sla-provider-breached"))); err != nil {
+			t.Fatal(err)
+		}
+		if p := x.path(); !strings.Contains(p, "sla=breached") || !strings.Contains(p, "responsible=provider") {
+			t.Fatalf("the SLA count led to %s", p)
+		}
+		rows := x.eval(`String(document.querySelectorAll("#findings-table tbody tr").length)`)
+		badges := x.eval(`String([...document.querySelectorAll("#findings-table tbody .sla-breached")].filter(b => b.getBoundingClientRect().height > 0 && b.textContent === "SLA breached").length)`)
+		if want := strconv.FormatInt(min(slas.Counts.Provider.Breached, 50), 10); rows != want || badges != want {
+			t.Errorf("findings past their SLA: %s rows, %s visible badges, want %s", rows, badges, want)
+		}
+		x.shot(shots, "findings-sla-breached", 1366)
+		// The Download CSV link keeps the filters and downloads the list.
+		href := x.eval(`document.getElementById("download-findings").getAttribute("href")`)
+		for _, want := range []string{"sla=breached", "responsible=provider", "format=csv"} {
+			if !strings.Contains(href, want) {
+				t.Errorf("Download CSV link %q lacks %s", href, want)
+			}
+		}
+		if d := x.eval(`String(document.getElementById("download-findings").hasAttribute("download"))`); d != "true" {
+			t.Error("the Download CSV link is not a download")
+		}
+		// Click it as a person does: the browser saves the file.
+		dir := t.TempDir()
+		if _, err := chromedp.Call(x.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+			BrowserContextID: chromedp.FromContext(x.ctx).BrowserContextID}); err != nil {
+			t.Fatal(err)
+		}
+		x.do(chromedp.Click(chromedp.ID("download-findings")))
+		var saved []string
+		for range 100 {
+			saved, _ = filepath.Glob(filepath.Join(dir, "demarc-findings-*.csv")) // Chromium renames it once complete
+			if len(saved) > 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if len(saved) != 1 {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("clicking Download CSV saved %v (in the directory: %v)", saved, entries)
+		}
+		csvBody, err := os.ReadFile(saved[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(csvBody)), "\n")
+		if int64(len(lines)-1) != slas.Counts.Provider.Breached || !strings.HasPrefix(lines[0], "host_id,hostname,tenant,") {
+			t.Errorf("the download holds %d rows (header %q), the API counts %d", len(lines)-1, lines[0], slas.Counts.Provider.Breached)
+		}
+		for _, l := range lines[1:] {
+			if !strings.Contains(l, ",breached") || !strings.Contains(l, ",acme,") {
+				t.Fatalf("download row %q: not acme's, or not past its SLA", l)
+			}
+		}
+		// A host page's findings carry their badges.
+		var breached store.FindingPage
+		e.api(e.tok["viewerA"], "/api/v1/findings?sla=breached&limit=1", &breached)
+		hostID := breached.Findings[0].HostID
+		x.open("/hosts/" + hostID)
+		var hf store.FindingPage
+		e.api(e.tok["viewerA"], "/api/v1/hosts/"+hostID+"/findings?limit=500", &hf)
+		n := 0
+		for _, f := range hf.Findings {
+			if f.SLAState == "breached" {
+				n++
+			}
+		}
+		if got := x.eval(`String(document.querySelectorAll("table.findings .sla-breached").length)`); got != strconv.Itoa(n) || n == 0 {
+			t.Errorf("host page: %s badges, the API %d findings past their SLA", got, n)
+		}
+		x.shot(shots, "host-sla", 1366)
 	})
 
 	t.Run("ViewerSeesOnlyItsTenant", func(t *testing.T) {

@@ -9,7 +9,10 @@
 // search, pages), a host (findings grouped by party with rationale and
 // remediation, first and last seen, fixed findings, installed software,
 // report history) and the findings list across the fleet (grouped by
-// product, then each finding).
+// product, then each finding), each open finding with its SLA clock (a
+// badge past or near it, counts on the overview, host and findings pages),
+// and /sla, the monthly SLA report (also as Markdown). Every list page
+// downloads as CSV (?format=csv on its own address, package export).
 //
 // Sign-in takes a viewer or admin token and starts a session: a random
 // secret in an HttpOnly, SameSite=Strict cookie (Secure over TLS), of which

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
 )
 
 type findingsData struct {
@@ -21,6 +23,10 @@ type findingsData struct {
 	Sorts    []sortOption
 	// AllGroups lists every group instead of the first GroupsShown.
 	AllGroups bool
+	// SLA counts the open findings in scope past and near their SLA;
+	// SLAState is the page's sla filter ("", breached, due).
+	SLA      sla.Fleet
+	SLAState string
 }
 
 // GroupsShown is how many groups the page lists unless asked for all.
@@ -48,9 +54,12 @@ var findingSorts = []sortOption{
 	{"-last_seen", "Last seen, newest first"},
 }
 
-func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
-	ctx, sc := r.Context(), v.P.Scope()
+// findingFilter reads the findings page's filters (the tenant for an
+// admin only; sla=breached|due keeps the open findings past or near their
+// SLA at the UI's clock).
+func (u *UI) findingFilter(r *http.Request, v *view) store.FindingFilter {
 	f := store.FindingFilter{
+		HostID:      param(r, "host_id", 256),
 		Responsible: enum(r, "responsible", validParty),
 		Severity:    enum(r, "severity", validSeverity),
 		Kind:        enum(r, "kind", validKind),
@@ -66,21 +75,61 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 	if f.Sort == "" {
 		f.Sort = "severity"
 	}
+	if st := param(r, "sla", 16); st == sla.Breached || st == sla.Due {
+		f.Status, f.ByAge, f.Ages = store.StatusOpen, true, u.srv.SLA().Windows(u.cfg.Now(), st)
+	}
+	return f
+}
+
+func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
+	ctx, sc := r.Context(), v.P.Scope()
+	f := u.findingFilter(r, v)
+	if fm, ok := u.exportFormat(w, r); !ok {
+		return
+	} else if fm != "" {
+		u.srv.ExportFindings(w, r, fm, sc, f)
+		return
+	}
+	now := u.cfg.Now()
 	d := &findingsData{F: f, Q: query(r.URL.Query()), Page: pageNumber(r), Sorts: findingSorts,
-		AllGroups: param(r, "groups", 8) == "all"}
+		AllGroups: param(r, "groups", 8) == "all", SLAState: param(r, "sla", 16)}
 	d.From = (d.Page-1)*pageSize + 1
 	page, err := u.st.Findings(ctx, sc, f, store.Page{Limit: pageSize, Cursor: param(r, "cursor", 1024)})
 	if err != nil {
 		u.readError(w, r, err)
 		return
 	}
+	u.srv.SLA().Annotate(now, page.Findings)
 	d.Findings, d.Next = page.Findings, page.Next
-	if d.Groups, err = u.st.FindingGroups(ctx, sc, f, store.MaxLimit); err != nil {
+	if d.SLA, err = u.srv.SLA().Count(ctx, u.st, sc, f.Tenant, now); err != nil {
 		u.readError(w, r, err)
 		return
 	}
-	for _, g := range d.Groups {
-		d.Total += g.Findings
+	if f.ByAge {
+		// The SLA filter's groups would be a pass over every matching
+		// finding: the page shows the list and, unless other filters
+		// narrow it, its total from the SLA counts.
+		d.Total = -1
+		if f.HostID == "" && f.Severity == "" && f.Kind == "" && f.Layer == "" && f.Product == "" && f.Tier == "" {
+			d.Total = 0
+			for _, party := range []report.Responsible{report.ResponsibleProvider, report.ResponsibleCustomer} {
+				if c := d.SLA.Of(party); f.Responsible == "" || f.Responsible == party {
+					if d.SLAState == sla.Breached {
+						d.Total += c.Breached
+					} else {
+						d.Total += c.Due
+					}
+				}
+			}
+		}
+	} else {
+		if d.Groups, err = u.st.FindingGroups(ctx, sc, f, store.MaxLimit); err != nil {
+			u.readError(w, r, err)
+			return
+		}
+		for _, g := range d.Groups {
+			d.Total += g.Findings
+		}
 	}
 	// The product menu lists the products of open findings (from the fleet
 	// aggregates; the resolved ones would take a pass over every finding).

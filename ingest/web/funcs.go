@@ -19,7 +19,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages; each is parsed with the layout and partials.
-var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "error"}
+var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "sla", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -67,6 +67,7 @@ var funcs = template.FuncMap{
 	"owners":      owners,
 	"gap":         func(r string) string { g, _, _ := report.SplitRationale(r); return g },
 	"ownerNo":     ownerNo,
+	"pct":         func(f *float64) float64 { return *f * 100 },
 	"crit": func(b backlog) int64 {
 		if len(b.Rows) == 0 {
 			return 0

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/demarc/demarc/ingest"
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
@@ -97,6 +98,12 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 	if f.Sort == "" {
 		f.Sort = "-provider_open"
 	}
+	if fm, ok := u.exportFormat(w, r); !ok {
+		return
+	} else if fm != "" {
+		u.srv.ExportHosts(w, r, fm, sc, f)
+		return
+	}
 	d := &hostsData{F: f, Q: query(r.URL.Query()), Page: pageNumber(r), Sorts: hostSorts}
 	d.From = (d.Page-1)*pageSize + 1
 	page, err := u.st.Hosts(ctx, sc, f, store.Page{Limit: pageSize, Cursor: param(r, "cursor", 1024)})
@@ -150,6 +157,9 @@ type hostData struct {
 	// record.
 	Claimed    *report.Profile
 	Unrecorded ingest.Policy
+	// SLA counts the host's open findings past and near their SLA, per
+	// party.
+	SLA sla.Fleet
 }
 
 func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
@@ -166,6 +176,9 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	d.Unverified = unverifiedWhy(h, open.Findings)
+	now := u.cfg.Now()
+	u.srv.SLA().Annotate(now, open.Findings)
+	d.SLA = slaOf(open.Findings)
 	for _, f := range open.Findings {
 		d.Blockers[f.ID] = f
 		if f.Responsible == report.ResponsibleProvider {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules/lifecycle"
@@ -40,6 +41,8 @@ type overviewData struct {
 	FailingCount int64
 	// Lifecycle is the server's current lifecycle data.
 	Lifecycle lifecycleInfo
+	// SLA counts the open findings past and near their SLA per party.
+	SLA sla.Fleet
 }
 
 // lifecycleInfo says which lifecycle data the server judges with: the
@@ -152,6 +155,11 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 		},
 		func() (err error) {
 			d.Lifecycle, err = u.currentLifecycle(ctx)
+			return err
+		},
+		func() (err error) {
+			// O(days) per party and severity (sla.Policy.Count).
+			d.SLA, err = u.srv.SLA().Count(ctx, u.st, sc, "", u.cfg.Now())
 			return err
 		},
 	}

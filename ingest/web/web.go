@@ -38,9 +38,11 @@ type UI struct {
 }
 
 // Mount adds the web UI's pages to srv: the overview at /, /hosts,
-// /hosts/{host_id}, /findings, /reports/{report_id} (a stored report's
-// JSON), /signin, /signout and /static/; every other path outside /api/ is
-// a 404 page.
+// /hosts/{host_id}, /findings, /sla (the monthly SLA report),
+// /reports/{report_id} (a stored report's JSON), /signin, /signout and
+// /static/; every other path outside /api/ is a 404 page. The lists are
+// downloads too (?format=csv): /hosts, /findings, /backlog (the findings'
+// groups) and /hosts/{host_id}/updates.
 func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
@@ -60,7 +62,10 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("GET /hosts", u.secure(u.page(u.hosts)))
 	srv.Handle("GET /hosts/{host_id}", u.secure(u.page(u.host)))
 	srv.Handle("POST /hosts/{host_id}/record", u.secure(u.page(u.saveRecord)))
+	srv.Handle("GET /hosts/{host_id}/updates", u.secure(u.page(u.hostUpdates)))
 	srv.Handle("GET /findings", u.secure(u.page(u.findings)))
+	srv.Handle("GET /backlog", u.secure(u.page(u.backlog)))
+	srv.Handle("GET /sla", u.secure(u.page(u.slaReport)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
 	srv.Handle("GET /signin", u.secure(http.HandlerFunc(u.signinForm)))
 	srv.Handle("POST /signin", u.secure(http.HandlerFunc(u.signin)))

@@ -41,6 +41,9 @@ type hostShare struct {
 	// trend is the host's findings' share of fleet_trend, or what a sync
 	// changed in it on the share after the sync (nil: none).
 	trend map[trendKey]int64
+	// ages is the host's open findings' share of fleet_open_age, or what
+	// a sync changed in it, like trend.
+	ages map[ageKey]int64
 }
 
 // osEOL reports whether the host has an open eol finding on its OS.
@@ -77,11 +80,13 @@ type fleetDelta struct {
 	findings map[fleetFindingKey]*fleetFindingVal
 	// trend holds opened and resolved per tenant, party and day.
 	trend map[fleetTrendKey]*[2]int64
+	// ages holds open findings per tenant, party, severity and opening day.
+	ages map[fleetAgeKey]int64
 }
 
 func newFleetDelta() *fleetDelta {
 	return &fleetDelta{hosts: map[fleetHostKey]*fleetHostVal{}, findings: map[fleetFindingKey]*fleetFindingVal{},
-		trend: map[fleetTrendKey]*[2]int64{}}
+		trend: map[fleetTrendKey]*[2]int64{}, ages: map[fleetAgeKey]int64{}}
 }
 
 // add adds a host's share (sign 1) or takes it away (sign -1).
@@ -111,6 +116,9 @@ func (d *fleetDelta) add(h *hostShare, sign int64) {
 	}
 	for k, n := range h.trend {
 		d.addTrend(h.tenant, k, sign*n)
+	}
+	for k, n := range h.ages {
+		d.ages[fleetAgeKey{h.tenant, k}] += sign * n
 	}
 }
 
@@ -147,10 +155,11 @@ type shareChange struct {
 	open   map[string]openEntry
 	before map[groupKey]groupShare
 	trend  map[trendKey]int64
+	ages   map[ageKey]int64
 }
 
 func newShareChange(existing map[string]storedFinding) *shareChange {
-	c := &shareChange{open: map[string]openEntry{}, trend: map[trendKey]int64{}}
+	c := &shareChange{open: map[string]openEntry{}, trend: map[trendKey]int64{}, ages: map[ageKey]int64{}}
 	for id, e := range existing {
 		if e.open {
 			c.open[id] = openEntry{e.group, e.rank, e.product}
@@ -169,15 +178,18 @@ func (c *shareChange) upserted(f *report.Finding, e storedFinding, ok bool, at i
 	if ok {
 		if e.open {
 			opened = e.opened
+			c.ages[ageKey{e.group.resp, e.group.sev, ageDay(e.opened)}]--
 		}
 		addFinding(c.trend, e.group.resp, e.opened, e.resolved, -1)
 	}
 	addFinding(c.trend, k.resp, opened, nil, 1)
+	c.ages[ageKey{k.resp, k.sev, ageDay(opened)}]++
 }
 
 // resolved records the open finding e resolved at at.
 func (c *shareChange) resolved(id string, e storedFinding, at int64) {
 	delete(c.open, id)
+	c.ages[ageKey{e.group.resp, e.group.sev, ageDay(e.opened)}]--
 	addFinding(c.trend, e.group.resp, e.opened, nil, -1)
 	addFinding(c.trend, e.group.resp, e.opened, &at, 1)
 }
@@ -277,6 +289,9 @@ func (s *Store) applyFleet(ctx context.Context, tx *sql.Tx, d *fleetDelta, shard
 		}
 	}
 	if err := s.applyTrend(ctx, tx, d, shard); err != nil {
+		return err
+	}
+	if err := s.applyAges(ctx, tx, d, shard); err != nil {
 		return err
 	}
 	fk := make([]fleetFindingKey, 0, len(d.findings))

@@ -31,6 +31,11 @@ FROM findings WHERE resolved_at > opened_at
 ) x GROUP BY tenant, responsible, day`
 	sumFleetTrend = `SELECT tenant, responsible, day, SUM(opened), SUM(resolved) FROM fleet_trend
 GROUP BY tenant, responsible, day HAVING SUM(opened) <> 0 OR SUM(resolved) <> 0`
+	recountFleetAge = `SELECT tenant, responsible, severity,
+CASE WHEN opened_at >= 0 THEN opened_at / 86400000000 ELSE -((-opened_at + 86399999999) / 86400000000) END AS day, COUNT(*)
+FROM findings WHERE resolved_at IS NULL GROUP BY tenant, responsible, severity, day`
+	sumFleetAge = `SELECT tenant, responsible, severity, day, SUM(findings) FROM fleet_open_age
+GROUP BY tenant, responsible, severity, day HAVING SUM(findings) <> 0`
 	sumFleetFindings = `SELECT tenant, tier, responsible, severity, kind, layer, product_key, cycle, SUM(findings), SUM(hosts)
 FROM fleet_findings GROUP BY tenant, tier, responsible, severity, kind, layer, product_key, cycle
 HAVING SUM(findings) <> 0 OR SUM(hosts) <> 0`
@@ -45,7 +50,7 @@ func (s *Store) CheckFleet(ctx context.Context) error {
 		name, recount, sum string
 		keys               int
 	}{{"fleet_hosts", recountFleetHosts, sumFleetHosts, 4}, {"fleet_findings", recountFleetFindings, sumFleetFindings, 8},
-		{"fleet_trend", recountFleetTrend, sumFleetTrend, 3}} {
+		{"fleet_trend", recountFleetTrend, sumFleetTrend, 3}, {"fleet_open_age", recountFleetAge, sumFleetAge, 4}} {
 		want, err := s.countRows(ctx, c.recount, c.keys)
 		if err != nil {
 			return fmt.Errorf("recount %s: %w", c.name, err)

@@ -67,37 +67,40 @@ func addFinding(m map[trendKey]int64, resp string, opened int64, resolved *int64
 }
 
 const (
-	readShareTrend   = `SELECT responsible, opened_at, resolved_at FROM findings WHERE host_id = ?`
+	readShareTrend   = `SELECT responsible, severity, opened_at, resolved_at FROM findings WHERE host_id = ?`
 	upsertFleetTrend = `INSERT INTO fleet_trend (tenant, responsible, day, shard, opened, resolved) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (tenant, responsible, day, shard) DO UPDATE SET opened = fleet_trend.opened + excluded.opened, resolved = fleet_trend.resolved + excluded.resolved`
 )
 
 // readTrend reads the trend share of every finding of a host (open or
-// resolved) in tx.
-func (s *Store) readTrend(ctx context.Context, tx *sql.Tx, hostID string) (map[trendKey]int64, error) {
+// resolved) in tx, and the open ones' share of fleet_open_age.
+func (s *Store) readTrend(ctx context.Context, tx *sql.Tx, hostID string) (map[trendKey]int64, map[ageKey]int64, error) {
 	st, err := s.stmt(ctx, tx, s.q.shareTrend)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, err := st.QueryContext(ctx, hostID)
 	if err != nil {
-		return nil, fmt.Errorf("read host trend: %w", err)
+		return nil, nil, fmt.Errorf("read host trend: %w", err)
 	}
 	defer rows.Close()
-	out := map[trendKey]int64{}
+	out, ages := map[trendKey]int64{}, map[ageKey]int64{}
 	for rows.Next() {
-		var resp string
+		var resp, sev string
 		var opened int64
 		var resolved *int64
-		if err := rows.Scan(&resp, &opened, &resolved); err != nil {
-			return nil, fmt.Errorf("read host trend: %w", err)
+		if err := rows.Scan(&resp, &sev, &opened, &resolved); err != nil {
+			return nil, nil, fmt.Errorf("read host trend: %w", err)
 		}
 		addFinding(out, resp, opened, resolved, 1)
+		if resolved == nil {
+			ages[ageKey{resp, sev, ageDay(opened)}]++
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read host trend: %w", err)
+		return nil, nil, fmt.Errorf("read host trend: %w", err)
 	}
-	return out, nil
+	return out, ages, nil
 }
 
 // applyTrend adds d's trend to the shard in tx, rows in key order.

@@ -38,6 +38,7 @@ type queries struct {
 	// The statements of the fleet aggregates (fleet.go).
 	shareHost, shareOpen, upsertFleetHosts, upsertFleetFindings string
 	shareTrend, upsertFleetTrend                                string
+	upsertFleetAge                                              string
 	// recordFor and enrolledMachine run for every report (the judge's
 	// record lookup).
 	recordFor       [3]string
@@ -97,6 +98,7 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.shareHost, q.shareOpen = rebind(readShareHost), rebind(readShareOpen)
 	q.upsertFleetHosts, q.upsertFleetFindings = rebind(upsertFleetHosts), rebind(upsertFleetFindings)
 	q.shareTrend, q.upsertFleetTrend = rebind(readShareTrend), rebind(upsertFleetTrend)
+	q.upsertFleetAge = rebind(upsertFleetAge)
 	for i, l := range recordLookups {
 		q.recordFor[i] = rebind(l)
 	}

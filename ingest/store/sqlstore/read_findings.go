@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -44,22 +46,30 @@ func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFil
 	if cond != "" {
 		w.add(cond, args...)
 	}
-	q := s.rebind(findingSelect + w.sql() + order.orderBy() + " LIMIT ?")
-	rows, err := s.r.QueryContext(ctx, q, append(w.args, p.Limit+1)...)
-	if err != nil {
-		return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
-	}
-	defer rows.Close()
 	page := store.FindingPage{Findings: []store.Finding{}}
-	for rows.Next() {
-		fd, err := scanFinding(rows)
-		if err != nil {
-			return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
+	if f.ByAge && len(f.Ages) > 1 {
+		// One bounded index range per window (findings_open_sev or
+		// findings_open_tenant_sev: a severity, an opened_at range), merged
+		// here: an OR of the windows would make the database walk every
+		// open finding to find none.
+		for _, a := range mergeWindows(f.Ages) {
+			g := f
+			g.Ages = []store.AgeWindow{a}
+			wg, err := findingWhere(sc, g)
+			if err != nil {
+				return store.FindingPage{}, err
+			}
+			if cond != "" {
+				wg.add(cond, args...)
+			}
+			if page.Findings, err = s.findingRows(ctx, wg, order, p.Limit+1, page.Findings); err != nil {
+				return store.FindingPage{}, err
+			}
 		}
-		page.Findings = append(page.Findings, fd)
-	}
-	if err := rows.Err(); err != nil {
-		return store.FindingPage{}, fmt.Errorf("list findings: %w", err)
+		slices.SortFunc(page.Findings, order.compare)
+		page.Findings = page.Findings[:min(len(page.Findings), p.Limit+1)]
+	} else if page.Findings, err = s.findingRows(ctx, w, order, p.Limit+1, page.Findings); err != nil {
+		return store.FindingPage{}, err
 	}
 	if len(page.Findings) > p.Limit {
 		page.Findings = page.Findings[:p.Limit]
@@ -74,6 +84,64 @@ func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFil
 		}
 	}
 	return page, nil
+}
+
+// findingRows appends to out up to limit findings matching w in order.
+func (s *Store) findingRows(ctx context.Context, w *where, order sortSpec, limit int, out []store.Finding) ([]store.Finding, error) {
+	q := s.rebind(findingSelect + w.sql() + order.orderBy() + " LIMIT ?")
+	rows, err := s.r.QueryContext(ctx, q, append(slices.Clone(w.args), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list findings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		fd, err := scanFinding(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list findings: %w", err)
+		}
+		out = append(out, fd)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list findings: %w", err)
+	}
+	return out, nil
+}
+
+// compare orders two findings as the sort's keyset does.
+func (o sortSpec) compare(a, b store.Finding) int {
+	var c int
+	switch o.cols[0] {
+	case "f.sev_rank":
+		c = cmp.Or(cmp.Compare(a.Severity.Rank(), b.Severity.Rank()), a.OpenedAt.Compare(b.OpenedAt))
+	case "f.opened_at":
+		c = a.OpenedAt.Compare(b.OpenedAt)
+	default:
+		c = a.LastSeen.Compare(b.LastSeen)
+	}
+	c = cmp.Or(c, cmp.Compare(a.HostID, b.HostID), cmp.Compare(a.ID, b.ID))
+	if o.desc {
+		return -c
+	}
+	return c
+}
+
+// mergeWindows joins the windows of the two parties that cover the same
+// severity and span into one of either party (Responsible ""), so that
+// the default policy reads one range per severity.
+func mergeWindows(ws []store.AgeWindow) []store.AgeWindow {
+	var out []store.AgeWindow
+	for _, w := range ws {
+		i := slices.IndexFunc(out, func(o store.AgeWindow) bool {
+			return o.Severity == w.Severity && o.From.Equal(w.From) && o.Before.Equal(w.Before)
+		})
+		switch {
+		case i < 0:
+			out = append(out, w)
+		case out[i].Responsible != w.Responsible:
+			out[i].Responsible = ""
+		}
+	}
+	return out
 }
 
 func findingWhere(sc store.Scope, f store.FindingFilter) (*where, error) {
@@ -96,6 +164,30 @@ func findingWhere(sc store.Scope, f store.FindingFilter) (*where, error) {
 	} {
 		if c.val != "" {
 			w.add(c.col+" = ?", c.val)
+		}
+	}
+	if f.ByAge {
+		w.add("f.resolved_at IS NULL")
+		if len(f.Ages) == 0 {
+			w.add("1 = 0")
+		}
+		var parts []string
+		var args []any
+		for _, a := range f.Ages {
+			c := "(f.sev_rank = ? AND f.opened_at < ?"
+			args = append(args, a.Severity.Rank(), micros(a.Before))
+			if a.Responsible != "" {
+				c += " AND f.responsible = ?"
+				args = append(args, string(a.Responsible))
+			}
+			if !a.From.IsZero() {
+				c += " AND f.opened_at >= ?"
+				args = append(args, micros(a.From))
+			}
+			parts = append(parts, c+")")
+		}
+		if len(parts) > 0 {
+			w.add("("+strings.Join(parts, " OR ")+")", args...)
 		}
 	}
 	if f.Severity != "" {

@@ -140,7 +140,7 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	if err != nil {
 		return 0, err
 	}
-	before.groups, after.groups, after.trend = change.before, change.after(), change.trend
+	before.groups, after.groups, after.trend, after.ages = change.before, change.after(), change.trend, change.ages
 	fleet.move(before, after)
 	return store.RejudgeApplied, nil
 }

@@ -133,7 +133,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 				return store.Outcome{}, err
 			}
 			after := reportShare(it.Tenant, r)
-			after.groups, after.trend = change.after(), change.trend
+			after.groups, after.trend, after.ages = change.after(), change.trend, change.ages
 			fleet.move(nil, after)
 			return store.Outcome{Result: store.Created, Latest: true}, nil
 		}
@@ -161,7 +161,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	before := &cur.share
 	if clamp {
 		var err error
-		if before.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
+		if before.trend, before.ages, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
 			return store.Outcome{}, err
 		}
 	}
@@ -189,12 +189,12 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	after := reportShare(it.Tenant, r)
 	switch {
 	case change != nil:
-		before.groups, after.groups, after.trend = change.before, change.after(), change.trend
+		before.groups, after.groups, after.trend, after.ages = change.before, change.after(), change.trend, change.ages
 	case moved:
 		before.groups, after.groups = kept, kept
 	}
 	if clamp {
-		if after.trend, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
+		if after.trend, after.ages, err = s.readTrend(ctx, tx, r.Host.HostID); err != nil {
 			return latest, err
 		}
 	}

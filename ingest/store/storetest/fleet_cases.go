@@ -109,7 +109,10 @@ func testFleetAggregates(t *testing.T, s store.Store) {
 	for _, sc := range []store.Scope{store.AllTenants(), store.TenantScope("acme")} {
 		summaryMatchesListing(t, s, sc)
 		trendMatchesListing(t, s, sc)
+		ageMatchesListing(t, s, sc, "")
 	}
+	ageMatchesListing(t, s, store.AllTenants(), "globex")
+	ageMatchesListing(t, s, store.TenantScope("acme"), "globex") // a forged tenant: nothing
 }
 
 // trendMatchesListing compares the trend at midnights (from the
@@ -212,7 +215,7 @@ func summaryMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
 	}
 }
 
-// FleetBackfill checks migrations 10 and 11 on a database that already
+// FleetBackfill checks migrations 10, 11 and 18 on a database that already
 // holds hosts and findings (open, unverified and resolved): it undoes
 // them with exec (raw SQL on the store's database), migrates again, and
 // expects aggregates equal to a full recount and the same summary.
@@ -238,8 +241,8 @@ func FleetBackfill(t *testing.T, s store.Store, exec func(q string) error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE fleet_hosts`, `DROP TABLE fleet_findings`, `DROP TABLE fleet_trend`,
-		`DROP INDEX findings_open_group`, `DELETE FROM schema_migrations WHERE version IN (10, 11)`} {
+	for _, q := range []string{`DROP TABLE fleet_hosts`, `DROP TABLE fleet_findings`, `DROP TABLE fleet_trend`, `DROP TABLE fleet_open_age`,
+		`DROP INDEX findings_open_group`, `DELETE FROM schema_migrations WHERE version IN (10, 11, 18)`} {
 		if err := exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

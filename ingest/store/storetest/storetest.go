@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Facets", testFacets},
 		{"FindingGroups", testFindingGroups},
 		{"FleetAggregates", testFleetAggregates},
+		{"SLAWindows", testSLAWindows},
 		{"Sessions", testSessions},
 		{"Metacharacters", testMetacharacters},
 		{"Tokens", testTokens},
