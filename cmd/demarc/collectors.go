@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ func newCollectorsCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "collectors",
-		Short: "List the collectors: what each detects, the files it reads, the commands it runs",
+		Short: "List the collectors of this platform's build: what each detects, the files it reads, the commands it runs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			list := all.New(collectors.Deps{}, all.Options{})
@@ -38,6 +39,10 @@ func newCollectorsCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(g.stdout, "  commands:     %s\n", strings.Join(s.Commands, "; "))
 				}
 				fmt.Fprintf(g.stdout, "  privileges:   %s\n  not detected: %s\n\n", s.Privileges, s.NotDetected)
+			}
+			if u := all.Unsupported(); len(u) > 0 {
+				fmt.Fprintf(g.stdout, "not in this build for %s: %s (they read what only Linux has: /proc, /sys, its kernels' packages and package managers)\n",
+					runtime.GOOS, strings.Join(u, ", "))
 			}
 			return nil
 		},

@@ -43,3 +43,32 @@ func TestHostBinaryLinksNoDatabaseDriver(t *testing.T) {
 		})
 	}
 }
+
+// TestFreeBSDBinaryLinksNoLinuxCollector keeps the collectors that read
+// only Linux's files out of the FreeBSD binary (collectors/all's
+// platform_linux.go), and in the Linux one.
+func TestFreeBSDBinaryLinksNoLinuxCollector(t *testing.T) {
+	linuxOnly := []string{"kernel", "packages", "hypervisor", "firmware"}
+	for _, c := range []struct {
+		goos  string
+		wants bool
+	}{{"linux", true}, {"freebsd", false}} {
+		t.Run(c.goos, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-deps", "github.com/demarc/demarc/cmd/demarc")
+			cmd.Env = append(os.Environ(), "GOOS="+c.goos, "GOARCH=amd64")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			deps := map[string]bool{}
+			for _, d := range strings.Fields(string(out)) {
+				deps[d] = true
+			}
+			for _, n := range linuxOnly {
+				if got := deps["github.com/demarc/demarc/collectors/"+n]; got != c.wants {
+					t.Errorf("%s binary links collectors/%s: %v, want %v", c.goos, n, got, c.wants)
+				}
+			}
+		})
+	}
+}
