@@ -36,7 +36,7 @@
 //	eol_soon          | medium⁴   | medium⁴   | medium⁴        | medium⁴      | medium⁴          | -
 //	major_behind      | info      | low       | low            | info         | low              | -
 //	patch_behind      | -⁵        | medium    | medium         | medium       | medium           | low (BIOS age)
-//	updates_pending   | high with security updates; medium when the repositories publish no security data; low otherwise
+//	updates_pending   | the highest rating of the advisories fixed (critical, important → high, moderate → medium, low) where repositories rate them (an unrated security fix counts high); else high with security updates; medium when the repositories publish no security data; low otherwise
 //	reboot_required   | medium for a newer kernel not running; low when live patches carry its fixes (KernelCare's or Ksplice's effective release at or past it) or only the OS's flag is set
 //	unknown_lifecycle | info everywhere
 //

@@ -144,6 +144,10 @@ func (x *evaluation) updates() {
 	g := x.osGap(report.KindUpdatesPending)
 	g.installed = u.PendingText()
 	g.severity, g.what = pendingText(u)
+	if sev, counts := advisorySeverity(u); counts != "" {
+		g.severity = sev
+		g.what += " (" + counts + ")"
+	}
 	g.what += stale
 	g.remediation = upgradeCommand(u.Manager)
 	if stale != "" {
@@ -178,6 +182,65 @@ func pendingText(u *report.Updates) (report.Severity, string) {
 		return report.SeverityLow, pending + ", not marked as a security fix"
 	}
 	return report.SeverityLow, pending + ", none marked as a security fix"
+}
+
+// advisoryLevel is one rating of a repository's advisories.
+type advisoryLevel struct {
+	name string
+	sev  report.Severity
+}
+
+// advisoryLevels map the severities repositories give their security
+// advisories (Red Hat's and SUSE's scale: Critical, Important, Moderate,
+// Low) to the finding's, most severe first.
+var advisoryLevels = []advisoryLevel{
+	{"critical", report.SeverityCritical},
+	{"important", report.SeverityHigh},
+	{"moderate", report.SeverityMedium},
+	{"low", report.SeverityLow},
+}
+
+// advisorySeverity is the pending updates' severity by the advisories
+// they fix, where the repositories rate them: the highest rating among the
+// security updates (one whose advisory carries no rating counts as high,
+// as any security fix does without ratings), and the counts by rating
+// ("2 critical, 5 important, 1 unrated"). counts is "" when no update
+// carries a rating: the severity then stays pendingText's.
+func advisorySeverity(u *report.Updates) (report.Severity, string) {
+	n := make([]int, len(advisoryLevels))
+	unrated, rated := 0, false
+	for _, p := range u.Packages {
+		if !p.Security {
+			continue
+		}
+		i := slices.IndexFunc(advisoryLevels, func(l advisoryLevel) bool { return strings.EqualFold(l.name, p.Severity) })
+		if i < 0 {
+			unrated++
+			continue
+		}
+		n[i]++
+		rated = true
+	}
+	if !rated {
+		return "", ""
+	}
+	var parts []string
+	sev := report.Severity("")
+	for i, l := range advisoryLevels {
+		if n[i] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[i], l.name))
+			if sev == "" {
+				sev = l.sev
+			}
+		}
+	}
+	if unrated > 0 {
+		parts = append(parts, fmt.Sprintf("%d unrated", unrated))
+		if sev != report.SeverityCritical {
+			sev = report.SeverityHigh
+		}
+	}
+	return sev, strings.Join(parts, ", ")
 }
 
 // staleMetadataSeconds is the repository metadata age past which pending

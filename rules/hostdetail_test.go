@@ -116,3 +116,38 @@ func TestExtendedChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvisorySeverity: the pending-updates finding takes the highest
+// rating of the advisories its security updates fix, and says how many of
+// each; without ratings it stays high for any security fix.
+func TestAdvisorySeverity(t *testing.T) {
+	pkg := func(sec bool, rating string) report.Package {
+		return report.Package{Name: "p" + rating, Installed: "1", Candidate: "2", Security: sec, Severity: rating}
+	}
+	for _, c := range []struct {
+		name string
+		pkgs []report.Package
+		sev  report.Severity
+		text string
+	}{
+		{"critical wins", []report.Package{pkg(true, "Critical"), pkg(true, "Important"), pkg(true, "Moderate"), pkg(false, "")}, report.SeverityCritical, "(1 critical, 1 important, 1 moderate)"},
+		{"moderate only", []report.Package{pkg(true, "Moderate"), pkg(true, "low")}, report.SeverityMedium, "(1 moderate, 1 low)"},
+		{"an unrated security fix is high", []report.Package{pkg(true, "Low"), pkg(true, "")}, report.SeverityHigh, "(1 low, 1 unrated)"},
+		{"no ratings", []report.Package{pkg(true, ""), pkg(false, "")}, report.SeverityHigh, "1 of them a security fix"},
+		{"ratings on non-security updates are ignored", []report.Package{pkg(false, "Critical")}, report.SeverityLow, "not marked as a security fix"},
+	} {
+		in := host("almalinux", "9.6")
+		u := &report.Updates{Manager: "dnf", Count: len(c.pkgs), SecurityDataAvailable: true, Packages: c.pkgs, MetadataAgeSeconds: 60}
+		for _, p := range c.pkgs {
+			if p.Security {
+				u.SecurityCount++
+			}
+		}
+		in.Updates = u
+		in.At = date(t, "2026-11-28")
+		f := one(t, engine(t).Evaluate(in), report.KindUpdatesPending, report.LayerOperatingSystem, "AlmaLinux OS")
+		if f.Severity != c.sev || !strings.Contains(f.Rationale, c.text) {
+			t.Errorf("%s: %s %q", c.name, f.Severity, f.Rationale)
+		}
+	}
+}
