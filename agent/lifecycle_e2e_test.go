@@ -230,7 +230,7 @@ func fixtureScan(t *testing.T, hostDir string, data func() *lifecycle.Dataset) S
 		return scan.Run(ctx, scan.Options{Root: root, Runner: runner, Log: zerolog.Nop(),
 			Now: func() time.Time { return time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC) },
 			At:  time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC), Profile: report.Profile{Tier: report.TierManaged, MaintenanceAgreement: true},
-			Engine: eng, AgentName: "demarc", AgentVersion: "test", Simulated: &sim})
+			Engine: eng, AgentName: "demarc", AgentVersion: "test", Live: sim.Facts()})
 	}
 }
 

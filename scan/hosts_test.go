@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/fixture"
@@ -203,8 +204,16 @@ func (hc hostCase) options(t testing.TB, root string, tier report.Tier, eng *rul
 		Engine:       eng,
 		AgentName:    "demarc",
 		AgentVersion: "golden",
-		Simulated:    hc.sim,
+		Live:         hc.live(),
 	}
+}
+
+// live is the case's live facts (live.yaml), nil for a mounted root.
+func (hc hostCase) live() collectors.LiveFacts {
+	if hc.sim == nil {
+		return nil
+	}
+	return hc.sim.Facts()
 }
 
 var tiers = []report.Tier{report.TierManaged, report.TierIaaS, report.TierColocation}

@@ -15,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/demarc/demarc/collectors"
-	"github.com/demarc/demarc/collectors/all"
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
@@ -54,10 +53,11 @@ type Options struct {
 	AgentName, AgentVersion string
 	// Registry, when set, replaces the built-in collector list (tests).
 	Registry func(collectors.Deps, config.CollectorsConfig) []collectors.Collector
-	// Simulated, when set, makes the collectors treat Root as a running
-	// host with these live-only facts (fixture hosts, fleet simulation);
-	// otherwise only the root "/" is (collectors.System).
-	Simulated *all.Simulated
+	// Live, when set, makes the collectors treat Root as a running host
+	// with these live-only facts (a fixture host or the fleet simulation's
+	// hosts: all.Simulated.Facts); otherwise only the root "/" is, with
+	// the scanning machine's own (collectors.System).
+	Live collectors.LiveFacts
 }
 
 // ErrUnknownCollector is returned when Options.Only names a collector that
@@ -176,13 +176,13 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	return r, nil
 }
 
-// liveFacts is the scanned host's live-only facts: the simulated ones
-// when set, the scanning machine's own for the root "/", none for any
-// other root (an image, a mounted disk).
+// liveFacts is the scanned host's live-only facts: Options.Live when set,
+// the scanning machine's own for the root "/", none for any other root (an
+// image, a mounted disk).
 func liveFacts(o Options) collectors.LiveFacts {
 	switch {
-	case o.Simulated != nil:
-		return o.Simulated.Facts()
+	case o.Live != nil:
+		return o.Live
 	case o.Root.IsSlash():
 		return collectors.System()
 	}

@@ -116,7 +116,10 @@ func (f fixture) scanFunc(eng *rules.Engine, hostID, tenant string, tier report.
 			Provider: provider, Tier: tier, MaintenanceAgreement: tier == report.TierManaged, Tenant: tenant,
 			CustomerManagedVirtualisation: f.profile.CustomerManagedVirtualisation,
 		},
-		Engine: eng, AgentName: "demarc", AgentVersion: "fleet", Simulated: f.sim,
+		Engine: eng, AgentName: "demarc", AgentVersion: "fleet",
+	}
+	if f.sim != nil {
+		o.Live = f.sim.Facts()
 	}
 	return func(ctx context.Context) (*report.Report, error) { return scan.Run(ctx, o) }, nil
 }
