@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/demarc/demarc/bench/internal/proc"
 )
 
 func main() {
@@ -43,9 +45,8 @@ func run(bin string, scans int, idle time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	if bin == "" {
-		bin = filepath.Join(dir, "demarc")
-		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/demarc").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %w\n%s", err, out)
+		if bin, err = proc.BuildDemarc(dir); err != nil {
+			return err
 		}
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
@@ -75,7 +76,7 @@ func timeScans(bin string, n int) error {
 			var peak int64
 			for {
 				// Zero once the process has exited.
-				peak = max(peak, statusKB(cmd.Process.Pid, "VmHWM"))
+				peak = max(peak, proc.StatusKB(cmd.Process.Pid, "VmHWM"))
 				select {
 				case <-done:
 					hwm <- peak
@@ -146,12 +147,12 @@ func watchAgent(bin, dir string, idle time.Duration) error {
 	var rss []int64
 	end := time.Now().Add(idle)
 	for time.Now().Before(end) {
-		rss = append(rss, statusKB(pid, "VmRSS"))
+		rss = append(rss, proc.StatusKB(pid, "VmRSS"))
 		time.Sleep(time.Second)
 	}
 	ticks := cpuTicks(pid) - cpu0
 	slices.Sort(rss)
-	fmt.Printf("demarc agent: first scan and delivery took %d ms; peak RSS during it %.1f MB\n", <-scanMS, float64(statusKB(pid, "VmHWM"))/1024)
+	fmt.Printf("demarc agent: first scan and delivery took %d ms; peak RSS during it %.1f MB\n", <-scanMS, float64(proc.StatusKB(pid, "VmHWM"))/1024)
 	fmt.Printf("demarc agent idle for %s after it: RSS min %.1f MB, max %.1f MB; CPU used %d ms (%d clock ticks)\n",
 		idle, float64(rss[0])/1024, float64(rss[len(rss)-1])/1024, ticks*10, ticks)
 	return nil
@@ -173,18 +174,6 @@ func readScanTime(r io.Reader, out chan<- int64) {
 			sent = true
 		}
 	}
-}
-
-// statusKB reads a "kB" field of /proc/PID/status.
-func statusKB(pid int, field string) int64 {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 // cpuTicks is the process's user and system time in clock ticks (1/100 s).

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/demarc/demarc/bench/internal/proc"
 )
 
 func main() {
@@ -50,9 +52,8 @@ func run(bin string, runs int, vuls string, out io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	if bin == "" {
-		bin = filepath.Join(dir, "demarc")
-		if b, err := exec.Command("go", "build", "-o", bin, "./cmd/demarc").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %w\n%s", err, b)
+		if bin, err = proc.BuildDemarc(dir); err != nil {
+			return err
 		}
 	}
 	cmds := []command{{Name: "demarc scan", Argv: []string{bin, "scan", "--format", "json"}, OK: []int{0, 1}}}
@@ -194,7 +195,7 @@ func measure(c command) (sample, error) {
 // treeRSS is the summed VmRSS in kB of pid and every process below it, from
 // /proc/PID/task/TID/children; 0 once pid has exited.
 func treeRSS(pid int) int64 {
-	total := statusKB(pid, "VmRSS")
+	total := proc.StatusKB(pid, "VmRSS")
 	for _, child := range children(pid) {
 		total += treeRSS(child)
 	}
@@ -214,20 +215,6 @@ func children(pid int) []int {
 		}
 	}
 	return out
-}
-
-// statusKB reads a "kB" field of /proc/PID/status; 0 when it is gone.
-func statusKB(pid int, field string) int64 {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			if f := strings.Fields(v); len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
 }
 
 // stats are the medians of one command's runs.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,23 +40,40 @@ var userdataSkipSuffixes = []string{"_SSL", ".cache", ".yaml", ".json", ".db", "
 // note says when a bound cut the list or the files are unreadable
 // (root-only on a real server).
 func (c *Collector) cpanelAccounts(a *collectors.Recorder) []report.Account {
-	users, err := c.deps.Root.ListDir(cpanelUserdata, report.MaxAccounts+1, true)
-	if a.ReadProblemNote(cpanelUserdata, err) != collectors.Read {
+	users := c.accountUsers(a, cpanelUserdata, "nobody")
+	if len(users) == 0 {
 		return nil
 	}
 	def := c.cpanelDefaultPHP(a)
 	var out []report.Account
-	for _, u := range users.Entries {
-		if !u.IsDir() || u.Name() == "nobody" || strings.HasPrefix(u.Name(), ".") {
+	for _, u := range users {
+		if acct, ok := c.cpanelAccount(a, u, def); ok {
+			out = append(out, acct)
+		}
+	}
+	return out
+}
+
+// accountUsers lists the account directories a panel keeps under dir
+// (one per system user; hidden ones and skip left out), at most
+// report.MaxAccounts with a note past it; nil when dir is absent or
+// unreadable (noted).
+func (c *Collector) accountUsers(a *collectors.Recorder, dir string, skip ...string) []string {
+	l, err := c.deps.Root.ListDir(dir, report.MaxAccounts*2, true)
+	if a.ReadProblemNote(dir, err) != collectors.Read {
+		return nil
+	}
+	var out []string
+	for _, e := range l.Entries {
+		n := e.Name()
+		if !e.IsDir() || strings.HasPrefix(n, ".") || slices.Contains(skip, n) {
 			continue
 		}
 		if len(out) == report.MaxAccounts {
-			a.Note("%s: more than %d accounts; the rest are not listed", cpanelUserdata, report.MaxAccounts)
+			a.Note("%s: more than %d accounts; the rest are not listed", dir, report.MaxAccounts)
 			break
 		}
-		if acct, ok := c.cpanelAccount(a, u.Name(), def); ok {
-			out = append(out, acct)
-		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -33,21 +33,14 @@ var daReleaseRE = regexp.MustCompile(`^([5-9])\.([0-9]{1,2})$`)
 // daAccounts reads every account's domains and the PHP each runs, bounded
 // like cPanel's (report.MaxAccounts, report.MaxAccountDomains).
 func (c *Collector) daAccounts(a *collectors.Recorder) []report.Account {
-	users, err := c.deps.Root.ListDir(daUsers, report.MaxAccounts+1, true)
-	if a.ReadProblemNote(daUsers, err) != collectors.Read {
+	users := c.accountUsers(a, daUsers)
+	if len(users) == 0 {
 		return nil
 	}
 	slots := c.daPHPSlots(a)
 	var out []report.Account
-	for _, u := range users.Entries {
-		if !u.IsDir() || strings.HasPrefix(u.Name(), ".") {
-			continue
-		}
-		if len(out) == report.MaxAccounts {
-			a.Note("%s: more than %d accounts; the rest are not listed", daUsers, report.MaxAccounts)
-			break
-		}
-		if acct, ok := c.daAccount(a, u.Name(), slots); ok {
+	for _, u := range users {
+		if acct, ok := c.daAccount(a, u, slots); ok {
 			out = append(out, acct)
 		}
 	}
