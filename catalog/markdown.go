@@ -51,6 +51,9 @@ func (c *Catalogue) WriteComponents(w io.Writer) error {
 		if p.Successor != "" {
 			facts = append(facts, "then: "+p.Successor)
 		}
+		if p.ExtendedChannel != "" {
+			facts = append(facts, "its paid extended window needs the channel "+p.ExtendedChannel)
+		}
 		if len(facts) > 0 {
 			lc += " (" + strings.Join(facts, "; ") + ")"
 		}
