@@ -6,27 +6,17 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/demarc/demarc/internal/testtool"
 )
 
-// needTool returns the path of a real binary a test runs. Missing, the
-// test skips with a message, or fails when DEMARC_CI is set (.ci/run
-// installs rpm, dnf, zypper and createrepo-c).
+// needTool is testtool.Need with this package's install hint.
 func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("DEMARC_CI") != "" {
-		t.Fatalf("DEMARC_CI is set and %s is missing: .ci/run must install it", name)
-	}
-	t.Skipf("%s is not installed here (apt-get install rpm dnf zypper createrepo-c); the real package-manager tests need it", name)
-	return ""
+	return testtool.Need(t, name, "rpm dnf zypper createrepo-c")
 }
 
 // snapshot records every path under dir: type, mode, size, a hash of the

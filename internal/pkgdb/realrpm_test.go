@@ -12,22 +12,11 @@ import (
 
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/testtool"
 )
 
-// needTool returns the path of a real binary; missing, the test skips, or
-// fails when DEMARC_CI is set (.ci/run installs Debian's rpm package).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("DEMARC_CI") != "" {
-		t.Fatalf("DEMARC_CI is set and %s is missing: .ci/run must install it", name)
-	}
-	t.Skipf("%s is not installed here (apt-get install rpm); the real rpm test needs it", name)
-	return ""
-}
+// needTool is testtool.Need with this package's install hint.
+func needTool(t testing.TB, name string) string { return testtool.Need(t, name, "rpm") }
 
 func run(t *testing.T, argv ...string) {
 	t.Helper()

@@ -13,22 +13,11 @@ import (
 	"testing"
 
 	"github.com/demarc/demarc/internal/hostfs"
+	"github.com/demarc/demarc/internal/testtool"
 )
 
-// needTool returns the path of a real binary; missing, the test skips, or
-// fails when DEMARC_CI is set (.ci/run installs Debian's rpm and db5.3-util).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("DEMARC_CI") != "" {
-		t.Fatalf("DEMARC_CI is set and %s is missing: .ci/run must install it", name)
-	}
-	t.Skipf("%s is not installed here; the real rpm database test needs it", name)
-	return ""
-}
+// needTool is testtool.Need with this package's install hint.
+func needTool(t testing.TB, name string) string { return testtool.Need(t, name, "rpm db5.3-util") }
 
 func run(argv ...string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
