@@ -33,8 +33,8 @@ type Ack struct {
 	// it; it is matched in lower case, as the backlog groups it.
 	Product string `json:"product"`
 	Cycle   string `json:"cycle"`
-	// Responsible is the party of the acknowledged finding ("" for a
-	// group: both parties' findings of the product and cycle).
+	// Responsible is the party of the acknowledged finding; a group's
+	// covers that party's findings only ("": both parties').
 	Responsible report.Responsible `json:"responsible,omitempty"`
 	Reason      string             `json:"reason"`
 	By          string             `json:"by"`
@@ -57,14 +57,14 @@ func (a *Ack) Covers(f *Finding) bool {
 	if !a.Group() {
 		return a.HostID == f.HostID && a.FindingID == f.ID
 	}
-	return (a.Tenant == "" || a.Tenant == f.Tenant) && strings.EqualFold(a.Product, f.Product) && a.Cycle == f.Cycle
+	return (a.Tenant == "" || a.Tenant == f.Tenant) && (a.Responsible == "" || a.Responsible == f.Responsible) && strings.EqualFold(a.Product, f.Product) && a.Cycle == f.Cycle
 }
 
 // CoversGroup reports whether a is of every finding of group g counted
 // over tenant ("": every tenant): a group acknowledgement of its product
 // and cycle, fleet-wide or of that tenant.
 func (a *Ack) CoversGroup(g *FindingGroup, tenant string) bool {
-	return a.Group() && (a.Tenant == "" || a.Tenant == tenant) && strings.EqualFold(a.Product, g.Product) && a.Cycle == g.Cycle
+	return a.Group() && (a.Tenant == "" || a.Tenant == tenant) && (a.Responsible == "" || a.Responsible == g.Responsible) && strings.EqualFold(a.Product, g.Product) && a.Cycle == g.Cycle
 }
 
 // Badge is the line shown beside an acknowledged finding or group.
@@ -139,4 +139,56 @@ func (a *Ack) Target() string {
 		s += " (every tenant)"
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// AckSet is the acknowledgements live at one instant (Store.Acks).
+type AckSet []Ack
+
+// Mark sets the Ack of each finding of fs that one of as covers (nil
+// for the others; resolved findings keep none).
+func (as AckSet) Mark(fs []Finding) {
+	for i := range fs {
+		fs[i].Ack = nil
+		if fs[i].ResolvedAt != nil {
+			continue
+		}
+		for j := range as {
+			if as[j].Covers(&fs[i]) {
+				fs[i].Ack = &as[j]
+				break
+			}
+		}
+	}
+}
+
+// Split sets the Ack of each group of gs counted over tenant ("": every
+// tenant) that a group acknowledgement covers whole, and returns the
+// others (still to fix) and those (accepted), each in gs's order.
+func (as AckSet) Split(gs []FindingGroup, tenant string) (open, accepted []FindingGroup) {
+	for _, g := range gs {
+		g.Ack = nil
+		for j := range as {
+			if as[j].CoversGroup(&g, tenant) {
+				g.Ack = &as[j]
+				break
+			}
+		}
+		if g.Ack != nil {
+			accepted = append(accepted, g)
+		} else {
+			open = append(open, g)
+		}
+	}
+	return open, accepted
+}
+
+// Groups counts the group acknowledgements of as.
+func (as AckSet) Groups() int {
+	n := 0
+	for i := range as {
+		if as[i].Group() {
+			n++
+		}
+	}
+	return n
 }

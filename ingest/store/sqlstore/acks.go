@@ -140,7 +140,7 @@ SELECT f.host_id, f.finding_id, f.responsible, f.severity, f.opened_at FROM ackn
 JOIN findings f ON f.host_id = a.host_id AND f.finding_id = a.finding_id WHERE a.host_id <> ''` + live + `
 UNION
 SELECT f.host_id, f.finding_id, f.responsible, f.severity, f.opened_at FROM acknowledgements a
-JOIN findings f ON f.product_key = a.product_key AND f.cycle = a.cycle WHERE a.host_id = '' AND (a.tenant = '' OR f.tenant = a.tenant)` + live + `) u`
+JOIN findings f ON f.product_key = a.product_key AND f.cycle = a.cycle WHERE a.host_id = '' AND (a.tenant = '' OR f.tenant = a.tenant) AND (a.responsible = '' OR f.responsible = a.responsible)` + live + `) u`
 	args := append(append([]any{micros(now)}, sargs...), append([]any{micros(now)}, sargs...)...)
 	out := make([]int64, len(qs))
 	err := s.each(ctx, q, args, func(r *sql.Rows) error {

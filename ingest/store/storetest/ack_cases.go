@@ -56,7 +56,7 @@ func testAcks(t *testing.T, s store.Store) {
 	acks := []store.Ack{
 		{ID: "a1", Tenant: "acme", HostID: one.HostID, FindingID: one.ID, Product: one.Product, Cycle: one.Cycle, Responsible: one.Responsible,
 			Reason: "migration in March", By: "admin", CreatedAt: now, ExpiresAt: now.Add(10 * 24 * time.Hour)},
-		{ID: "a2", Tenant: "globex", Product: group.Product, Cycle: group.Cycle, Reason: "vendor pins it", By: "viewer:globex", CreatedAt: now, ExpiresAt: now.Add(20 * 24 * time.Hour)},
+		{ID: "a2", Tenant: "globex", Product: group.Product, Cycle: group.Cycle, Responsible: group.Responsible, Reason: "vendor pins it", By: "viewer:globex", CreatedAt: now, ExpiresAt: now.Add(20 * 24 * time.Hour)},
 		{ID: "a3", Product: fleet.Product, Cycle: fleet.Cycle, Reason: "fleet-wide exception", By: "admin", CreatedAt: now.Add(time.Second), ExpiresAt: now.Add(40 * 24 * time.Hour)},
 	}
 	for _, a := range acks {
