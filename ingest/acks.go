@@ -151,6 +151,15 @@ func (s *Server) Acknowledge(ctx context.Context, p Principal, req AckRequest) (
 	return a, nil
 }
 
+// MayAccept reports whether p may accept a risk on a finding of party
+// (an admin: any; a viewer: a customer finding, when the policy allows).
+func (s *Server) MayAccept(p Principal, party report.Responsible) bool {
+	if p.Role == store.RoleAdmin {
+		return true
+	}
+	return p.Role == store.RoleViewer && s.cfg.Acks.ViewersMayAcceptCustomer && party == report.ResponsibleCustomer
+}
+
 // findingOf is one open finding of a host in sc (ErrNotFound otherwise).
 func (s *Server) findingOf(ctx context.Context, sc store.Scope, hostID, findingID string) (store.Finding, error) {
 	pg := store.Page{Limit: store.MaxLimit}

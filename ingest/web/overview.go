@@ -106,7 +106,17 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 	d.FailingCount = sum.HostsFailingCollectors
 	steps := []func() error{
 		func() (err error) {
-			d.PatchFirst, err = u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, 8)
+			as, err := u.srv.LiveAcks(ctx, sc)
+			if err != nil {
+				return err
+			}
+			gs, err := u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, 8+as.Groups())
+			tenant := ""
+			if !sc.All() {
+				tenant = sc.Tenant()
+			}
+			d.PatchFirst, _ = as.Split(gs, tenant)
+			d.PatchFirst = d.PatchFirst[:min(len(d.PatchFirst), 8)]
 			return err
 		},
 		func() error {
