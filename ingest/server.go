@@ -289,6 +289,7 @@ func (s *Server) routes() {
 	s.Handle("POST /api/v1/acknowledgements", s.authed(s.postAck, viewers...))
 	s.Handle("GET /api/v1/acknowledgements/log", s.authed(s.ackLog, viewers...))
 	s.Handle("DELETE /api/v1/acknowledgements/{id}", s.authed(s.deleteAck, viewers...))
+	s.Handle("/api/v1/report", only(http.MethodGet, s.authed(s.tenantReport, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
 	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -108,3 +108,16 @@ func (u *UI) withdraw(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	http.Redirect(w, r, "/acknowledgements?done=withdrawn", http.StatusSeeOther)
 }
+
+// tenantReport is GET /report?format=md|json: the open findings of the
+// hosts in scope, the customer's first, as a download (an admin narrows
+// it with tenant=).
+func (u *UI) tenantReport(w http.ResponseWriter, r *http.Request, v *view) {
+	md := r.URL.Query().Get("format") != "json"
+	tenant := param(r, "tenant", 64)
+	if tenant != "" && !ingest.ValidTenant(tenant) {
+		u.errorPage(w, r, http.StatusBadRequest, "This tenant name is not valid.")
+		return
+	}
+	u.srv.TenantReport(w, r, v.P.Scope(), tenant, md)
+}

@@ -117,3 +117,44 @@ func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
 }
+
+// TestCustomerView: a tenant's viewer sees "Yours to fix" first, then the
+// provider's open items with their SLA clocks, and downloads its report;
+// nothing of another tenant, whatever the address asks.
+func TestCustomerView(t *testing.T) {
+	e := newEnv(t, 8, 3)
+	var globex store.HostPage
+	e.api(e.tok["admin"], "/api/v1/hosts?tenant=globex&limit=500", &globex)
+	if len(globex.Hosts) == 0 {
+		t.Fatal("no globex host")
+	}
+	v := e.session(e.tok["viewerA"])
+	st, body := e.get(v, "/")
+	yours, theirs, kpis := strings.Index(body, `id="yours-to-fix"`), strings.Index(body, `id="provider-open"`), strings.Index(body, `class="kpis"`)
+	if st != http.StatusOK || yours < 0 || theirs < yours || kpis < theirs {
+		t.Errorf("viewer's overview: %d, yours at %d, provider at %d, figures at %d", st, yours, theirs, kpis)
+	}
+	if !strings.Contains(body[yours:theirs], `id="yours-list"`) || !strings.Contains(body[theirs:kpis], `id="provider-open-table"`) {
+		t.Errorf("the customer's view lists nothing: the test proves nothing")
+	}
+	if !strings.Contains(body[theirs:kpis], `class="sla `) && !strings.Contains(body[theirs:kpis], "due ") {
+		t.Errorf("the provider's items show no SLA clock")
+	}
+	for _, q := range []string{"/report?format=md", "/report?format=json", "/report?format=md&tenant=globex", "/report?format=json&tenant=globex"} {
+		st, body := e.get(v, q)
+		if st != http.StatusOK {
+			t.Errorf("%s: %d", q, st)
+		}
+		for _, h := range globex.Hosts {
+			if strings.Contains(body, h.HostID) || strings.Contains(body, h.Hostname) {
+				t.Errorf("%s: acme's viewer sees globex's host %s", q, h.Hostname)
+			}
+		}
+		if strings.Contains(q, "globex") && (strings.Contains(body, `"host_id"`) || strings.Contains(body, "| Host |")) {
+			t.Errorf("%s: findings listed for a forged tenant", q)
+		}
+	}
+	if st, body := e.get(e.session(e.tok["admin"]), "/"); st != http.StatusOK || strings.Contains(body, `id="yours-to-fix"`) {
+		t.Errorf("admin's overview shows the customer's view (%d)", st)
+	}
+}

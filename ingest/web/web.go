@@ -68,6 +68,7 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("GET /backlog", u.secure(u.page(u.backlog)))
 	srv.Handle("GET /sla", u.secure(u.page(u.slaReport)))
 	srv.Handle("GET /acknowledgements", u.secure(u.page(u.acks)))
+	srv.Handle("GET /report", u.secure(u.page(u.tenantReport)))
 	srv.Handle("POST /acknowledgements", u.secure(u.page(u.accept)))
 	srv.Handle("POST /acknowledgements/{id}/withdraw", u.secure(u.page(u.withdraw)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
