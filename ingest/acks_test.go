@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -273,4 +274,23 @@ func values(m map[string]any) (out []string) {
 		}
 	}
 	return out
+}
+
+// FuzzParseExpiry: any input is a time or an ErrInvalid, never a panic.
+func FuzzParseExpiry(f *testing.F) {
+	for _, s := range []string{"2027-03-31", "2027-03-31T12:00:00+02:00", "tomorrow", "", "2027-02-30", "9999-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ingest.ParseExpiry(s)
+		if err != nil {
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("%q: %v is not ErrInvalid", s, err)
+			}
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("%q: %v not UTC", s, got)
+		}
+	})
 }
