@@ -4,7 +4,11 @@
 // counts and the monthly SLA report, stored reports) scoped to the
 // caller's tenant, every list also streamed as CSV or JSON lines
 // (?format=, package export) and every open finding with its SLA clock
-// (package sla, Config.SLA, the server's clock Config.Now); /metrics,
+// (package sla, Config.SLA, the server's clock Config.Now);
+// acknowledgements (accepted risks with a reason and an expiry, out of the
+// SLA counts and the backlog while they live, audit-logged; Config.Acks
+// says whether viewers may accept their customer findings); a tenant's
+// report (its open findings, its own first, streamed); /metrics,
 // /healthz and /readyz.
 //
 // A report is answered 2xx only after the transaction holding it has

@@ -131,5 +131,10 @@ func (s *Server) backlog(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": nonNilSlice(gs)})
+	open, accepted, err := s.SplitAccepted(r.Context(), p.Scope(), f.Tenant, gs)
+	if err != nil {
+		s.readError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"groups": nonNilSlice(open), "accepted": nonNilSlice(accepted)})
 }

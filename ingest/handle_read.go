@@ -136,7 +136,10 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
-	s.slaPolicy().Annotate(s.cfg.Now(), res.Findings)
+	if err := s.Annotate(r.Context(), p.Scope(), res.Findings); err != nil {
+		s.readError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -167,7 +170,10 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
-	s.slaPolicy().Annotate(s.cfg.Now(), fs.Findings)
+	if err := s.Annotate(ctx, sc, fs.Findings); err != nil {
+		s.readError(w, r, err)
+		return
+	}
 	reps, err := s.store.Reports(ctx, sc, id, store.Page{Limit: 20})
 	if err != nil {
 		s.readError(w, r, err)
@@ -216,7 +222,10 @@ func (s *Server) hostFindings(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, err)
 		return
 	}
-	s.slaPolicy().Annotate(s.cfg.Now(), res.Findings)
+	if err := s.Annotate(r.Context(), p.Scope(), res.Findings); err != nil {
+		s.readError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

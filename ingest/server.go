@@ -103,6 +103,8 @@ type Config struct {
 	// SLA is how long each party has to fix an open finding of each
 	// severity (nil: sla.Default()).
 	SLA sla.Policy
+	// Acks is who besides an admin may accept a risk (default: nobody).
+	Acks AckPolicy
 	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
 	// from the store before reading them again (default 15s; negative:
 	// read on every scrape, as benchmarks of the scrape do).
@@ -283,6 +285,11 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/backlog", only(http.MethodGet, s.authed(s.backlog, viewers...)))
 	s.Handle("/api/v1/sla", only(http.MethodGet, s.authed(s.slaCounts, viewers...)))
 	s.Handle("/api/v1/sla/report", only(http.MethodGet, s.authed(s.slaReport, viewers...)))
+	s.Handle("GET /api/v1/acknowledgements", s.authed(s.listAcks, viewers...))
+	s.Handle("POST /api/v1/acknowledgements", s.authed(s.postAck, viewers...))
+	s.Handle("GET /api/v1/acknowledgements/log", s.authed(s.ackLog, viewers...))
+	s.Handle("DELETE /api/v1/acknowledgements/{id}", s.authed(s.deleteAck, viewers...))
+	s.Handle("/api/v1/report", only(http.MethodGet, s.authed(s.tenantReport, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
 	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

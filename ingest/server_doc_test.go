@@ -34,6 +34,10 @@ func (summaryOnly) Summary(context.Context, store.Scope) (store.Summary, error) 
 	return store.Summary{}, nil
 }
 
+func (summaryOnly) AckedOlder(_ context.Context, _ store.Scope, _ string, _ time.Time, qs []store.AgeCount) ([]int64, error) {
+	return make([]int64, len(qs)), nil
+}
+
 func (summaryOnly) OpenOlder(_ context.Context, _ store.Scope, _ string, _ time.Time, qs []store.AgeCount) ([]int64, error) {
 	return make([]int64, len(qs)), nil
 }

@@ -103,6 +103,12 @@ type Config struct {
 		Provider sla.Days `yaml:"provider"`
 		Customer sla.Days `yaml:"customer"`
 	} `yaml:"sla"`
+	// Acknowledgements says who besides an admin may accept a risk: with
+	// viewers_may_accept_customer, a tenant's viewer accepts (and
+	// withdraws) its own tenant's customer-owned findings.
+	Acknowledgements struct {
+		ViewersMayAcceptCustomer bool `yaml:"viewers_may_accept_customer"`
+	} `yaml:"acknowledgements"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`

@@ -23,6 +23,11 @@ func (m *monthStore) ResolvedIn(_ context.Context, _ store.Scope, q store.Resolv
 	return m.resolved, nil
 }
 
+// AckedOlder: no finding of the test is acknowledged.
+func (m *monthStore) AckedOlder(_ context.Context, _ store.Scope, _ string, _ time.Time, qs []store.AgeCount) ([]int64, error) {
+	return make([]int64, len(qs)), nil
+}
+
 func (m *monthStore) OpenOlder(_ context.Context, _ store.Scope, _ string, at time.Time, qs []store.AgeCount) ([]int64, error) {
 	m.at, m.ages = at, qs
 	out := make([]int64, len(qs))

@@ -180,7 +180,8 @@ func (f *Fleet) Of(party report.Responsible) *Counts {
 
 // Count reads the SLA counts of the findings in scope (narrowed to tenant
 // unless "") at now: two store.OpenOlder cutoffs per party and severity,
-// O(days) each (see store.Store.OpenOlder).
+// O(days) each (see store.Store.OpenOlder), less the findings covered by
+// an acknowledgement live at now (store.Store.AckedOlder).
 func (p Policy) Count(ctx context.Context, st store.Store, sc store.Scope, tenant string, now time.Time) (Fleet, error) {
 	return p.countAt(ctx, st, sc, tenant, now, time.Time{})
 }
@@ -195,6 +196,17 @@ func (p Policy) countAt(ctx context.Context, st store.Store, sc store.Scope, ten
 	ns, err := st.OpenOlder(ctx, sc, tenant, at, qs)
 	if err != nil {
 		return out, fmt.Errorf("sla counts: %w", err)
+	}
+	if at.IsZero() {
+		// Accepted risks leave the counts while their acknowledgement
+		// lives (listed still, with their badge).
+		acked, err := st.AckedOlder(ctx, sc, tenant, now, qs)
+		if err != nil {
+			return out, fmt.Errorf("sla counts: %w", err)
+		}
+		for i := range ns {
+			ns[i] -= acked[i]
+		}
 	}
 	for i := 0; i < len(qs); i += 2 {
 		c := out.Of(qs[i].Responsible)

@@ -107,6 +107,10 @@ type Finding struct {
 	// its SLA policy and clock, not stored.
 	SLADue   *time.Time `json:"sla_due,omitempty"`
 	SLAState string     `json:"sla_state,omitempty"`
+	// Ack is the live acknowledgement covering an open finding (set by
+	// the server that answers, from its clock; nil: none). An
+	// acknowledged finding is listed still, with it.
+	Ack *Ack `json:"acknowledged,omitempty"`
 }
 
 // ReportMeta is one stored report in a host's history.
@@ -344,6 +348,9 @@ type FindingGroup struct {
 	Findings int64 `json:"findings"`
 	// OldestOpened is the earliest start of an open stretch among them.
 	OldestOpened time.Time `json:"oldest_opened"`
+	// Ack is the live group acknowledgement covering the whole group (set
+	// by the server that answers; nil: none).
+	Ack *Ack `json:"acknowledged,omitempty"`
 }
 
 // Session is a signed-in browser of the web UI. The browser holds a random

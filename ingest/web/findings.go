@@ -10,9 +10,14 @@ import (
 )
 
 type findingsData struct {
-	F        store.FindingFilter
-	Q        query
-	Groups   []store.FindingGroup
+	F      store.FindingFilter
+	Q      query
+	Groups []store.FindingGroup
+	// Accepted is the groups a live group acknowledgement covers (out
+	// of Groups, listed apart with their badge).
+	Accepted []store.FindingGroup
+	// Back is the page's own address (where an accept form returns).
+	Back     string
 	Total    int64
 	Findings []store.Finding
 	Page     int
@@ -91,7 +96,7 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	now := u.cfg.Now()
-	d := &findingsData{F: f, Q: query(r.URL.Query()), Page: pageNumber(r), Sorts: findingSorts,
+	d := &findingsData{F: f, Back: r.URL.RequestURI(), Q: query(r.URL.Query()), Page: pageNumber(r), Sorts: findingSorts,
 		AllGroups: param(r, "groups", 8) == "all", SLAState: param(r, "sla", 16)}
 	d.From = (d.Page-1)*pageSize + 1
 	page, err := u.st.Findings(ctx, sc, f, store.Page{Limit: pageSize, Cursor: param(r, "cursor", 1024)})
@@ -99,7 +104,10 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 		u.readError(w, r, err)
 		return
 	}
-	u.srv.SLA().Annotate(now, page.Findings)
+	if err := u.srv.Annotate(ctx, sc, page.Findings); err != nil {
+		u.readError(w, r, err)
+		return
+	}
 	d.Findings, d.Next = page.Findings, page.Next
 	if d.SLA, err = u.srv.SLA().Count(ctx, u.st, sc, f.Tenant, now); err != nil {
 		u.readError(w, r, err)
@@ -129,6 +137,12 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		for _, g := range d.Groups {
 			d.Total += g.Findings
+		}
+		if f.Status == "" || f.Status == store.StatusOpen {
+			if d.Groups, d.Accepted, err = u.srv.SplitAccepted(ctx, sc, f.Tenant, d.Groups); err != nil {
+				u.readError(w, r, err)
+				return
+			}
 		}
 	}
 	// The product menu lists the products of open findings (from the fleet

@@ -19,7 +19,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages; each is parsed with the layout and partials.
-var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "sla", "error"}
+var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "sla", "error", "acks"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -42,6 +42,7 @@ var funcs = template.FuncMap{
 	"short":       func(t time.Time) string { return t.UTC().Format("2 Jan 15:04") },
 	"stamp":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"day":         func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"isoday":      func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"hostURL":     func(id string) string { return "/hosts/" + url.PathEscape(id) },
 	"kind":        kindLabel,

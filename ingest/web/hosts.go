@@ -132,13 +132,16 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 const pendingPage = 50
 
 type hostData struct {
-	Host       store.Host
-	Provider   partyFindings
-	Customer   partyFindings
-	Resolved   []store.Finding
-	Reports    []store.ReportMeta
-	Components []report.Component
-	Updates    *report.Updates
+	// AcceptProvider and AcceptCustomer say whether the signed-in
+	// principal may accept the risk of each party's findings.
+	AcceptProvider, AcceptCustomer bool
+	Host                           store.Host
+	Provider                       partyFindings
+	Customer                       partyFindings
+	Resolved                       []store.Finding
+	Reports                        []store.ReportMeta
+	Components                     []report.Component
+	Updates                        *report.Updates
 	// Pending is a page of the packages pending on the host (the store's
 	// list, kept across reports that could not check); PendingAfter the
 	// cursor it was read after ("" for the first page).
@@ -176,8 +179,12 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	d.Unverified = unverifiedWhy(h, open.Findings)
-	now := u.cfg.Now()
-	u.srv.SLA().Annotate(now, open.Findings)
+	if err := u.srv.Annotate(ctx, sc, open.Findings); err != nil {
+		u.readError(w, r, err)
+		return
+	}
+	d.AcceptProvider = u.srv.MayAccept(*v.P, report.ResponsibleProvider)
+	d.AcceptCustomer = u.srv.MayAccept(*v.P, report.ResponsibleCustomer)
 	d.SLA = slaOf(open.Findings)
 	for _, f := range open.Findings {
 		d.Blockers[f.ID] = f

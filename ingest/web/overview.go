@@ -21,6 +21,11 @@ type overviewData struct {
 	// PatchFirst is the provider's open findings grouped by product, most
 	// severe and widespread first.
 	PatchFirst []store.FindingGroup
+	// YoursFirst is a tenant viewer's own open findings grouped by
+	// product (accepted groups out), ProviderOpen the provider's most
+	// severe open findings on its hosts with their SLA clocks.
+	YoursFirst   []store.FindingGroup
+	ProviderOpen []store.Finding
 	// Backlog is the provider's and the customers' open findings by
 	// severity and tier.
 	Backlog [2]backlog
@@ -105,8 +110,41 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request, v *view) {
 	d.EOLLayers = eolRows(sum.EOL)
 	d.FailingCount = sum.HostsFailingCollectors
 	steps := []func() error{
+		func() error {
+			if v.Admin() {
+				return nil
+			}
+			as, err := u.srv.LiveAcks(ctx, sc)
+			if err != nil {
+				return err
+			}
+			gs, err := u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleCustomer}, 8+as.Groups())
+			if err != nil {
+				return err
+			}
+			d.YoursFirst, _ = as.Split(gs, sc.Tenant())
+			d.YoursFirst = d.YoursFirst[:min(len(d.YoursFirst), 8)]
+			res, err := u.st.Findings(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider, Sort: "severity"}, store.Page{Limit: 10})
+			if err != nil {
+				return err
+			}
+			u.srv.SLA().Annotate(u.srv.Now(), res.Findings)
+			as.Mark(res.Findings)
+			d.ProviderOpen = res.Findings
+			return nil
+		},
 		func() (err error) {
-			d.PatchFirst, err = u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, 8)
+			as, err := u.srv.LiveAcks(ctx, sc)
+			if err != nil {
+				return err
+			}
+			gs, err := u.st.FindingGroups(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, 8+as.Groups())
+			tenant := ""
+			if !sc.All() {
+				tenant = sc.Tenant()
+			}
+			d.PatchFirst, _ = as.Split(gs, tenant)
+			d.PatchFirst = d.PatchFirst[:min(len(d.PatchFirst), 8)]
 			return err
 		},
 		func() error {

@@ -13,6 +13,9 @@ import (
 func slaOf(fs []store.Finding) sla.Fleet {
 	var out sla.Fleet
 	for _, f := range fs {
+		if f.Ack != nil {
+			continue // accepted: out of the SLA counts while it lives
+		}
 		c := out.Of(f.Responsible)
 		switch f.SLAState {
 		case sla.Breached:

@@ -39,7 +39,8 @@ type UI struct {
 
 // Mount adds the web UI's pages to srv: the overview at /, /hosts,
 // /hosts/{host_id}, /findings, /sla (the monthly SLA report),
-// /reports/{report_id} (a stored report's JSON), /signin, /signout and
+// /acknowledgements (accepted risks and their audit log; the accept and
+// withdraw forms post there), /reports/{report_id} (a stored report's JSON), /signin, /signout and
 // /static/; every other path outside /api/ is a 404 page. The lists are
 // downloads too (?format=csv): /hosts, /findings, /backlog (the findings'
 // groups) and /hosts/{host_id}/updates.
@@ -66,6 +67,10 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("GET /findings", u.secure(u.page(u.findings)))
 	srv.Handle("GET /backlog", u.secure(u.page(u.backlog)))
 	srv.Handle("GET /sla", u.secure(u.page(u.slaReport)))
+	srv.Handle("GET /acknowledgements", u.secure(u.page(u.acks)))
+	srv.Handle("GET /report", u.secure(u.page(u.tenantReport)))
+	srv.Handle("POST /acknowledgements", u.secure(u.page(u.accept)))
+	srv.Handle("POST /acknowledgements/{id}/withdraw", u.secure(u.page(u.withdraw)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
 	srv.Handle("GET /signin", u.secure(http.HandlerFunc(u.signinForm)))
 	srv.Handle("POST /signin", u.secure(http.HandlerFunc(u.signin)))

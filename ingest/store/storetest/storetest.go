@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"FindingGroups", testFindingGroups},
 		{"FleetAggregates", testFleetAggregates},
 		{"SLAWindows", testSLAWindows},
+		{"Acks", testAcks},
 		{"Sessions", testSessions},
 		{"Metacharacters", testMetacharacters},
 		{"Tokens", testTokens},
