@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/demarc/demarc/ingest/notify"
 	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -103,6 +104,12 @@ type Config struct {
 	// SLA is how long each party has to fix an open finding of each
 	// severity (nil: sla.Default()).
 	SLA sla.Policy
+	// Webhooks are the webhook subscriptions (none: no deliveries are
+	// made; events still go into the store's outbox, delivered once a
+	// subscription matches them). The store must be a store.Outbox.
+	Webhooks []notify.Subscription
+	// WebhookPoll is how often the outbox is read when idle (default 2s).
+	WebhookPoll time.Duration
 	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
 	// from the store before reading them again (default 15s; negative:
 	// read on every scrape, as benchmarks of the scrape do).
@@ -199,6 +206,7 @@ type Server struct {
 	lc       lifecycleCache // the current lifecycle data (handle_lifecycle.go)
 
 	rejudge *rejudger
+	hooks   *notify.Notifier // nil without webhooks
 
 	engMu   sync.Mutex
 	engCur  *rules.Engine // the engine over the current lifecycle data
@@ -256,6 +264,9 @@ func New(cfg Config) (*Server, error) {
 	} else if done != nil {
 		s.bg.Go(done)
 	}
+	if err := s.startWebhooks(); err != nil {
+		return nil, err
+	}
 	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
 	s.routes()
 	if cfg.Retention > 0 {
@@ -285,6 +296,9 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/sla/report", only(http.MethodGet, s.authed(s.slaReport, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
+	s.Handle("/api/v1/webhooks", only(http.MethodGet, s.authed(s.listWebhooks, store.RoleAdmin)))
+	s.Handle("/api/v1/webhooks/deliveries", only(http.MethodGet, s.authed(s.webhookDeliveries, store.RoleAdmin)))
+	s.Handle("/api/v1/webhooks/{id}/test", only(http.MethodPost, s.authed(s.testWebhook, store.RoleAdmin)))
 	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such API endpoint")
 	}))
@@ -357,6 +371,9 @@ func (s *Server) Close() {
 		close(s.stop)
 	}
 	s.bg.Wait()
+	if s.hooks != nil {
+		s.hooks.Close()
+	}
 }
 
 func (s *Server) pruneLoop() {

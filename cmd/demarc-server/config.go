@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/demarc/demarc/ingest/notify"
 	"github.com/demarc/demarc/ingest/sla"
 )
 
@@ -103,6 +104,8 @@ type Config struct {
 		Provider sla.Days `yaml:"provider"`
 		Customer sla.Days `yaml:"customer"`
 	} `yaml:"sla"`
+	// Webhooks are the webhook subscriptions (docs/SERVER.md, "Webhooks").
+	Webhooks []notify.Subscription `yaml:"webhooks"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`
@@ -145,6 +148,9 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	if _, err := slaPolicy(cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := notify.Check(cfg.Webhooks); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil

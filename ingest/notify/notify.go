@@ -181,17 +181,29 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(5*time.Minute, cfg.MinBackoff)
 	}
+	if err := Check(cfg.Subscriptions); err != nil {
+		return nil, err
+	}
 	n := &Notifier{cfg: cfg, subs: map[string]Subscription{}, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	for _, s := range cfg.Subscriptions {
-		if err := s.Validate(); err != nil {
-			return nil, err
-		}
-		if _, dup := n.subs[s.ID]; dup {
-			return nil, fmt.Errorf("webhook %s: id used twice", s.ID)
-		}
 		n.subs[s.ID] = s
 	}
 	return n, nil
+}
+
+// Check validates subscriptions and that their ids differ.
+func Check(subs []Subscription) error {
+	seen := map[string]bool{}
+	for _, s := range subs {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if seen[s.ID] {
+			return fmt.Errorf("webhook %s: id used twice", s.ID)
+		}
+		seen[s.ID] = true
+	}
+	return nil
 }
 
 // Subscriptions lists the subscriptions in configuration order.
@@ -371,6 +383,9 @@ func (n *Notifier) deliver(ctx context.Context, s Subscription, evs []store.Queu
 	if err != nil {
 		d.Error = err.Error()
 	} else if err := n.cfg.Outbox.MarkDelivered(ctx, s.ID, seqs, n.cfg.Now()); err != nil {
+		if ctx.Err() != nil {
+			return false // stopping: sent again after the next start
+		}
 		n.cfg.Log.Warn().Err(err).Str("webhook", s.ID).Msg("webhooks: cannot record a delivery: it will be sent again")
 		d.Error, ok = "delivered, not recorded: "+err.Error(), false
 	}
