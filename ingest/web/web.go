@@ -66,6 +66,8 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("GET /findings", u.secure(u.page(u.findings)))
 	srv.Handle("GET /backlog", u.secure(u.page(u.backlog)))
 	srv.Handle("GET /sla", u.secure(u.page(u.slaReport)))
+	srv.Handle("GET /webhooks", u.secure(u.page(u.webhooks)))
+	srv.Handle("POST /webhooks/{id}/test", u.secure(u.page(u.testWebhook)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
 	srv.Handle("GET /signin", u.secure(http.HandlerFunc(u.signinForm)))
 	srv.Handle("POST /signin", u.secure(http.HandlerFunc(u.signin)))
