@@ -28,6 +28,7 @@ func (s *Server) startWebhooks() error {
 	}
 	n.Start()
 	s.hooks = n
+	s.bg.Go(func() { s.eventLoop(ob) })
 	return nil
 }
 

@@ -110,6 +110,12 @@ type Config struct {
 	Webhooks []notify.Subscription
 	// WebhookPoll is how often the outbox is read when idle (default 2s).
 	WebhookPoll time.Duration
+	// EventInterval is how often the event job looks for SLA clocks
+	// crossed, silent hosts and failing collectors (default 1 min).
+	EventInterval time.Duration
+	// SilentAfter is how long a host may send no report before its
+	// host.silent event (default 72h).
+	SilentAfter time.Duration
 	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
 	// from the store before reading them again (default 15s; negative:
 	// read on every scrape, as benchmarks of the scrape do).
@@ -161,6 +167,12 @@ func (c *Config) defaults() {
 	}
 	if c.SLA == nil {
 		c.SLA = sla.Default()
+	}
+	if c.EventInterval <= 0 {
+		c.EventInterval = time.Minute
+	}
+	if c.SilentAfter <= 0 {
+		c.SilentAfter = 72 * time.Hour
 	}
 	if c.FleetGaugeTTL == 0 {
 		c.FleetGaugeTTL = 15 * time.Second

@@ -124,3 +124,101 @@ func wait(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestWebhookEventJob moves the server's clock past a provider finding's
+// SLA and a host's silence and checks the events the job sends: each
+// once, also as later runs read the end of its span again (their overlap).
+func TestWebhookEventJob(t *testing.T) {
+	const secret = "job-webhook-secret-01234"
+	var mu sync.Mutex
+	got := map[string]store.Event{}
+	count := map[string]int{}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var b notify.Body
+		if !notify.Verify(secret, body, r.Header.Get(notify.SignatureHeader)) || json.Unmarshal(body, &b) != nil {
+			t.Errorf("bad delivery")
+			return
+		}
+		mu.Lock()
+		for _, e := range b.Events {
+			got[e.ID] = e
+			count[e.ID]++
+		}
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	var clock sync.Mutex
+	now := time.Now().UTC().Truncate(time.Second)
+	e := newEnv(t, func(c *ingest.Config) {
+		c.Now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+		c.WebhookPoll, c.EventInterval, c.SilentAfter = 10*time.Millisecond, 10*time.Millisecond, 72*time.Hour
+		c.Webhooks = []notify.Subscription{{ID: "ops", URL: recv.URL, Secret: secret,
+			Events: []string{store.EventSLABreached, store.EventSLADue, store.EventHostSilent, store.EventCollectorFailed}}}
+	})
+	h := host(77, "acme")
+	h.Tier = report.TierManaged
+	r := h.Next(now)
+	r.Collectors = append(r.Collectors, report.CollectorRun{Name: "packages", Status: report.CollectorFailed})
+	if st, body := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+		t.Fatalf("post: %d %v", st, body)
+	}
+	var crit store.FindingPage
+	e.get(e.tok["admin"], "/api/v1/findings?responsible=provider&severity=critical&limit=500", &crit)
+	if len(crit.Findings) == 0 {
+		t.Skip("the generated host has no critical provider finding")
+	}
+	advance := func(d time.Duration) {
+		time.Sleep(50 * time.Millisecond) // a few runs at this instant
+		clock.Lock()
+		now = now.Add(d)
+		clock.Unlock()
+	}
+	advance(time.Second) // the report, received, falls in the job's span
+	typeSeen := func(typ string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range got {
+			if ev.Type == typ {
+				return true
+			}
+		}
+		return false
+	}
+	wait(t, func() bool { return typeSeen(store.EventCollectorFailed) })
+	advance(8 * 24 * time.Hour) // past 7 days: critical breached, host silent, highs (30 d) not due
+	wait(t, func() bool { return typeSeen(store.EventSLABreached) && typeSeen(store.EventHostSilent) })
+	advance(time.Minute)
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	breached := 0
+	for id, ev := range got {
+		if count[id] != 1 {
+			t.Errorf("event %s sent %d times", id, count[id])
+		}
+		switch ev.Type {
+		case store.EventSLABreached:
+			breached++
+			if ev.Severity != report.SeverityCritical || ev.SLADue == nil || ev.Finding == nil {
+				t.Errorf("breach event %+v", ev)
+			}
+		case store.EventSLADue:
+			// A 7-day SLA is due (within 7 days) from the start.
+			if ev.SLADue == nil || ev.At.After(now) {
+				t.Errorf("due event %+v", ev)
+			}
+		case store.EventHostSilent:
+			if ev.HostID != r.Host.HostID || ev.LastReceivedAt == nil {
+				t.Errorf("silent event %+v", ev)
+			}
+		case store.EventCollectorFailed:
+			if len(ev.Collectors) == 0 || ev.ReportID != r.ReportID {
+				t.Errorf("collector event %+v", ev)
+			}
+		}
+	}
+	if breached != len(crit.Findings) {
+		t.Errorf("%d breach events, want one per critical provider finding (%d)", breached, len(crit.Findings))
+	}
+}

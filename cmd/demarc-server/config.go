@@ -106,6 +106,9 @@ type Config struct {
 	} `yaml:"sla"`
 	// Webhooks are the webhook subscriptions (docs/SERVER.md, "Webhooks").
 	Webhooks []notify.Subscription `yaml:"webhooks"`
+	// HostSilentAfter is how long a host may send no report before its
+	// host.silent event (0: 72h).
+	HostSilentAfter time.Duration `yaml:"host_silent_after"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`

@@ -98,7 +98,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
 		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
 		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll, SLA: slas,
-		Webhooks: cfg.Webhooks,
+		Webhooks: cfg.Webhooks, SilentAfter: cfg.HostSilentAfter,
 	})
 	if err != nil {
 		return err

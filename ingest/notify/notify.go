@@ -89,7 +89,8 @@ func (s Subscription) Validate() error {
 }
 
 // EventTypes lists the event types a subscription may ask for.
-var EventTypes = []string{store.EventFindingOpened}
+var EventTypes = []string{store.EventFindingOpened, store.EventSLADue, store.EventSLABreached,
+	store.EventHostSilent, store.EventCollectorFailed}
 
 // Matches reports whether e goes to s.
 func (s Subscription) Matches(e store.Event) bool {

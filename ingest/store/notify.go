@@ -13,6 +13,15 @@ const (
 	// EventFindingOpened: a provider finding opened (new, or reappeared
 	// after being resolved). Written in the transaction that opens it.
 	EventFindingOpened = "finding.opened"
+	// EventSLADue and EventSLABreached: a provider finding came within
+	// sla.DueWithin of its SLA's end, or past it.
+	EventSLADue      = "sla.due"
+	EventSLABreached = "sla.breached"
+	// EventHostSilent: a host sent no report for the configured time.
+	EventHostSilent = "host.silent"
+	// EventCollectorFailed: a host's latest report has collectors that
+	// did not run cleanly (one event per report).
+	EventCollectorFailed = "collector.failed"
 	// EventTest: an administrator's "send test".
 	EventTest = "test"
 )
@@ -31,7 +40,15 @@ type Event struct {
 	Hostname string          `json:"hostname,omitempty"`
 	Severity report.Severity `json:"severity,omitempty"`
 	Finding  *EventFinding   `json:"finding,omitempty"`
-	Message  string          `json:"message,omitempty"`
+	// SLADue is when the finding's SLA runs out (sla.* events).
+	SLADue *time.Time `json:"sla_due,omitempty"`
+	// LastReceivedAt is when the host's latest report came (host.silent).
+	LastReceivedAt *time.Time `json:"last_received_at,omitempty"`
+	// Collectors are the collectors that did not run cleanly
+	// (collector.failed), of report ReportID.
+	Collectors []CollectorIssue `json:"collectors,omitempty"`
+	ReportID   string           `json:"report_id,omitempty"`
+	Message    string           `json:"message,omitempty"`
 	// Subscription, when set, is the only subscription the event goes to
 	// (a "send test").
 	Subscription string `json:"subscription,omitempty"`
