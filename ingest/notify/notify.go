@@ -18,7 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -146,6 +148,11 @@ type Config struct {
 	// it doubles from MinBackoff up to MaxBackoff (default 1 s and 5 min)
 	// and a delivery is retried until it succeeds.
 	MinBackoff, MaxBackoff time.Duration
+	// Digests are the e-mail digests, sent through SMTP every
+	// DigestInterval (default 1h).
+	Digests        []Digest
+	SMTP           SMTP
+	DigestInterval time.Duration
 }
 
 // Notifier runs the dispatcher and the delivery workers.
@@ -185,6 +192,12 @@ func New(cfg Config) (*Notifier, error) {
 	if err := Check(cfg.Subscriptions); err != nil {
 		return nil, err
 	}
+	if err := CheckDigests(cfg.Digests, cfg.SMTP); err != nil {
+		return nil, err
+	}
+	if cfg.DigestInterval <= 0 {
+		cfg.DigestInterval = time.Hour
+	}
 	n := &Notifier{cfg: cfg, subs: map[string]Subscription{}, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	for _, s := range cfg.Subscriptions {
 		n.subs[s.ID] = s
@@ -207,6 +220,31 @@ func Check(subs []Subscription) error {
 	return nil
 }
 
+// CheckDigests validates digests, that their ids differ, and that an
+// SMTP server and sender are configured when there are any.
+func CheckDigests(ds []Digest, s SMTP) error {
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		if seen[d.ID] {
+			return fmt.Errorf("digest %s: id used twice", d.ID)
+		}
+		seen[d.ID] = true
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
+		return fmt.Errorf("smtp.addr %q: want host:port", s.Addr)
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return fmt.Errorf("smtp.from %q: %w", s.From, err)
+	}
+	return nil
+}
+
 // Subscriptions lists the subscriptions in configuration order.
 func (n *Notifier) Subscriptions() []Subscription { return slices.Clone(n.cfg.Subscriptions) }
 
@@ -217,6 +255,9 @@ func (n *Notifier) Start() {
 		w := make(chan struct{}, 1)
 		wakes = append(wakes, w)
 		n.wg.Go(func() { n.deliverLoop(s, w) })
+	}
+	for _, d := range n.cfg.Digests {
+		n.wg.Go(func() { n.digestLoop(d) })
 	}
 	n.wg.Go(func() { n.dispatchLoop(wakes) })
 }
@@ -257,6 +298,11 @@ func (n *Notifier) route(e store.Event) []string {
 	for _, s := range n.cfg.Subscriptions {
 		if s.Matches(e) {
 			out = append(out, s.ID)
+		}
+	}
+	for _, d := range n.cfg.Digests {
+		if e.Subscription == "" && d.subscription().Matches(e) {
+			out = append(out, d.queue())
 		}
 	}
 	return out
