@@ -5,7 +5,10 @@
 // caller's tenant, every list also streamed as CSV or JSON lines
 // (?format=, package export) and every open finding with its SLA clock
 // (package sla, Config.SLA, the server's clock Config.Now); /metrics,
-// /healthz and /readyz.
+// /healthz and /readyz; notifications (package notify): webhooks and
+// e-mail digests fed by the store's outbox, which SaveBatch and Rejudge
+// fill with the provider findings they open and the event job (events.go)
+// with SLA clocks crossed, silent hosts and failing collectors.
 //
 // A report is answered 2xx only after the transaction holding it has
 // committed: 202 on first receipt, 200 for the same report_id and body

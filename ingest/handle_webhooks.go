@@ -17,12 +17,13 @@ import (
 func (s *Server) startWebhooks() error {
 	ob, ok := s.store.(store.Outbox)
 	if !ok {
-		if len(s.cfg.Webhooks) > 0 {
-			return errors.New("ingest: webhooks need a store with an outbox")
+		if len(s.cfg.Webhooks) > 0 || len(s.cfg.Digests) > 0 {
+			return errors.New("ingest: webhooks and digests need a store with an outbox")
 		}
 		return nil
 	}
-	n, err := notify.New(notify.Config{Outbox: ob, Subscriptions: s.cfg.Webhooks, Log: s.log, Now: s.cfg.Now, Poll: s.cfg.WebhookPoll})
+	n, err := notify.New(notify.Config{Outbox: ob, Subscriptions: s.cfg.Webhooks, Log: s.log, Now: s.cfg.Now, Poll: s.cfg.WebhookPoll,
+		Digests: s.cfg.Digests, SMTP: s.cfg.SMTP, DigestInterval: s.cfg.DigestInterval})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}

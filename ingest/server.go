@@ -108,6 +108,11 @@ type Config struct {
 	// made; events still go into the store's outbox, delivered once a
 	// subscription matches them). The store must be a store.Outbox.
 	Webhooks []notify.Subscription
+	// Digests are the e-mail digests, sent through SMTP every
+	// DigestInterval (default 1h).
+	Digests        []notify.Digest
+	SMTP           notify.SMTP
+	DigestInterval time.Duration
 	// WebhookPoll is how often the outbox is read when idle (default 2s).
 	WebhookPoll time.Duration
 	// EventInterval is how often the event job looks for SLA clocks

@@ -106,6 +106,11 @@ type Config struct {
 	} `yaml:"sla"`
 	// Webhooks are the webhook subscriptions (docs/SERVER.md, "Webhooks").
 	Webhooks []notify.Subscription `yaml:"webhooks"`
+	// Digests are the e-mail digests, sent through SMTP every
+	// DigestInterval (0: 1h).
+	Digests        []notify.Digest `yaml:"digests"`
+	SMTP           notify.SMTP     `yaml:"smtp"`
+	DigestInterval time.Duration   `yaml:"digest_interval"`
 	// HostSilentAfter is how long a host may send no report before its
 	// host.silent event (0: 72h).
 	HostSilentAfter time.Duration `yaml:"host_silent_after"`
@@ -154,6 +159,9 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	if err := notify.Check(cfg.Webhooks); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := notify.CheckDigests(cfg.Digests, cfg.SMTP); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil

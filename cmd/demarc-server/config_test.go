@@ -55,6 +55,16 @@ func TestLoadConfig(t *testing.T) {
 	if len(cfg.Webhooks) != 1 || cfg.Webhooks[0].ID != "ops" || cfg.Webhooks[0].Tenant != "acme" || cfg.Webhooks[0].MinSeverity != "high" || len(cfg.Webhooks[0].Events) != 1 {
 		t.Errorf("webhooks: %+v", cfg.Webhooks)
 	}
+	cfg, err = LoadConfig(write("smtp:\n  addr: mail.example.net:587\n  from: demarc@example.net\n  username: demarc\n  password: x\ndigest_interval: 30m\ndigests:\n  - id: team\n    to: [team@example.net]\n    min_severity: critical\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Digests) != 1 || cfg.SMTP.Addr != "mail.example.net:587" || cfg.DigestInterval != 30*time.Minute || cfg.Digests[0].MinSeverity != "critical" {
+		t.Errorf("digests: %+v %+v", cfg.Digests, cfg.SMTP)
+	}
+	if _, err := LoadConfig(write("digests:\n  - id: team\n    to: [team@example.net]\n")); err == nil {
+		t.Error("digests without smtp accepted")
+	}
 	hook := "webhooks:\n  - id: ops\n    url: https://hooks.example.net/\n    secret: 0123456789abcdef0123\n"
 	for _, bad := range []string{hook + "    min_severity: urgent\n", hook + "    events: [host.exploded]\n", hook + "    scret: x\n",
 		hook + hook[len("webhooks:\n"):], "webhooks:\n  - id: ops\n    url: https://hooks.example.net/\n    secret: short\n"} {

@@ -99,6 +99,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
 		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll, SLA: slas,
 		Webhooks: cfg.Webhooks, SilentAfter: cfg.HostSilentAfter,
+		Digests: cfg.Digests, SMTP: cfg.SMTP, DigestInterval: cfg.DigestInterval,
 	})
 	if err != nil {
 		return err

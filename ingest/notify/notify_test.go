@@ -442,3 +442,59 @@ func TestSubscriptionValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneOutbox: retention deletes the deliveries made before the
+// cutoff, the log, and the events delivered everywhere; an event still
+// queued for a receiver that is down is kept.
+func TestPruneOutbox(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		s := open(t)
+		rc := newReceiver(t)
+		srv := httptest.NewServer(rc)
+		defer srv.Close()
+		acme := ingest(t, s, "acme", 1, 3, t0)
+		beta := ingest(t, s, "beta", 1, 5, t0)
+		n, err := notify.New(notify.Config{Outbox: s, Poll: 10 * time.Millisecond, MinBackoff: time.Hour, Subscriptions: []notify.Subscription{
+			{ID: "ops", URL: srv.URL, Secret: secret},
+			{ID: "down", URL: "http://127.0.0.1:1/", Secret: secret, Tenant: "acme"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Start()
+		eventually(t, "every event delivered to ops", func() bool {
+			q, err := s.PendingEvents(t.Context(), "ops", 1)
+			return err == nil && len(q) == 0 && rc.has(acme) && rc.has(beta)
+		})
+		n.Close()
+		if _, err := s.Prune(t.Context(), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if ds, err := s.Deliveries(t.Context(), "", 10); err != nil || len(ds) != 0 {
+			t.Errorf("delivery log after prune: %d rows, %v", len(ds), err)
+		}
+		q, err := s.PendingEvents(t.Context(), "down", 1000)
+		if err != nil || len(q) != len(acme) {
+			t.Errorf("queued for the receiver that is down: %d of %d, %v", len(q), len(acme), err)
+		}
+		// An event id still stored is skipped when added again; a pruned one is new.
+		readd := func(ids map[string]bool) int {
+			for id := range ids {
+				if err := s.AddEvents(t.Context(), []store.Event{{ID: id, Type: store.EventFindingOpened}}, t0); err != nil {
+					t.Fatal(err)
+				}
+				k, err := s.DispatchEvents(t.Context(), func(store.Event) []string { return nil }, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return k
+			}
+			return -1
+		}
+		if k := readd(acme); k != 0 {
+			t.Errorf("an event still queued was pruned (added again: %d new)", k)
+		}
+		if k := readd(beta); k != 1 {
+			t.Errorf("an event delivered everywhere was kept (added again: %d new)", k)
+		}
+	})
+}

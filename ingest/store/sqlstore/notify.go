@@ -202,3 +202,19 @@ func (s *Store) Deliveries(ctx context.Context, sub string, limit int) ([]store.
 	}
 	return out, nil
 }
+
+// pruneOutbox deletes, from before us, the deliveries made, the events
+// delivered everywhere they were queued, and the delivery log (not
+// counted in Prune's total, which counts reports and findings).
+func (s *Store) pruneOutbox(ctx context.Context, us int64) error {
+	for _, q := range []string{
+		`DELETE FROM notify_queue WHERE delivered_at IS NOT NULL AND delivered_at < ?`,
+		`DELETE FROM notify_events WHERE dispatched = 1 AND created_at < ? AND NOT EXISTS (SELECT 1 FROM notify_queue q WHERE q.seq = notify_events.seq)`,
+		`DELETE FROM notify_log WHERE at < ?`,
+	} {
+		if _, err := s.w.ExecContext(ctx, s.rebind(q), us); err != nil {
+			return fmt.Errorf("prune outbox: %w", err)
+		}
+	}
+	return nil
+}
