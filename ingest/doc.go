@@ -9,7 +9,10 @@
 // SLA counts and the backlog while they live, audit-logged; Config.Acks
 // says whether viewers may accept their customer findings); a tenant's
 // report (its open findings, its own first, streamed); /metrics,
-// /healthz and /readyz.
+// /healthz and /readyz; notifications (package notify): webhooks and
+// e-mail digests fed by the store's outbox, which SaveBatch and Rejudge
+// fill with the provider findings they open and the event job (events.go)
+// with SLA clocks crossed, silent hosts and failing collectors.
 //
 // A report is answered 2xx only after the transaction holding it has
 // committed: 202 on first receipt, 200 for the same report_id and body

@@ -117,6 +117,9 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out, err := s.commit.submit(r.Context(), in)
+	if err == nil && out.Result == store.Created {
+		s.wakeWebhooks() // the findings it opened are in the outbox
+	}
 	switch {
 	case errors.Is(err, ErrBusy):
 		reject(http.StatusServiceUnavailable, "busy", "server busy, retry later")

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/demarc/demarc/ingest/notify"
 	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -105,6 +106,23 @@ type Config struct {
 	SLA sla.Policy
 	// Acks is who besides an admin may accept a risk (default: nobody).
 	Acks AckPolicy
+	// Webhooks are the webhook subscriptions (none: no deliveries are
+	// made; events still go into the store's outbox, delivered once a
+	// subscription matches them). The store must be a store.Outbox.
+	Webhooks []notify.Subscription
+	// Digests are the e-mail digests, sent through SMTP every
+	// DigestInterval (default 1h).
+	Digests        []notify.Digest
+	SMTP           notify.SMTP
+	DigestInterval time.Duration
+	// WebhookPoll is how often the outbox is read when idle (default 2s).
+	WebhookPoll time.Duration
+	// EventInterval is how often the event job looks for SLA clocks
+	// crossed, silent hosts and failing collectors (default 1 min).
+	EventInterval time.Duration
+	// SilentAfter is how long a host may send no report before its
+	// host.silent event (default 72h).
+	SilentAfter time.Duration
 	// FleetGaugeTTL is how long /metrics serves the fleet gauges it read
 	// from the store before reading them again (default 15s; negative:
 	// read on every scrape, as benchmarks of the scrape do).
@@ -157,6 +175,12 @@ func (c *Config) defaults() {
 	if c.SLA == nil {
 		c.SLA = sla.Default()
 	}
+	if c.EventInterval <= 0 {
+		c.EventInterval = time.Minute
+	}
+	if c.SilentAfter <= 0 {
+		c.SilentAfter = 72 * time.Hour
+	}
 	if c.FleetGaugeTTL == 0 {
 		c.FleetGaugeTTL = 15 * time.Second
 	}
@@ -201,6 +225,7 @@ type Server struct {
 	lc       lifecycleCache // the current lifecycle data (handle_lifecycle.go)
 
 	rejudge *rejudger
+	hooks   *notify.Notifier // nil without webhooks
 
 	engMu   sync.Mutex
 	engCur  *rules.Engine // the engine over the current lifecycle data
@@ -258,6 +283,9 @@ func New(cfg Config) (*Server, error) {
 	} else if done != nil {
 		s.bg.Go(done)
 	}
+	if err := s.startWebhooks(); err != nil {
+		return nil, err
+	}
 	s.commit = newCommitter(cfg.Store, cfg.CommitWorkers, cfg.MaxBatch, cfg.QueueSize, s.m, cfg.Log)
 	s.routes()
 	if cfg.Retention > 0 {
@@ -292,6 +320,9 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/report", only(http.MethodGet, s.authed(s.tenantReport, viewers...)))
 	s.Handle("/api/v1/summary", only(http.MethodGet, s.authed(s.summary, viewers...)))
 	s.Handle("/api/v1/trend", only(http.MethodGet, s.authed(s.trend, viewers...)))
+	s.Handle("/api/v1/webhooks", only(http.MethodGet, s.authed(s.listWebhooks, store.RoleAdmin)))
+	s.Handle("/api/v1/webhooks/deliveries", only(http.MethodGet, s.authed(s.webhookDeliveries, store.RoleAdmin)))
+	s.Handle("/api/v1/webhooks/{id}/test", only(http.MethodPost, s.authed(s.testWebhook, store.RoleAdmin)))
 	s.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such API endpoint")
 	}))
@@ -364,6 +395,9 @@ func (s *Server) Close() {
 		close(s.stop)
 	}
 	s.bg.Wait()
+	if s.hooks != nil {
+		s.hooks.Close()
+	}
 }
 
 func (s *Server) pruneLoop() {

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/demarc/demarc/ingest/notify"
 	"github.com/demarc/demarc/ingest/sla"
 )
 
@@ -109,6 +110,16 @@ type Config struct {
 	Acknowledgements struct {
 		ViewersMayAcceptCustomer bool `yaml:"viewers_may_accept_customer"`
 	} `yaml:"acknowledgements"`
+	// Webhooks are the webhook subscriptions (docs/SERVER.md, "Webhooks").
+	Webhooks []notify.Subscription `yaml:"webhooks"`
+	// Digests are the e-mail digests, sent through SMTP every
+	// DigestInterval (0: 1h).
+	Digests        []notify.Digest `yaml:"digests"`
+	SMTP           notify.SMTP     `yaml:"smtp"`
+	DigestInterval time.Duration   `yaml:"digest_interval"`
+	// HostSilentAfter is how long a host may send no report before its
+	// host.silent event (0: 72h).
+	HostSilentAfter time.Duration `yaml:"host_silent_after"`
 	// Web configures the web UI's sessions.
 	Web struct {
 		SessionTTL    time.Duration `yaml:"session_ttl"`
@@ -151,6 +162,12 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	if _, err := slaPolicy(cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := notify.Check(cfg.Webhooks); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := notify.CheckDigests(cfg.Digests, cfg.SMTP); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil

@@ -48,6 +48,30 @@ func TestLoadConfig(t *testing.T) {
 	if d, _ := p.Target("customer", "critical"); d != 7*24*time.Hour {
 		t.Errorf("sla.customer.critical (configured customer, key unset): %v, want the default 7 days", d)
 	}
+	cfg, err = LoadConfig(write("webhooks:\n  - id: ops\n    url: https://hooks.example.net/demarc\n    secret: 0123456789abcdef0123\n    tenant: acme\n    events: [finding.opened]\n    min_severity: high\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Webhooks) != 1 || cfg.Webhooks[0].ID != "ops" || cfg.Webhooks[0].Tenant != "acme" || cfg.Webhooks[0].MinSeverity != "high" || len(cfg.Webhooks[0].Events) != 1 {
+		t.Errorf("webhooks: %+v", cfg.Webhooks)
+	}
+	cfg, err = LoadConfig(write("smtp:\n  addr: mail.example.net:587\n  from: demarc@example.net\n  username: demarc\n  password: x\ndigest_interval: 30m\ndigests:\n  - id: team\n    to: [team@example.net]\n    min_severity: critical\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Digests) != 1 || cfg.SMTP.Addr != "mail.example.net:587" || cfg.DigestInterval != 30*time.Minute || cfg.Digests[0].MinSeverity != "critical" {
+		t.Errorf("digests: %+v %+v", cfg.Digests, cfg.SMTP)
+	}
+	if _, err := LoadConfig(write("digests:\n  - id: team\n    to: [team@example.net]\n")); err == nil {
+		t.Error("digests without smtp accepted")
+	}
+	hook := "webhooks:\n  - id: ops\n    url: https://hooks.example.net/\n    secret: 0123456789abcdef0123\n"
+	for _, bad := range []string{hook + "    min_severity: urgent\n", hook + "    events: [host.exploded]\n", hook + "    scret: x\n",
+		hook + hook[len("webhooks:\n"):], "webhooks:\n  - id: ops\n    url: https://hooks.example.net/\n    secret: short\n"} {
+		if _, err := LoadConfig(write(bad)); err == nil {
+			t.Errorf("config %q accepted", bad)
+		}
+	}
 	for _, bad := range []string{"listen: [1, 2]\n", "lisen: x\n", "retention: soon\n", "\x00\x01",
 		"sla:\n  provider:\n    urgent: 3\n", "sla:\n  provider:\n    high: -1\n", "sla:\n  vendor:\n    high: 1\n", "sla:\n  provider:\n    high: 1d\n"} {
 		if _, err := LoadConfig(write(bad)); err == nil {

@@ -98,7 +98,9 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		KeyRotation: cfg.KeyRotation, AgentTokenReports: cfg.Compat.AgentTokenReports,
 		Unrecorded: ingest.Policy(cfg.Judge.Unrecorded), DefaultTier: report.Tier(cfg.Judge.DefaultTier),
 		Provider: cfg.Judge.Provider, Rules: engine, RecordPoll: cfg.RecordPoll, SLA: slas,
-		Acks: ingest.AckPolicy{ViewersMayAcceptCustomer: cfg.Acknowledgements.ViewersMayAcceptCustomer},
+		Acks:     ingest.AckPolicy{ViewersMayAcceptCustomer: cfg.Acknowledgements.ViewersMayAcceptCustomer},
+		Webhooks: cfg.Webhooks, SilentAfter: cfg.HostSilentAfter,
+		Digests: cfg.Digests, SMTP: cfg.SMTP, DigestInterval: cfg.DigestInterval,
 	})
 	if err != nil {
 		return err

@@ -215,3 +215,22 @@ func (p Policy) countAt(ctx context.Context, st store.Store, sc store.Scope, ten
 	}
 	return out, nil
 }
+
+// Crossed are the findings filter of the party's open findings that came
+// into state (Breached or Due) in (from, to]: per severity, the open
+// stretches begun in the span that puts their SLA's end (breached) or the
+// start of its last DueWithin (due) in it. The webhook events of SLA
+// clocks are read with it, one span after another.
+func (p Policy) Crossed(party report.Responsible, from, to time.Time, state string) []store.AgeWindow {
+	var out []store.AgeWindow
+	p.targets(func(pt report.Responsible, sev report.Severity, d time.Duration) {
+		if pt != party {
+			return
+		}
+		if state == Due {
+			d -= DueWithin
+		}
+		out = append(out, store.AgeWindow{Responsible: party, Severity: sev, From: breachCut(from, d), Before: breachCut(to, d)})
+	})
+	return out
+}

@@ -141,3 +141,43 @@ func TestMarkdown(t *testing.T) {
 		t.Error("month 13 parsed")
 	}
 }
+
+// TestCrossed: a finding is in the span in which it comes into its state,
+// in exactly one of consecutive spans.
+func TestCrossed(t *testing.T) {
+	p := Default()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	crit := 7 * Day
+	in := func(ws []store.AgeWindow, opened time.Time) bool {
+		for _, w := range ws {
+			if w.Severity == report.SeverityCritical && !opened.Before(w.From) && opened.Before(w.Before) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name     string
+		state    string
+		opened   time.Time
+		from, to time.Time
+		want     bool
+	}{
+		{"breached in span", Breached, t0, t0.Add(crit - time.Hour), t0.Add(crit + time.Hour), true},
+		{"breached at span end", Breached, t0, t0.Add(crit - time.Hour), t0.Add(crit), true},
+		{"breached at span start: the span before", Breached, t0, t0.Add(crit), t0.Add(crit + time.Hour), false},
+		{"not yet breached", Breached, t0, t0, t0.Add(crit - time.Hour), false},
+		{"due in span", Due, t0, t0.Add(crit - DueWithin - time.Hour), t0.Add(crit - DueWithin + time.Hour), true},
+		{"due long ago", Due, t0, t0.Add(crit), t0.Add(crit + time.Hour), false},
+	} {
+		ws := p.Crossed(report.ResponsibleProvider, tc.from, tc.to, tc.state)
+		if got := in(ws, tc.opened); got != tc.want {
+			t.Errorf("%s: %v, want %v (%+v)", tc.name, got, tc.want, ws)
+		}
+	}
+	for _, w := range p.Crossed(report.ResponsibleProvider, t0, t0.Add(Day), Breached) {
+		if w.Responsible != report.ResponsibleProvider {
+			t.Errorf("window of %s", w.Responsible)
+		}
+	}
+}

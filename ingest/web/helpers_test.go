@@ -44,7 +44,7 @@ type env struct {
 	clock   *time.Time
 }
 
-func newEnv(t *testing.T, hosts, days int) *env {
+func newEnv(t *testing.T, hosts, days int, mods ...func(*ingest.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demarc.db"), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
@@ -74,9 +74,13 @@ func newEnv(t *testing.T, hosts, days int) *env {
 		e.tok[name] = secret
 	}
 	e.hostile = e.saveHostile(now.Add(-2 * time.Minute))
-	srv, err := ingest.New(ingest.Config{Store: st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+	cfg := ingest.Config{Store: st, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 		TokenCacheTTL: -1, RatePerSecond: -1, Now: func() time.Time { return *e.clock },
-		AgentTokenReports: true}) // the simulated fleet posts with tenant agent tokens
+		AgentTokenReports: true} // the simulated fleet posts with tenant agent tokens
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := ingest.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

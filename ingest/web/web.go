@@ -71,6 +71,8 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("GET /report", u.secure(u.page(u.tenantReport)))
 	srv.Handle("POST /acknowledgements", u.secure(u.page(u.accept)))
 	srv.Handle("POST /acknowledgements/{id}/withdraw", u.secure(u.page(u.withdraw)))
+	srv.Handle("GET /webhooks", u.secure(u.page(u.webhooks)))
+	srv.Handle("POST /webhooks/{id}/test", u.secure(u.page(u.testWebhook)))
 	srv.Handle("GET /reports/{report_id}", u.secure(u.page(u.reportJSON)))
 	srv.Handle("GET /signin", u.secure(http.HandlerFunc(u.signinForm)))
 	srv.Handle("POST /signin", u.secure(http.HandlerFunc(u.signin)))

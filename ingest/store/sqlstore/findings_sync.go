@@ -83,7 +83,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		}
 	}
 	ch := newShareChange(existing)
-	var changed []*report.Finding
+	var changed, opened []*report.Finding
 	var hashes []int64
 	present := make(map[string]bool, len(v.r.Findings))
 	for i := range v.r.Findings {
@@ -97,6 +97,14 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		changed = append(changed, f)
 		hashes = append(hashes, h)
 		ch.upserted(f, e, ok, v.at)
+		if !ok || !e.open {
+			opened = append(opened, f)
+		}
+	}
+	// The provider findings it opens go into the notification outbox in
+	// this transaction: committed together or not at all.
+	if err := s.addEventsTx(ctx, tx, openedEvents(v, opened), v.at); err != nil {
+		return 0, nil, err
 	}
 	start := 0
 	for _, n := range chunks(len(changed)) {

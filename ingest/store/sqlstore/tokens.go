@@ -74,8 +74,11 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	for {
 		n, more, err := s.pruneOnce(ctx, us, pruneBatch)
 		total += n
-		if err != nil || !more {
+		if err != nil {
 			return total, err
+		}
+		if !more {
+			return total, s.pruneOutbox(ctx, us)
 		}
 	}
 }

@@ -1,0 +1,69 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/demarc/demarc/ingest"
+	"github.com/demarc/demarc/ingest/notify"
+)
+
+// TestWebhooksPage: an admin sees the subscription, sends a test event
+// with the button (a loopback receiver gets it, signed) and sees the
+// delivery in the log; a viewer sees neither the page nor the link, and a
+// post without the page's CSRF token is refused.
+func TestWebhooksPage(t *testing.T) {
+	const secret = "web-test-secret-0123456"
+	var got atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !notify.Verify(secret, body, r.Header.Get(notify.SignatureHeader)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if strings.Contains(string(body), `"type":"test"`) {
+			got.Add(1)
+		}
+	}))
+	defer recv.Close()
+	e := newEnv(t, 2, 1, func(c *ingest.Config) {
+		c.WebhookPoll = 10 * time.Millisecond
+		c.Webhooks = []notify.Subscription{{ID: "ops", URL: recv.URL, Secret: secret, Tenant: "acme"}}
+	})
+	v := e.session(e.tok["viewerA"])
+	if code, body := e.get(v, "/"); code != http.StatusOK || strings.Contains(body, `href="/webhooks"`) {
+		t.Errorf("viewer's overview: %d, webhooks link %v", code, strings.Contains(body, `href="/webhooks"`))
+	}
+	if code, _ := e.get(v, "/webhooks"); code != http.StatusForbidden {
+		t.Errorf("viewer's /webhooks: %d, want 403", code)
+	}
+	a := e.session(e.tok["admin"])
+	code, body := e.get(a, "/webhooks")
+	if code != http.StatusOK || !strings.Contains(body, `id="test-ops"`) || !strings.Contains(body, recv.URL) || strings.Contains(body, secret) {
+		t.Fatalf("admin's /webhooks: %d, button %v, secret shown %v", code, strings.Contains(body, `id="test-ops"`), strings.Contains(body, secret))
+	}
+	if code, _, _ := e.postForm(a, "/webhooks/ops/test", url.Values{"csrf": {"forged"}}); code != http.StatusForbidden {
+		t.Errorf("test without the page's CSRF token: %d, want 403", code)
+	}
+	csrf := csrfRE.FindStringSubmatch(body)[1]
+	if code, _, _ := e.postForm(a, "/webhooks/ops/test", url.Values{"csrf": {csrf}}); code != http.StatusOK && code != http.StatusSeeOther {
+		t.Fatalf("send test: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for got.Load() == 0 || !strings.Contains(body, `id="webhook-log"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no test delivery in the log: received %d, page %.300s", got.Load(), body)
+		}
+		time.Sleep(10 * time.Millisecond)
+		_, body = e.get(a, "/webhooks")
+	}
+	if got.Load() != 1 {
+		t.Errorf("the test event arrived %d times", got.Load())
+	}
+}
