@@ -43,7 +43,8 @@ func (u *UI) acks(w http.ResponseWriter, r *http.Request, v *view) {
 	u.render(w, http.StatusOK, "acks", v)
 }
 
-// formOK checks a posted form's CSRF token and origin.
+// formOK reads a posted form (at most 16 KiB) and checks its CSRF token
+// and origin; on a refusal it has written the error page.
 func (u *UI) formOK(w http.ResponseWriter, r *http.Request, v *view) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {

@@ -79,13 +79,7 @@ var recordFormFields = []string{"tier", "maintenance_agreement", "customer_manag
 // and audit-logged as the admin's token. A refused edit shows the page
 // again with the error and the values posted.
 func (u *UI) saveRecord(w http.ResponseWriter, r *http.Request, v *view) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		u.errorPage(w, r, http.StatusBadRequest, "The form could not be read.")
-		return
-	}
-	if !equal(r.PostForm.Get("csrf"), v.CSRF) || !sameOrigin(r) {
-		u.errorPage(w, r, http.StatusForbidden, "This form did not come from a page of this site, or it has expired. Reload the page and try again.")
+	if !u.formOK(w, r, v) {
 		return
 	}
 	if !v.Admin() {

@@ -42,13 +42,7 @@ func (u *UI) webhooks(w http.ResponseWriter, r *http.Request, v *view) {
 
 // testWebhook is POST /webhooks/{id}/test: an admin's "send test".
 func (u *UI) testWebhook(w http.ResponseWriter, r *http.Request, v *view) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		u.errorPage(w, r, http.StatusBadRequest, "The form could not be read.")
-		return
-	}
-	if !equal(r.PostForm.Get("csrf"), v.CSRF) || !sameOrigin(r) {
-		u.errorPage(w, r, http.StatusForbidden, "This form did not come from a page of this site, or it has expired. Reload the page and try again.")
+	if !u.formOK(w, r, v) {
 		return
 	}
 	if !v.Admin() {
