@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/notify"
 )
@@ -65,5 +67,54 @@ func TestWebhooksPage(t *testing.T) {
 	}
 	if got.Load() != 1 {
 		t.Errorf("the test event arrived %d times", got.Load())
+	}
+}
+
+// TestBrowserWebhooks: in a real browser, an admin finds the Webhooks link,
+// presses "Send test", sees the notice, and after a reload the delivery in
+// the log, answered 204 by the loopback receiver.
+func TestBrowserWebhooks(t *testing.T) {
+	browser := newBrowser(t)
+	const secret = "web-browser-secret-0123456"
+	var got atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if notify.Verify(secret, body, r.Header.Get(notify.SignatureHeader)) && strings.Contains(string(body), `"type":"test"`) {
+			got.Add(1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer recv.Close()
+	e := newEnv(t, 2, 1, func(c *ingest.Config) {
+		c.WebhookPoll = 10 * time.Millisecond
+		c.Webhooks = []notify.Subscription{{ID: "ops", URL: recv.URL, Secret: secret}}
+	})
+	x := b{t, tab(t, browser), e}
+	x.signIn(e.tok["admin"])
+	if n := x.eval(`String(document.querySelectorAll('nav a[href="/webhooks"]').length)`); n != "1" {
+		t.Fatalf("the admin's navigation has %s Webhooks links", n)
+	}
+	if st := x.open("/webhooks"); st != http.StatusOK {
+		t.Fatalf("/webhooks: %d", st)
+	}
+	if got := x.text("#webhook-subs tbody tr td:nth-child(1)"); got != "ops" {
+		t.Errorf("subscriptions table: %q", got)
+	}
+	if _, err := chromedp.RunResponse(x.ctx, chromedp.Click(chromedp.CSS("#test-ops"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.text("#webhook-sent"); !strings.Contains(got, "ops") {
+		t.Errorf("notice after Send test: %q", got)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for got.Load() == 0 || x.eval(`String(document.querySelectorAll("#webhook-log tbody tr").length)`) == "0" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no delivery in the log (received %d)", got.Load())
+		}
+		time.Sleep(100 * time.Millisecond)
+		x.open("/webhooks")
+	}
+	if st := x.text("#webhook-log tbody tr td:nth-child(6)"); st != "204" {
+		t.Errorf("logged status %q, want 204", st)
 	}
 }
