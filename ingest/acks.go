@@ -1,13 +1,13 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -237,17 +237,12 @@ func (s *Server) ackError(w http.ResponseWriter, r *http.Request, err error) {
 // postAck is POST /api/v1/acknowledgements.
 func (s *Server) postAck(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxAckBody+1))
-	if err != nil {
-		writeError(w, r, http.StatusBadRequest, "bad_body", "cannot read the body")
-		return
-	}
-	if len(b) > maxAckBody {
-		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", maxAckBody))
+	b, ok := readBody(w, r, maxAckBody)
+	if !ok {
 		return
 	}
 	var req AckRequest
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		writeError(w, r, http.StatusBadRequest, "bad_body", "acknowledgement: "+err.Error())

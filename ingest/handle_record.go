@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 
@@ -123,16 +122,11 @@ func (s *Server) putRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusUnsupportedMediaType, "content_type", "Content-Type must be application/json")
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxRecordBody+1))
-	if err != nil {
-		writeError(w, r, http.StatusBadRequest, "read_error", "cannot read the request body")
+	b, ok := readBody(w, r, maxRecordBody)
+	if !ok {
 		return
 	}
-	if len(b) > maxRecordBody {
-		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", maxRecordBody))
-		return
-	}
-	b, err = s.completeRecord(r.Context(), b, id)
+	b, err := s.completeRecord(r.Context(), b, id)
 	if err != nil {
 		s.recordError(w, r, err)
 		return

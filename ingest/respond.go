@@ -3,6 +3,8 @@ package ingest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -85,4 +87,19 @@ func retryAfter(w http.ResponseWriter, secs float64) {
 		n = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(n))
+}
+
+// readBody reads a request body of at most limit bytes; on a read error
+// or a larger body it has answered 400 or 413 and ok is false.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) (b []byte, ok bool) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, "read_error", "cannot read the request body")
+		return nil, false
+	}
+	if int64(len(b)) > limit {
+		writeError(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", limit))
+		return nil, false
+	}
+	return b, true
 }

@@ -30,7 +30,7 @@ func (x *evaluation) accountEvidence(c report.Component) []string {
 		}
 	}
 	if site := detail(c, "path"); site != "" {
-		if a, d, ok := siteAccount(accts, site); ok {
+		if a, d, ok := x.siteAccount(site); ok {
 			ev = append(ev, fmt.Sprintf("%s%s (%s, document root %s)", report.AccountEvidence, clean(a.User), clean(d.Name), clean(d.DocumentRoot)))
 		}
 	}
@@ -66,23 +66,37 @@ func accountsOn(accts []report.Account, inst string) string {
 	return report.AccountsEvidence + strings.Join(names, ", ")
 }
 
+// accountDomain is one domain of an account.
+type accountDomain struct {
+	account report.Account
+	domain  report.AccountDomain
+}
+
 // siteAccount finds the account and domain whose document root is the
-// deepest one holding the directory site.
-func siteAccount(accts []report.Account, site string) (report.Account, report.AccountDomain, bool) {
-	site = path.Clean(site)
-	var ba report.Account
-	var bd report.AccountDomain
-	best := -1
-	for _, a := range accts {
-		for _, d := range a.Domains {
-			root := d.DocumentRoot
-			if root == "" {
-				continue
-			}
-			if (site == root || strings.HasPrefix(site, strings.TrimSuffix(root, "/")+"/")) && len(root) > best {
-				ba, bd, best = a, d, len(root)
+// deepest one holding the directory site: the site itself, then each
+// parent, looked up in an index of the document roots built once per
+// evaluation (a shared server has thousands of sites and domains).
+func (x *evaluation) siteAccount(site string) (report.Account, report.AccountDomain, bool) {
+	if x.docroots == nil {
+		x.docroots = map[string]accountDomain{}
+		for _, a := range x.in.Host.Accounts {
+			for _, d := range a.Domains {
+				if d.DocumentRoot == "" {
+					continue
+				}
+				root := path.Clean(d.DocumentRoot)
+				if _, dup := x.docroots[root]; !dup { // the first account listing it wins
+					x.docroots[root] = accountDomain{a, d}
+				}
 			}
 		}
 	}
-	return ba, bd, best >= 0
+	for p := path.Clean(site); ; p = path.Dir(p) {
+		if ad, ok := x.docroots[p]; ok {
+			return ad.account, ad.domain, true
+		}
+		if p == "/" || p == "." {
+			return report.Account{}, report.AccountDomain{}, false
+		}
+	}
 }

@@ -27,6 +27,9 @@ type evaluation struct {
 	// verdict because their makers publish no support periods (the
 	// catalogue's no_lifecycle): WordPress plugins and themes.
 	listed map[string]int
+	// docroots indexes Host.Accounts' domains by document root, built on
+	// first use (siteAccount).
+	docroots map[string]accountDomain
 }
 
 // hostOS is the operating system as the rules see it.

@@ -276,3 +276,24 @@ func TestLivePatchNotLive(t *testing.T) {
 		t.Fatalf("live patch claimed on an image: %+v", lp)
 	}
 }
+
+// TestLivePatchMalformed: junk in the live-patch files claims nothing and
+// breaks nothing: an "enabled" that is neither 0 nor 1, an empty
+// effective_version, a cvelist without CVE lines.
+func TestLivePatchMalformed(t *testing.T) {
+	t.Parallel()
+	root := collectortest.Root(t, map[string]string{
+		"sys/kernel/livepatch/p1/enabled":    "yes\n",
+		"sys/kernel/livepatch/p2/enabled":    "\x00\xff",
+		"sys/kernel/livepatch/p3/transition": "1\n", // no enabled file
+		"proc/kcare/effective_version":       "\n",
+		"proc/kcare/cvelist":                 "not a cve\n",
+	})
+	o := &collectors.Recorder{}
+	if lp := livePatch(context.Background(), root, execx.NewFake(), "6.1.0-28-amd64", o); lp != nil {
+		t.Fatalf("live patch claimed from junk: %+v", lp)
+	}
+	if n := countCVEs([]byte("CVE-2024-1\n  CVE-2024-2\nnot\n\n")); n != 2 {
+		t.Errorf("countCVEs = %d, want 2", n)
+	}
+}
