@@ -2,15 +2,12 @@ package aptpolicy
 
 import (
 	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/demarc/demarc/internal/decompress"
 	"github.com/demarc/demarc/internal/hostfs"
-	"github.com/ulikunitz/xz"
-	"github.com/ulikunitz/xz/lzma"
 )
 
 // release is what apt takes from a suite's InRelease (or Release) file.
@@ -78,11 +75,16 @@ var compressions = []struct {
 }{
 	{"", func(r io.Reader) (io.Reader, error) { return r, nil }},
 	{".lz4", func(r io.Reader) (io.Reader, error) { return newLZ4Reader(r), nil }},
-	{".gz", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
-	{".xz", func(r io.Reader) (io.Reader, error) { return xz.NewReader(r) }},
-	{".bz2", func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil }},
-	{".lzma", func(r io.Reader) (io.Reader, error) { return lzma.NewReader(r) }},
+	{".gz", byName(".gz")},
+	{".xz", byName(".xz")},
+	{".bz2", byName(".bz2")},
+	{".lzma", byName(".lzma")},
 	{".zst", nil},
+}
+
+// byName opens an index compressed as ext (internal/decompress).
+func byName(ext string) func(io.Reader) (io.Reader, error) {
+	return func(r io.Reader) (io.Reader, error) { return decompress.Reader(ext, r) }
 }
 
 // findList returns the path of the index file base (any compression) under

@@ -1,8 +1,6 @@
 package repomd
 
 import (
-	"compress/bzip2"
-	"compress/gzip"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,10 +8,9 @@ import (
 	"path"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/demarc/demarc/internal/decompress"
 	"github.com/demarc/demarc/internal/hostfs"
 )
 
@@ -52,38 +49,18 @@ func open(root hostfs.Root, dir, href string) (io.ReadCloser, string, error) {
 	if err != nil {
 		return nil, p, fmt.Errorf("%w: %s: %v", ErrUndecidable, p, err)
 	}
-	var r io.Reader
-	switch {
-	case strings.HasSuffix(p, ".gz"):
-		g, err := gzip.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, p, fmt.Errorf("%s: %w", p, err)
-		}
-		r = g
-	case strings.HasSuffix(p, ".xz"):
-		x, err := xz.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, p, fmt.Errorf("%s: %w", p, err)
-		}
-		r = x
-	case strings.HasSuffix(p, ".zst"):
-		z, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			f.Close()
-			return nil, p, fmt.Errorf("%s: %w", p, err)
-		}
-		return readCloser{io.LimitReader(z, maxMetadata), func() error { z.Close(); return f.Close() }}, p, nil
-	case strings.HasSuffix(p, ".bz2"):
-		r = bzip2.NewReader(f)
-	case strings.HasSuffix(p, ".xml"), strings.HasSuffix(p, ".yaml"):
-		r = f
-	default:
-		f.Close()
-		return nil, p, fmt.Errorf("%w: %s: unknown compression", ErrUndecidable, p)
+	if strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".yaml") {
+		return readCloser{io.LimitReader(f, maxMetadata), f.Close}, p, nil
 	}
-	return readCloser{io.LimitReader(r, maxMetadata), f.Close}, p, nil
+	d, err := decompress.Reader(p, f)
+	if err != nil {
+		f.Close()
+		if errors.Is(err, decompress.ErrUnknown) {
+			return nil, p, fmt.Errorf("%w: %s: unknown compression", ErrUndecidable, p)
+		}
+		return nil, p, fmt.Errorf("%s: %w", p, err)
+	}
+	return readCloser{io.LimitReader(d, maxMetadata), func() error { d.Close(); return f.Close() }}, p, nil
 }
 
 type readCloser struct {
