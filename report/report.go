@@ -336,6 +336,9 @@ type Package struct {
 	// Severity is the highest severity among Advisories, as the
 	// repository writes it ("Important", "Moderate").
 	Severity string `json:"severity,omitempty"`
+	// CVEs are the CVE ids the Advisories reference, sorted, where the
+	// metadata lists them (updateinfo's references).
+	CVEs []string `json:"cves,omitempty"`
 }
 
 // Finding is one gap: something behind or past its end of life, with whose

@@ -117,6 +117,10 @@ func validateUpdates(c *checker, u *Updates) {
 			c.text(at.f("advisories"), a, MaxShort, true)
 		}
 		c.text(at.f("severity"), pk.Severity, 64, false)
+		c.count(at.f("cves"), len(pk.CVEs), MaxListSmall)
+		for _, cve := range pk.CVEs {
+			c.text(at.f("cves"), cve, 64, true)
+		}
 	}
 }
 

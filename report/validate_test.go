@@ -41,6 +41,12 @@ func TestValidateFields(t *testing.T) {
 		{"findings[2].blocked_by", func(r *report.Report) { r.Findings[2].BlockedBy = "a b" }},
 		{"findings[39].evidence", func(r *report.Report) { r.Findings[39].Evidence = make([]string, 101) }},
 		{"updates.packages[0].name", func(r *report.Report) { r.Updates = &report.Updates{Packages: []report.Package{{}}} }},
+		{"updates.packages[0].cves", func(r *report.Report) {
+			r.Updates = &report.Updates{Packages: []report.Package{{Name: "openssl", Candidate: "3.0.7", CVEs: []string{""}}}}
+		}},
+		{"updates.packages[0].cves", func(r *report.Report) {
+			r.Updates = &report.Updates{Packages: []report.Package{{Name: "openssl", Candidate: "3.0.7", CVEs: make([]string, report.MaxListSmall+1)}}}
+		}},
 		{"host.accounts[0].domains[1].name", func(r *report.Report) {
 			r.Host.Accounts = []report.Account{{Panel: "cpanel", User: "bob", Domains: []report.AccountDomain{{Name: "example.com"}, {}}}}
 		}},

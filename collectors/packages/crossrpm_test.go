@@ -307,6 +307,11 @@ func TestCrossCheckDnf(t *testing.T) {
 	if u := res.Updates; u == nil || !strings.HasPrefix(u.Source, nativeSource) || u.Count != len(native.Updates) || !u.SecurityDataAvailable {
 		t.Fatalf("collector: %+v, errors %v", res.Updates, res.Errors)
 	}
+	for _, p := range res.Updates.Packages {
+		if p.Name == "alpha" && strings.Join(p.CVEs, " ") != "CVE-2026-1111 CVE-2026-2222" {
+			t.Errorf("the report's alpha carries CVEs %q", p.CVEs)
+		}
+	}
 	// On a scanning machine with neither rpm nor dnf (a RHEL root scanned
 	// from Debian): the same answer, and no command run at all.
 	bare := execx.NewFake()

@@ -267,7 +267,7 @@ func (c *Collector) nativeDnf(ctx context.Context, _ *collectors.Result) (*repor
 		MetadataAgeSeconds: -1, SecurityDataAvailable: r.SecurityDataAvailable, Packages: make([]report.Package, 0, len(r.Updates))}
 	for _, p := range r.Updates {
 		u.Packages = append(u.Packages, report.Package{Name: p.Name, Arch: p.Arch, Installed: p.Installed, Candidate: p.Candidate,
-			Origin: p.Repo, Security: p.Security, Advisories: p.Advisories, Severity: p.Severity})
+			Origin: p.Repo, Security: p.Security, Advisories: p.Advisories, Severity: p.Severity, CVEs: p.CVEs})
 	}
 	return u, nil
 }
