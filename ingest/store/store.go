@@ -67,6 +67,11 @@ type Store interface {
 	// scope matching f: by package name, then security updates first, then
 	// the longest pending, then by host id and arch.
 	PendingUpdates(ctx context.Context, sc Scope, f UpdateFilter, p Page) (UpdatePage, error)
+	// PendingPackages ranks the package names pending on the hosts in
+	// scope matching f, from the fleet_updates aggregate (O(tenants x
+	// packages)), each package's oldest pending stretch found by one index
+	// seek per package on the page (every package for PackagesByAge).
+	PendingPackages(ctx context.Context, sc Scope, f PackageFilter, p Page) (PackagePage, error)
 	// Summary counts the open findings in scope.
 	Summary(ctx context.Context, sc Scope) (Summary, error)
 	// Trend counts open findings per responsible party at each of the given

@@ -20,6 +20,12 @@ type PendingUpdate struct {
 	Security bool `json:"security"`
 	// Origin is the repository, pocket or archive offering the candidate.
 	Origin string `json:"origin,omitempty"`
+	// Severity is the highest severity of the advisories the candidate
+	// fixes, as the repository writes it; Advisories their ids and CVEs
+	// the CVE ids they reference, where the host's metadata names them.
+	Severity   string   `json:"severity,omitempty"`
+	Advisories []string `json:"advisories,omitempty"`
+	CVEs       []string `json:"cves,omitempty"`
 	// PendingSince is the scan time of the first report of the current
 	// stretch in which the package has been pending on the host, whatever
 	// its candidate (a newer candidate does not restart it; a report
@@ -36,8 +42,73 @@ type UpdateFilter struct {
 	Tenant string
 	// Package is a package name, compared exactly ("" for every package).
 	Package string
+	// Ref is an advisory id ("RHSA-2024:1234") or a CVE id
+	// ("CVE-2024-5535"), compared exactly: only the packages whose
+	// candidate fixes it ("" for any). With Ref the list is by host id,
+	// then package name and arch.
+	Ref string
 	// SecurityOnly keeps security updates only.
 	SecurityOnly bool
+}
+
+// PendingPackage is one package name pending on hosts in scope: the
+// fleet's ranking of what is waiting to be installed.
+type PendingPackage struct {
+	Name string `json:"name"`
+	// Hosts counts the hosts on which it is pending; SecurityHosts those
+	// on which it is a security update.
+	Hosts         int64 `json:"hosts"`
+	SecurityHosts int64 `json:"security_hosts"`
+	// OldestSince is the earliest PendingSince of the package on those
+	// hosts, OldestSecuritySince that of its security updates (zero
+	// without).
+	OldestSince         time.Time  `json:"oldest_pending_since"`
+	OldestSecuritySince *time.Time `json:"oldest_security_pending_since,omitempty"`
+	// OldestDays is the whole days from OldestSince to the time of the
+	// request (set by the server that answers it, not stored).
+	OldestDays int64 `json:"oldest_pending_days"`
+}
+
+// Package rankings' orders.
+const (
+	// PackagesBySecurity ranks by hosts with a security update, then by
+	// hosts, then by name (the default).
+	PackagesBySecurity = "security"
+	// PackagesByHosts ranks by hosts, then by name.
+	PackagesByHosts = "hosts"
+	// PackagesByAge ranks the longest pending first, then by name.
+	PackagesByAge = "oldest"
+	// PackagesByName ranks by name.
+	PackagesByName = "name"
+)
+
+// PackageSorts are the valid PackageFilter.Sort values.
+var PackageSorts = []string{PackagesBySecurity, PackagesByHosts, PackagesByAge, PackagesByName}
+
+// PackageFilter narrows and orders the ranking of pending packages.
+type PackageFilter struct {
+	// Tenant narrows an all-tenants scope to one tenant.
+	Tenant string
+	// Prefix keeps the package names that begin with it ("" for all).
+	Prefix string
+	// SecurityOnly keeps packages that are a security update somewhere.
+	SecurityOnly bool
+	// Sort is one of PackageSorts ("" for PackagesBySecurity).
+	Sort string
+}
+
+// PackagePage is a page of the ranking; Next is "" on the last page.
+type PackagePage struct {
+	Packages []PendingPackage `json:"packages"`
+	Next     string           `json:"next,omitempty"`
+}
+
+// SetAge sets every package's OldestDays as of now.
+func (p *PackagePage) SetAge(now time.Time) {
+	for i := range p.Packages {
+		k := &p.Packages[i]
+		k.OldestDays = max(0, int64(now.Sub(k.OldestSince)/(24*time.Hour)))
+	}
 }
 
 // UpdatePage is a page of pending updates; Next is "" on the last page.

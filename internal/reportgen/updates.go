@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/demarc/demarc/report"
 )
@@ -65,7 +66,30 @@ func (l *pendingList) newPackage() report.Package {
 		origin = "security"
 	}
 	v := fmt.Sprintf("%d.%d.%d-%d", 1+l.rng.IntN(3), l.rng.IntN(20), l.rng.IntN(10), 1+l.rng.IntN(9))
-	return report.Package{Name: name, Arch: "amd64", Installed: v, Candidate: v + "ubuntu0.1", Security: sec, Origin: origin}
+	p := report.Package{Name: name, Arch: "amd64", Installed: v, Candidate: v + "ubuntu0.1", Security: sec, Origin: origin}
+	if sec && l.manager == "dnf" {
+		simAdvisory(&p)
+	}
+	return p
+}
+
+// simAdvisory gives a simulated dnf security update the advisory that
+// fixes it, as updateinfo names one: an id, a severity and CVE ids, drawn
+// from the package name (not the host's random source), so that every
+// host with the package pending shares them. The ids are the simulation's
+// own ("SIM-…", CVE numbers of the 9xxxx range), never a real advisory's.
+func simAdvisory(p *report.Package) {
+	f := fnv.New32a()
+	f.Write([]byte(p.Name))
+	n := f.Sum32()
+	p.Advisories = []string{fmt.Sprintf("SIM-2026:%04d", 1000+n%9000)}
+	p.Severity = []string{"Critical", "Important", "Moderate", "Low"}[n%4]
+	p.CVEs = []string{fmt.Sprintf("CVE-2026-9%04d", n%10000)}
+	if n%3 == 0 {
+		p.CVEs = append(p.CVEs, fmt.Sprintf("CVE-2026-9%04d", (n/7)%10000))
+		slices.Sort(p.CVEs)
+		p.CVEs = slices.Compact(p.CVEs)
+	}
 }
 
 // step drifts the list before a later report.

@@ -82,11 +82,15 @@ type fleetDelta struct {
 	trend map[fleetTrendKey]*[2]int64
 	// ages holds open findings per tenant, party, severity and opening day.
 	ages map[fleetAgeKey]int64
+	// updates holds hosts and security hosts per tenant and pending
+	// package name.
+	updates map[fleetUpdateKey]*[2]int64
 }
 
 func newFleetDelta() *fleetDelta {
 	return &fleetDelta{hosts: map[fleetHostKey]*fleetHostVal{}, findings: map[fleetFindingKey]*fleetFindingVal{},
-		trend: map[fleetTrendKey]*[2]int64{}, ages: map[fleetAgeKey]int64{}}
+		trend: map[fleetTrendKey]*[2]int64{}, ages: map[fleetAgeKey]int64{},
+		updates: map[fleetUpdateKey]*[2]int64{}}
 }
 
 // add adds a host's share (sign 1) or takes it away (sign -1).
@@ -292,6 +296,9 @@ func (s *Store) applyFleet(ctx context.Context, tx *sql.Tx, d *fleetDelta, shard
 		return err
 	}
 	if err := s.applyAges(ctx, tx, d, shard); err != nil {
+		return err
+	}
+	if err := s.applyUpdates(ctx, tx, d, shard); err != nil {
 		return err
 	}
 	fk := make([]fleetFindingKey, 0, len(d.findings))

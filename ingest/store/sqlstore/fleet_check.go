@@ -36,6 +36,10 @@ CASE WHEN opened_at >= 0 THEN opened_at / 86400000000 ELSE -((-opened_at + 86399
 FROM findings WHERE resolved_at IS NULL GROUP BY tenant, responsible, severity, day`
 	sumFleetAge = `SELECT tenant, responsible, severity, day, SUM(findings) FROM fleet_open_age
 GROUP BY tenant, responsible, severity, day HAVING SUM(findings) <> 0`
+	recountFleetUpdates = `SELECT tenant, name, COUNT(DISTINCT host_id), COUNT(DISTINCT CASE WHEN sec_rank = 0 THEN host_id END)
+FROM host_updates GROUP BY tenant, name`
+	sumFleetUpdates = `SELECT tenant, name, SUM(hosts), SUM(security_hosts) FROM fleet_updates
+GROUP BY tenant, name HAVING SUM(hosts) <> 0 OR SUM(security_hosts) <> 0`
 	sumFleetFindings = `SELECT tenant, tier, responsible, severity, kind, layer, product_key, cycle, SUM(findings), SUM(hosts)
 FROM fleet_findings GROUP BY tenant, tier, responsible, severity, kind, layer, product_key, cycle
 HAVING SUM(findings) <> 0 OR SUM(hosts) <> 0`
@@ -50,7 +54,8 @@ func (s *Store) CheckFleet(ctx context.Context) error {
 		name, recount, sum string
 		keys               int
 	}{{"fleet_hosts", recountFleetHosts, sumFleetHosts, 4}, {"fleet_findings", recountFleetFindings, sumFleetFindings, 8},
-		{"fleet_trend", recountFleetTrend, sumFleetTrend, 3}, {"fleet_open_age", recountFleetAge, sumFleetAge, 4}} {
+		{"fleet_trend", recountFleetTrend, sumFleetTrend, 3}, {"fleet_open_age", recountFleetAge, sumFleetAge, 4},
+		{"fleet_updates", recountFleetUpdates, sumFleetUpdates, 2}} {
 		want, err := s.countRows(ctx, c.recount, c.keys)
 		if err != nil {
 			return fmt.Errorf("recount %s: %w", c.name, err)
@@ -69,6 +74,15 @@ func (s *Store) CheckFleet(ctx context.Context) error {
 				diffs = append(diffs, fmt.Sprintf("%s %s: %v, recount none", c.name, k, got[k]))
 			}
 		}
+	}
+	// The ids of pending packages: none left of a package no longer pending
+	// (the listing compares the rest: storetest's packagesMatchListing).
+	var orphans int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM host_update_refs r WHERE NOT EXISTS (SELECT 1 FROM host_updates u
+WHERE u.host_id = r.host_id AND u.name = r.name AND u.arch = r.arch)`).Scan(&orphans); err != nil {
+		return fmt.Errorf("count host_update_refs: %w", err)
+	} else if orphans > 0 {
+		diffs = append(diffs, fmt.Sprintf("host_update_refs: %d rows of packages no longer pending", orphans))
 	}
 	if len(diffs) > 0 {
 		if len(diffs) > 20 {

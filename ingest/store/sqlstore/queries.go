@@ -38,7 +38,7 @@ type queries struct {
 	// The statements of the fleet aggregates (fleet.go).
 	shareHost, shareOpen, upsertFleetHosts, upsertFleetFindings string
 	shareTrend, upsertFleetTrend                                string
-	upsertFleetAge                                              string
+	upsertFleetAge, upsertFleetUpdates                          string
 	// recordFor and enrolledMachine run for every report (the judge's
 	// record lookup).
 	recordFor       [3]string
@@ -99,6 +99,7 @@ JOIN host_identities i ON i.host_id = k.host_id WHERE k.key_id = ?`)
 	q.upsertFleetHosts, q.upsertFleetFindings = rebind(upsertFleetHosts), rebind(upsertFleetFindings)
 	q.shareTrend, q.upsertFleetTrend = rebind(readShareTrend), rebind(upsertFleetTrend)
 	q.upsertFleetAge = rebind(upsertFleetAge)
+	q.upsertFleetUpdates = rebind(upsertFleetUpdates)
 	for i, l := range recordLookups {
 		q.recordFor[i] = rebind(l)
 	}

@@ -137,7 +137,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
 		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation,
 		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,
-		s.q.shareHost, s.q.shareOpen, s.q.upsertFleetHosts, s.q.upsertFleetFindings, s.q.shareTrend, s.q.upsertFleetTrend, s.q.upsertFleetAge}
+		s.q.shareHost, s.q.shareOpen, s.q.upsertFleetHosts, s.q.upsertFleetFindings, s.q.shareTrend, s.q.upsertFleetTrend, s.q.upsertFleetAge,
+		s.q.upsertFleetUpdates}
 	for _, n := range chunkSizes {
 		qs = append(qs, s.q.upsertN[n], s.q.resolveN[n], s.q.unverifyN[n])
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -12,23 +13,26 @@ import (
 )
 
 // updateCols are the columns of a host_updates upsert, in VALUES order.
-var updateCols = []string{"host_id", "name", "arch", "tenant", "installed", "candidate", "sec_rank", "origin", "first_seen"}
+var updateCols = []string{"host_id", "name", "arch", "tenant", "installed", "candidate", "sec_rank", "origin", "first_seen",
+	"severity", "advisories", "cves"}
 
-// updateQueries are the statements that keep host_updates.
+// updateQueries are the statements that keep host_updates and
+// host_update_refs.
 type updateQueries struct {
 	read, setDigest, clamp string
-	// upsert and remove hold the statements for chunkSizes rows.
-	upsert, remove map[int]string
+	// upsert and remove hold the statements for chunkSizes rows; addRefs
+	// and removeRefs those of host_update_refs.
+	upsert, remove, addRefs, removeRefs map[int]string
 }
 
 func buildUpdateQueries(rebind func(string) string) updateQueries {
 	q := updateQueries{
-		read:      rebind(`SELECT name, arch, installed, candidate, sec_rank, origin FROM host_updates WHERE host_id = ?`),
+		read:      rebind(`SELECT name, arch, installed, candidate, sec_rank, origin, severity, advisories, cves FROM host_updates WHERE host_id = ?`),
 		setDigest: rebind(`UPDATE hosts SET updates_digest = ? WHERE host_id = ?`),
 		// A new state scanned before the previous one (dated ahead): the
 		// packages it lists were pending then.
 		clamp:  rebind(`UPDATE host_updates SET first_seen = ? WHERE host_id = ? AND first_seen > ?`),
-		upsert: map[int]string{}, remove: map[int]string{},
+		upsert: map[int]string{}, remove: map[int]string{}, addRefs: map[int]string{}, removeRefs: map[int]string{},
 	}
 	row := "(" + placeholders(len(updateCols)) + ")"
 	for _, n := range chunkSizes {
@@ -37,9 +41,14 @@ func buildUpdateQueries(rebind func(string) string) updateQueries {
 		// candidate.
 		q.upsert[n] = rebind(`INSERT INTO host_updates (` + strings.Join(updateCols, ", ") + `) VALUES ` + rows +
 			` ON CONFLICT (host_id, name, arch) DO UPDATE SET tenant = excluded.tenant, installed = excluded.installed,
-candidate = excluded.candidate, sec_rank = excluded.sec_rank, origin = excluded.origin`)
+candidate = excluded.candidate, sec_rank = excluded.sec_rank, origin = excluded.origin, severity = excluded.severity,
+advisories = excluded.advisories, cves = excluded.cves`)
 		keys := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
 		q.remove[n] = rebind(`DELETE FROM host_updates WHERE host_id = ? AND (name, arch) IN (VALUES ` + keys + `)`)
+		q.removeRefs[n] = rebind(`DELETE FROM host_update_refs WHERE host_id = ? AND (name, arch) IN (VALUES ` + keys + `)`)
+		refs := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
+		q.addRefs[n] = rebind(`INSERT INTO host_update_refs (host_id, name, arch, ref, tenant) VALUES ` + refs +
+			` ON CONFLICT (host_id, name, arch, ref) DO NOTHING`)
 	}
 	return q
 }
@@ -48,7 +57,7 @@ candidate = excluded.candidate, sec_rank = excluded.sec_rank, origin = excluded.
 func (q updateQueries) statements() []string {
 	out := []string{q.read, q.setDigest, q.clamp}
 	for _, n := range chunkSizes {
-		out = append(out, q.upsert[n], q.remove[n])
+		out = append(out, q.upsert[n], q.remove[n], q.addRefs[n], q.removeRefs[n])
 	}
 	return out
 }
@@ -60,14 +69,25 @@ type pendingKey struct{ name, arch string }
 type pendingRow struct {
 	installed, candidate, origin string
 	secRank                      int64
+	// severity is the highest advisory severity; advisories and cves the
+	// report's ids, space-separated.
+	severity, advisories, cves string
 }
 
 func rowOf(p *report.Package) pendingRow {
-	r := pendingRow{installed: p.Installed, candidate: p.Candidate, origin: p.Origin, secRank: 1}
+	r := pendingRow{installed: p.Installed, candidate: p.Candidate, origin: p.Origin, secRank: 1,
+		severity: p.Severity, advisories: strings.Join(p.Advisories, " "), cves: strings.Join(p.CVEs, " ")}
 	if p.Security {
 		r.secRank = 0
 	}
 	return r
+}
+
+// refs are the advisory and CVE ids of a row, each once.
+func (r pendingRow) refs() []string {
+	out := strings.Fields(r.advisories + " " + r.cves)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // uniquePackages is u's packages with one entry per name and arch (the
@@ -100,20 +120,29 @@ func updatesDigest(pkgs []*report.Package) int64 {
 			h.Write([]byte{0})
 		}
 		h.Write([]byte{byte(r.secRank)})
+		// Hashed only when set, so that a list without advisories keeps
+		// the digest it had before migration 21.
+		if r.severity != "" || r.advisories != "" || r.cves != "" {
+			for _, s := range []string{r.severity, r.advisories, r.cves} {
+				h.Write([]byte(s))
+				h.Write([]byte{0})
+			}
+		}
 		d += int64(h.Sum64())
 	}
 	return d
 }
 
 // syncUpdates brings a host's pending packages in line with the report
-// that became its latest state. A report without an updates section (the
+// that became its latest state, and adds what that changes in the fleet's
+// pending packages to fleet. A report without an updates section (the
 // collector failed or did not run) changes nothing: a failed check is not
 // a fix. When the list's digest equals prevDigest (the stored list's)
 // nothing is written; otherwise only the packages that appeared or
-// changed are upserted (first_seen kept) and those gone deleted. fresh
-// marks a new host (nothing stored to read); clamp a state scanned before
-// the previous one.
-func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming, prevDigest int64, fresh, clamp bool) error {
+// changed are upserted (first_seen kept) and those gone deleted, with
+// their advisory and CVE ids. fresh marks a new host (nothing stored to
+// read); clamp a state scanned before the previous one.
+func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming, prevDigest int64, fresh, clamp bool, fleet *fleetDelta) error {
 	u := it.Report.Updates
 	if u == nil {
 		return nil
@@ -128,8 +157,9 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 				return err
 			}
 		}
-		var changed []any
-		n := 0
+		fleet.pendingNames(it.Tenant, stored, pkgs)
+		var changed, refKeys, refs []any
+		n, nk, nr := 0, 0, 0
 		for _, p := range pkgs {
 			k, r := pendingKey{p.Name, p.Arch}, rowOf(p)
 			old, ok := stored[k]
@@ -137,15 +167,37 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 			if ok && old == r {
 				continue
 			}
-			changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned)
+			changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned,
+				r.severity, r.advisories, r.cves)
 			n++
+			if ok && slices.Equal(old.refs(), r.refs()) {
+				continue
+			}
+			if ok && len(old.refs()) > 0 {
+				refKeys = append(refKeys, p.Name, p.Arch)
+				nk++
+			}
+			for _, ref := range r.refs() {
+				refs = append(refs, hostID, p.Name, p.Arch, ref, it.Tenant)
+				nr++
+			}
+		}
+		gone := make([]any, 0, 2*len(stored))
+		for k, r := range stored {
+			gone = append(gone, k.name, k.arch)
+			if len(r.refs()) > 0 {
+				refKeys = append(refKeys, k.name, k.arch)
+				nk++
+			}
+		}
+		if err := s.inChunks(ctx, tx, s.q.u.removeRefs, []any{hostID}, refKeys, nk, 2); err != nil {
+			return fmt.Errorf("delete pending updates' advisories: %w", err)
 		}
 		if err := s.inChunks(ctx, tx, s.q.u.upsert, nil, changed, n, len(updateCols)); err != nil {
 			return fmt.Errorf("upsert pending updates: %w", err)
 		}
-		gone := make([]any, 0, 2*len(stored))
-		for k := range stored {
-			gone = append(gone, k.name, k.arch)
+		if err := s.inChunks(ctx, tx, s.q.u.addRefs, nil, refs, nr, 5); err != nil {
+			return fmt.Errorf("store pending updates' advisories: %w", err)
 		}
 		if err := s.inChunks(ctx, tx, s.q.u.remove, []any{hostID}, gone, len(stored), 2); err != nil {
 			return fmt.Errorf("delete pending updates: %w", err)
@@ -176,7 +228,7 @@ func (s *Store) storedUpdates(ctx context.Context, tx *sql.Tx, hostID string) (m
 	for rows.Next() {
 		var k pendingKey
 		var r pendingRow
-		if err := rows.Scan(&k.name, &k.arch, &r.installed, &r.candidate, &r.secRank, &r.origin); err != nil {
+		if err := rows.Scan(&k.name, &k.arch, &r.installed, &r.candidate, &r.secRank, &r.origin, &r.severity, &r.advisories, &r.cves); err != nil {
 			return nil, fmt.Errorf("read pending updates: %w", err)
 		}
 		out[k] = r

@@ -127,7 +127,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		if inserted {
 			_, change, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
 			if err == nil {
-				err = s.syncUpdates(ctx, tx, it, 0, true, false)
+				err = s.syncUpdates(ctx, tx, it, 0, true, false, fleet)
 			}
 			if err != nil {
 				return store.Outcome{}, err
@@ -181,7 +181,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	latest := store.Outcome{Result: store.Created, Latest: true}
 	change, err := s.syncReport(ctx, tx, it, fp, cur, sync)
 	if err == nil {
-		err = s.syncUpdates(ctx, tx, it, cur.updatesDigest, false, clamp)
+		err = s.syncUpdates(ctx, tx, it, cur.updatesDigest, false, clamp, fleet)
 	}
 	if err != nil {
 		return latest, err

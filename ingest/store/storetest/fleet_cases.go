@@ -40,7 +40,11 @@ func testFleetAggregates(t *testing.T, s store.Store) {
 	var hosts []*sim
 	for i := range 14 {
 		tenant := []string{"acme", "globex"}[i%2]
-		hosts = append(hosts, &sim{h: reportgen.NewHost(uint64(1400+i), i, tenant, 12, 0.3), tenant: tenant, at: t0})
+		h := reportgen.NewHost(uint64(1400+i), i, tenant, 12, 0.3)
+		if i%3 != 2 {
+			h.WithUpdates(4, 16) // pending packages, some with advisories: fleet_updates and host_update_refs
+		}
+		hosts = append(hosts, &sim{h: h, tenant: tenant, at: t0})
 	}
 	check := func(step string) {
 		t.Helper()
@@ -112,6 +116,9 @@ func testFleetAggregates(t *testing.T, s store.Store) {
 		ageMatchesListing(t, s, sc, "")
 	}
 	ageMatchesListing(t, s, store.AllTenants(), "globex")
+	for _, sc := range []store.Scope{store.AllTenants(), store.TenantScope("acme")} {
+		packagesMatchListing(t, s, sc)
+	}
 	ageMatchesListing(t, s, store.TenantScope("acme"), "globex") // a forged tenant: nothing
 }
 
@@ -167,6 +174,18 @@ func varied(rng *rand.Rand, r *report.Report) *report.Report {
 		// Another tier claimed, the same findings: the host's findings
 		// move to the other tier's rows.
 		r.Profile.Tier = report.Tiers[rng.IntN(len(report.Tiers))]
+	case 5:
+		if r.Updates != nil {
+			// The security data changed: the advisories withdrawn, the
+			// packages the same, no longer security updates.
+			u := *r.Updates
+			u.Packages = slices.Clone(u.Packages)
+			for i := range u.Packages {
+				p := &u.Packages[i]
+				p.Advisories, p.CVEs, p.Severity, p.Security = nil, nil, "", false
+			}
+			r.Updates = &u
+		}
 	}
 	r.Summary = report.Summarize(r.Findings)
 	return r
@@ -226,7 +245,7 @@ func FleetBackfill(t *testing.T, s store.Store, exec func(q string) error) {
 	}
 	for i := range 6 {
 		tenant := []string{"acme", "globex"}[i%2]
-		h := reportgen.NewHost(uint64(1450+i), i, tenant, 10, 0.5)
+		h := reportgen.NewHost(uint64(1450+i), i, tenant, 10, 0.5).WithUpdates(3, 10)
 		first := Incoming(t, tenant, h.Next(t0))
 		r := h.Next(t0.Add(30 * time.Hour))
 		r.Findings = r.Findings[:len(r.Findings)-i]
@@ -242,7 +261,9 @@ func FleetBackfill(t *testing.T, s store.Store, exec func(q string) error) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`DROP TABLE fleet_hosts`, `DROP TABLE fleet_findings`, `DROP TABLE fleet_trend`, `DROP TABLE fleet_open_age`,
-		`DROP INDEX findings_open_group`, `DELETE FROM schema_migrations WHERE version IN (10, 11, 18)`} {
+		`DROP INDEX findings_open_group`, `DROP TABLE fleet_updates`, `DROP TABLE host_update_refs`,
+		`ALTER TABLE host_updates DROP COLUMN severity`, `ALTER TABLE host_updates DROP COLUMN advisories`, `ALTER TABLE host_updates DROP COLUMN cves`,
+		`DELETE FROM schema_migrations WHERE version IN (10, 11, 18, 21)`} {
 		if err := exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingUpdates", testPendingUpdates},
 		{"PendingUpdatesFleet", testPendingUpdatesFleet},
 		{"PendingUpdatesFutureDated", testPendingUpdatesFutureDated},
+		{"PendingPackages", testPendingPackages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
