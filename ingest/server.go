@@ -307,6 +307,7 @@ func (s *Server) routes() {
 	s.Handle("/api/v1/hosts/{host_id}/reports", only(http.MethodGet, s.authed(s.hostReports, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}/updates", only(http.MethodGet, s.authed(s.hostUpdates, viewers...)))
 	s.Handle("/api/v1/updates", only(http.MethodGet, s.authed(s.listUpdates, viewers...)))
+	s.Handle("/api/v1/updates/packages", only(http.MethodGet, s.authed(s.listPackages, viewers...)))
 	s.Handle("/api/v1/hosts/{host_id}/record", s.recordRoute(viewers))
 	s.Handle("/api/v1/hosts/{host_id}/record/history", only(http.MethodGet, s.authed(s.recordHistory, viewers...)))
 	s.Handle("/api/v1/findings", only(http.MethodGet, s.authed(s.listFindings, viewers...)))

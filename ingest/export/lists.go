@@ -103,6 +103,9 @@ var UpdateColumns = []Column[store.PendingUpdate]{
 	{"candidate", func(u *store.PendingUpdate) string { return u.Candidate }},
 	{"security", func(u *store.PendingUpdate) string { return boolStr(u.Security) }},
 	{"origin", func(u *store.PendingUpdate) string { return u.Origin }},
+	{"severity", func(u *store.PendingUpdate) string { return u.Severity }},
+	{"advisories", func(u *store.PendingUpdate) string { return strings.Join(u.Advisories, " ") }},
+	{"cves", func(u *store.PendingUpdate) string { return strings.Join(u.CVEs, " ") }},
 	{"pending_since", func(u *store.PendingUpdate) string { return ts(u.PendingSince) }},
 	{"pending_days", func(u *store.PendingUpdate) string { return itoa(u.PendingDays) }},
 }

@@ -19,7 +19,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages; each is parsed with the layout and partials.
-var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "sla", "webhooks", "error", "acks"}
+var pageNames = []string{"signin", "overview", "hosts", "host", "findings", "sla", "webhooks", "error", "acks", "updates"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}

@@ -19,6 +19,12 @@ import (
 // the profile the received body claims (store.Incoming.Claimed).
 func (e *env) saveReport(r *report.Report, at time.Time, claimed ...report.Profile) {
 	e.t.Helper()
+	e.saveTenantReport("acme", r, at, claimed...)
+}
+
+// saveTenantReport stores r as a report of tenant's, received at at.
+func (e *env) saveTenantReport(tenant string, r *report.Report, at time.Time, claimed ...report.Profile) {
+	e.t.Helper()
 	body, err := json.Marshal(r)
 	if err != nil {
 		e.t.Fatal(err)
@@ -27,7 +33,7 @@ func (e *env) saveReport(r *report.Report, at time.Time, claimed ...report.Profi
 	zw := gzip.NewWriter(&buf)
 	zw.Write(body)
 	zw.Close()
-	in := store.Incoming{Tenant: "acme", Report: r, Gzip: buf.Bytes(), SHA256: sha256.Sum256(body), ReceivedAt: at}
+	in := store.Incoming{Tenant: tenant, Report: r, Gzip: buf.Bytes(), SHA256: sha256.Sum256(body), ReceivedAt: at}
 	if len(claimed) > 0 {
 		in.Claimed = claimed[0]
 	}

@@ -65,6 +65,7 @@ func Mount(srv *ingest.Server, cfg Config) (*UI, error) {
 	srv.Handle("POST /hosts/{host_id}/record", u.secure(u.page(u.saveRecord)))
 	srv.Handle("GET /hosts/{host_id}/updates", u.secure(u.page(u.hostUpdates)))
 	srv.Handle("GET /findings", u.secure(u.page(u.findings)))
+	srv.Handle("GET /updates", u.secure(u.page(u.updates)))
 	srv.Handle("GET /backlog", u.secure(u.page(u.backlog)))
 	srv.Handle("GET /sla", u.secure(u.page(u.slaReport)))
 	srv.Handle("GET /acknowledgements", u.secure(u.page(u.acks)))
