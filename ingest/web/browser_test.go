@@ -314,6 +314,55 @@ func TestBrowser(t *testing.T) {
 		x.shot(shots, "findings-phone", 390)
 	})
 
+	t.Run("UpdatesHostsMissingAFix", func(t *testing.T) {
+		x := b{t, tab(t, browser), e}
+		x.signIn(e.tok["admin"])
+		x.open("/updates")
+		var top store.PackagePage
+		e.api(e.tok["admin"], "/api/v1/updates/packages?limit=1", &top)
+		if len(top.Packages) == 0 {
+			t.Fatal("the demo fleet has no pending packages")
+		}
+		if first := x.text("#updates-packages tbody tr:first-child th a"); first != top.Packages[0].Name {
+			t.Fatalf("the Updates page ranks %q first, the API %q", first, top.Packages[0].Name)
+		}
+		x.shot(shots, "updates-desktop", 1366)
+		// The top package: its hosts, as the API lists them.
+		if _, err := chromedp.RunResponse(x.ctx, chromedp.Click(chromedp.CSS(`#updates-packages tbody tr:first-child th a`))); err != nil {
+			t.Fatal(err)
+		}
+		want := e.apiCount(e.tok["admin"], "/api/v1/updates?package="+url.QueryEscape(top.Packages[0].Name), "updates")
+		if n := x.eval(`String(document.querySelectorAll("#updates-hosts tbody tr").length)`); n != strconv.Itoa(min(want, 50)) || want == 0 {
+			t.Errorf("%s: %s host rows, the API lists %d", top.Packages[0].Name, n, want)
+		}
+		// An advisory typed into the search box: the hosts still missing it.
+		var withAdv store.UpdatePage
+		e.api(e.tok["admin"], "/api/v1/updates?package=openssl&security=true&limit=500", &withAdv)
+		adv := ""
+		for _, u := range withAdv.Updates {
+			if len(u.Advisories) > 0 {
+				adv = u.Advisories[0]
+				break
+			}
+		}
+		if adv == "" {
+			t.Fatal("no pending openssl update of the demo fleet names its advisory")
+		}
+		x.do(chromedp.SetValue(chromedp.ID("f-uq"), adv))
+		if _, err := chromedp.RunResponse(x.ctx, chromedp.Click(chromedp.CSS(`.filters button[type=submit]`))); err != nil {
+			t.Fatal(err)
+		}
+		want = e.apiCount(e.tok["admin"], "/api/v1/updates?advisory="+url.QueryEscape(adv), "updates")
+		if n := x.eval(`String(document.querySelectorAll("#updates-hosts tbody tr").length)`); n != strconv.Itoa(min(want, 50)) || want == 0 {
+			t.Errorf("advisory %s: %s host rows, the API lists %d", adv, n, want)
+		}
+		if lede := x.text("#updates-lede"); !strings.Contains(lede, adv) {
+			t.Errorf("the page says %q, not naming %s", lede, adv)
+		}
+		x.shot(shots, "updates-advisory-desktop", 1366)
+		x.shot(shots, "updates-advisory-phone", 390)
+	})
+
 	t.Run("DownloadCSVAndSLABadges", func(t *testing.T) {
 		x := b{t, tab(t, browser), e}
 		x.signIn(e.tok["viewerA"])
