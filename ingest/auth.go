@@ -164,7 +164,7 @@ func (p Principal) Scope() store.Scope {
 // path does not read the database per request. A revocation takes effect
 // within the TTL on every replica.
 type Authenticator struct {
-	store store.Store
+	store credentialStore
 	ttl   time.Duration
 	now   func() time.Time
 
@@ -184,8 +184,15 @@ type cachedCred struct {
 // maxCachedTokens bounds the cache (unknown ids are cached too).
 const maxCachedTokens = 100_000
 
+// credentialStore is what an Authenticator reads: tokens, enroll secrets
+// and host keys.
+type credentialStore interface {
+	store.TokenStore
+	store.EnrollStore
+}
+
 // NewAuthenticator returns an Authenticator over s; ttl 0 disables caching.
-func NewAuthenticator(s store.Store, ttl time.Duration) *Authenticator {
+func NewAuthenticator(s credentialStore, ttl time.Duration) *Authenticator {
 	return &Authenticator{store: s, ttl: ttl, now: time.Now, cache: map[string]cachedCred{}}
 }
 

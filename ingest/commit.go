@@ -27,7 +27,7 @@ var (
 // that holds its report. If a batch fails, its members are retried one by
 // one so that one bad report fails alone; other batches are not affected.
 type committer struct {
-	store    store.Store
+	store    store.Writer
 	queue    chan *pending
 	maxBatch int
 	timeout  time.Duration
@@ -49,7 +49,7 @@ type commitResult struct {
 	err error
 }
 
-func newCommitter(s store.Store, workers, maxBatch, queue int, m *metrics, log zerolog.Logger) *committer {
+func newCommitter(s store.Writer, workers, maxBatch, queue int, m *metrics, log zerolog.Logger) *committer {
 	c := &committer{store: s, queue: make(chan *pending, queue), maxBatch: maxBatch, timeout: 60 * time.Second, m: m, log: log}
 	for range workers {
 		c.wg.Go(c.run)

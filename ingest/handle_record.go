@@ -22,8 +22,8 @@ type RecordsChanged func(ctx context.Context, hostIDs []string)
 const maxRecordBody = 16 << 10
 
 // StoreRecords is the RecordLookup of a store: Config.Records for a server
-// judging with the provider's records kept in st (store.Store.RecordFor).
-func StoreRecords(st store.Store) RecordLookup {
+// judging with the provider's records kept in st (store.RecordStore.RecordFor).
+func StoreRecords(st store.RecordStore) RecordLookup {
 	return func(ctx context.Context, tenant, hostID, hostname, machineID string) (HostProfile, bool, error) {
 		rec, ok, err := st.RecordFor(ctx, tenant, hostID, hostname, machineID)
 		if err != nil || !ok {

@@ -70,7 +70,7 @@ type Config struct {
 	// OnRecordsChanged is called with the hosts whose provider's record an
 	// API PUT or the web UI changed (nil: nothing is called). A record
 	// changed by `demarc-server hosts import` in another process is seen
-	// by store.Store.RecordsChangedSince.
+	// by store.RecordStore.RecordsChangedSince.
 	OnRecordsChanged RecordsChanged
 	// Records finds the provider's record of a host (nil: no host has
 	// one). The record, not the report, decides the profile a report is

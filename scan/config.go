@@ -14,7 +14,7 @@ import (
 // OptionsFromConfig returns the scan options a configuration asks for:
 // the profile, host id, collector selection and settings, and the rules
 // engine (built-in matrix or rules_file). The caller sets what is not
-// configuration: Root, Log, At, Runner, Registry. `demarc scan` and
+// configuration: Root, Log, At, Runner. `demarc scan` and
 // `demarc agent` both start from here.
 func OptionsFromConfig(cfg *config.Config) (Options, error) {
 	engine, err := rules.NewEngine(rules.Options{

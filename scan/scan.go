@@ -51,13 +51,17 @@ type Options struct {
 	Engine *rules.Engine
 	// AgentName and AgentVersion identify the program in the report.
 	AgentName, AgentVersion string
-	// Registry, when set, replaces the built-in collector list (tests).
-	Registry func(collectors.Deps, config.CollectorsConfig) []collectors.Collector
 	// Live, when set, makes the collectors treat Root as a running host
 	// with these live-only facts (a fixture host or the fleet simulation's
 	// hosts: all.Simulated.Facts); otherwise only the root "/" is, with
 	// the scanning machine's own (collectors.System).
 	Live collectors.LiveFacts
+
+	// registry, when set, replaces the built-in collector list: set by
+	// this package's tests, and by WithCollectors in a build with the
+	// demarctest tag (the agent's end-to-end tests). A normal build has
+	// no way to swap the collectors.
+	registry func(collectors.Deps, config.CollectorsConfig) []collectors.Collector
 }
 
 // ErrUnknownCollector is returned when Options.Only names a collector that
@@ -90,7 +94,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		o.Root = hostfs.Live()
 	}
 	start := o.Now()
-	registry := o.Registry
+	registry := o.registry
 	if registry == nil {
 		registry = registryOf
 	}

@@ -45,7 +45,7 @@ func opts(t *testing.T, cs ...collectors.Collector) Options {
 		Log:      zerolog.Nop(),
 		Engine:   eng,
 		Profile:  report.Profile{Provider: "p", Tier: report.TierManaged},
-		Registry: registry(cs...),
+		registry: registry(cs...),
 	}
 }
 

@@ -37,7 +37,7 @@ func TestSourcesDeclareWhatIsRead(t *testing.T) {
 				o := hc.options(t, root, report.TierManaged, eng)
 				o.Root = o.Root.Record(log)
 				var src collectors.Sources
-				o.Registry = func(d collectors.Deps, c config.CollectorsConfig) []collectors.Collector {
+				o = scan.WithCollectors(o, func(d collectors.Deps, c config.CollectorsConfig) []collectors.Collector {
 					for _, col := range all.New(d, scan.CollectorOptions(c)) {
 						if col.Name() == name {
 							src = col.Sources()
@@ -46,7 +46,7 @@ func TestSourcesDeclareWhatIsRead(t *testing.T) {
 					}
 					t.Fatalf("no collector %s", name)
 					return nil
-				}
+				})
 				if _, err := scan.Run(context.Background(), o); err != nil {
 					t.Fatal(err)
 				}

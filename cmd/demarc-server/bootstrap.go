@@ -46,7 +46,7 @@ func bootstrapTokenPath(db string) (string, error) {
 // or symlink there (planted, or left by an earlier database) is neither
 // followed nor overwritten: the server refuses to start instead. stdout
 // gets only the file's name and what to do with it.
-func bootstrapAdmin(ctx context.Context, g *globals, st store.Store, path string) error {
+func bootstrapAdmin(ctx context.Context, g *globals, st store.TokenStore, path string) error {
 	toks, err := st.Tokens(ctx)
 	if err != nil || len(toks) > 0 {
 		return err

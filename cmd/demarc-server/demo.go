@@ -79,7 +79,7 @@ token and serve the web UI and the API (unless --fill-only).`,
 
 // demoTokens creates an admin token and a viewer token of the largest
 // tenant.
-func demoTokens(cmd *cobra.Command, st store.Store, res demo.Result) (admin, viewer, tenant string, err error) {
+func demoTokens(cmd *cobra.Command, st store.TokenStore, res demo.Result) (admin, viewer, tenant string, err error) {
 	for t, ids := range res.HostIDs {
 		if tenant == "" || len(ids) > len(res.HostIDs[tenant]) || (len(ids) == len(res.HostIDs[tenant]) && t < tenant) {
 			tenant = t

@@ -92,7 +92,7 @@ func newLifecycleImportCmd(g *globals) *cobra.Command {
 
 // currentData is the data an import updates: the newest stored version,
 // else the embedded data; and the newest version number (0: none).
-func currentData(cmd *cobra.Command, st store.Store) (*lifecycle.Dataset, int64, error) {
+func currentData(cmd *cobra.Command, st store.LifecycleStore) (*lifecycle.Dataset, int64, error) {
 	cur, err := st.CurrentLifecycle(cmd.Context())
 	if errors.Is(err, store.ErrNotFound) {
 		d, err := lifecycle.Default()

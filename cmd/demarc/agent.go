@@ -117,7 +117,8 @@ func loadAgentConfig(path string, root hostfs.Root, log zerolog.Logger) (*config
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Root, opts.Log, opts.Registry = root, log, testRegistry()
+	opts.Root, opts.Log = root, log
+	opts = testCollectors(opts)
 	var st *agent.Setup
 	engines := lifecycleEngines(cfg, opts.Engine, log)
 	run := func(ctx context.Context) (*report.Report, error) {

@@ -2,13 +2,11 @@
 
 package main
 
-import (
-	"github.com/demarc/demarc/collectors"
-	"github.com/demarc/demarc/config"
-)
+import "github.com/demarc/demarc/scan"
 
-// testRegistry returns nil, meaning the real collectors. A build with the
-// demarctest tag (the agent's end-to-end tests) replaces it with a fake.
-func testRegistry() func(collectors.Deps, config.CollectorsConfig) []collectors.Collector {
-	return nil
+// testCollectors returns o unchanged: the real collectors. A build with
+// the demarctest tag (the agent's end-to-end tests) replaces them with a
+// fake.
+func testCollectors(o scan.Options) scan.Options {
+	return o
 }

@@ -13,19 +13,20 @@ import (
 	"github.com/demarc/demarc/collectors"
 	"github.com/demarc/demarc/config"
 	"github.com/demarc/demarc/report"
+	"github.com/demarc/demarc/scan"
 )
 
-// testRegistry replaces the collectors with one fake, for the agent's
+// testCollectors replaces the collectors with one fake, for the agent's
 // end-to-end tests (go build -tags demarctest): the scan is then the same
 // on every machine. DEMARC_TEST_SCAN_DELAY (a duration) makes it slow; it
 // honours its context like a real collector must. DEMARC_TEST_COMPONENTS
 // (a count) makes the report big, so that spool writes take a while.
-func testRegistry() func(collectors.Deps, config.CollectorsConfig) []collectors.Collector {
+func testCollectors(o scan.Options) scan.Options {
 	delay, _ := time.ParseDuration(os.Getenv("DEMARC_TEST_SCAN_DELAY"))
 	n, _ := strconv.Atoi(os.Getenv("DEMARC_TEST_COMPONENTS"))
-	return func(collectors.Deps, config.CollectorsConfig) []collectors.Collector {
+	return scan.WithCollectors(o, func(collectors.Deps, config.CollectorsConfig) []collectors.Collector {
 		return []collectors.Collector{fakeCollector{delay: delay, components: n}}
-	}
+	})
 }
 
 type fakeCollector struct {

@@ -50,10 +50,10 @@ func ParseMonth(s string) (time.Time, error) {
 
 // MonthReport reads the provider's SLA report of the month starting at
 // from (a UTC month start) as of now: one indexed walk of the month's
-// resolutions, the open counts of store.Store.OpenOlder at the month's end
-// (plus the findings resolved since then). Findings resolved in the month
-// but pruned by retention since are not counted, nor a resolution a
-// finding's reopening has replaced.
+// resolutions, the open counts of store.FleetReader.OpenOlder at the
+// month's end (plus the findings resolved since then). Findings resolved
+// in the month but pruned by retention since are not counted, nor a
+// resolution a finding's reopening has replaced.
 func (p Policy) MonthReport(ctx context.Context, st store.Store, sc store.Scope, tenant string, from, now time.Time) (Month, error) {
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	m := Month{Tenant: tenant, Month: from.Format("2006-01"), From: from, To: from.AddDate(0, 1, 0), Targets: map[report.Severity]int{}}

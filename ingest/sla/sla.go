@@ -180,8 +180,8 @@ func (f *Fleet) Of(party report.Responsible) *Counts {
 
 // Count reads the SLA counts of the findings in scope (narrowed to tenant
 // unless "") at now: two store.OpenOlder cutoffs per party and severity,
-// O(days) each (see store.Store.OpenOlder), less the findings covered by
-// an acknowledgement live at now (store.Store.AckedOlder).
+// O(days) each (see store.FleetReader.OpenOlder), less the findings
+// covered by an acknowledgement live at now (store.AckStore.AckedOlder).
 func (p Policy) Count(ctx context.Context, st store.Store, sc store.Scope, tenant string, now time.Time) (Fleet, error) {
 	return p.countAt(ctx, st, sc, tenant, now, time.Time{})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -191,4 +192,32 @@ func (as AckSet) Groups() int {
 		}
 	}
 	return n
+}
+
+// AckStore keeps acknowledgements (accepted risks), their audit log, and
+// counts the findings they cover.
+type AckStore interface {
+	// CreateAck stores an acknowledgement (checked by the caller with
+	// Ack.Check) and its "created" line of the audit log, in one
+	// transaction; an existing id is ErrConflict.
+	CreateAck(ctx context.Context, a Ack) error
+	// Acks lists the acknowledgements in scope (a tenant's, and for a
+	// tenant also the fleet-wide groups that cover its findings), oldest
+	// first, at most MaxActiveAcks: at a non-zero live only those live at
+	// that instant (an index walk of the unwithdrawn ones), else every one.
+	Acks(ctx context.Context, sc Scope, live time.Time) ([]Ack, error)
+	// WithdrawAck marks a live acknowledgement of the tenant in scope (an
+	// admin's: any) withdrawn by by at at and logs it, in one
+	// transaction; otherwise ErrNotFound.
+	WithdrawAck(ctx context.Context, sc Scope, id, by string, at time.Time) error
+	// AckLog lists the audit log of the acknowledgements of the tenant in
+	// scope (an admin's: all), newest first; the cursor is the page's
+	// last Seq.
+	AckLog(ctx context.Context, sc Scope, p Page) ([]AckEvent, string, error)
+	// AckedOlder answers each AgeCount, as OpenOlder does at a zero at,
+	// over the open findings in scope (narrowed to tenant unless "")
+	// covered by an acknowledgement live at now, each counted once: an
+	// indexed join from the live acknowledgements (a group's through its
+	// product and cycle), so O(acknowledged findings), never all.
+	AckedOlder(ctx context.Context, sc Scope, tenant string, now time.Time, qs []AgeCount) ([]int64, error)
 }

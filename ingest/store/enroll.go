@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // EnrollSecret is a tenant's enroll secret ("dme_…") as stored: its hash,
 // never the secret. A host trades one use of it for a host key.
@@ -100,4 +103,40 @@ type HostKey struct {
 	// revoked); every key of a revoked host is refused.
 	HostRevokedAt   *time.Time
 	RotateRequested bool
+}
+
+// EnrollStore keeps enroll secrets and enrolled hosts' identities and keys:
+// enrolment, key lookup, revocation and rotation.
+type EnrollStore interface {
+	// CreateEnrollSecret stores an enroll secret (its hash, never the
+	// secret); an existing id is ErrConflict.
+	CreateEnrollSecret(ctx context.Context, s EnrollSecret) error
+	// EnrollSecret returns the secret with this id, revoked, expired or
+	// used up or not, or ErrNotFound.
+	EnrollSecret(ctx context.Context, id string) (EnrollSecret, error)
+	// EnrollSecrets lists every enroll secret, oldest first.
+	EnrollSecrets(ctx context.Context) ([]EnrollSecret, error)
+	// RevokeEnrollSecret marks a secret revoked (keeping the first
+	// revocation time), or returns ErrNotFound.
+	RevokeEnrollSecret(ctx context.Context, id string, at time.Time) error
+	// Enroll consumes one use of e.SecretID, re-checked inside the
+	// transaction (not revoked, not expired at e.Identity.EnrolledAt, of
+	// e.Identity.Tenant, uses below max_uses), or checks that e.TokenID is
+	// an unrevoked agent token of that tenant; otherwise it returns
+	// ErrNotFound and writes nothing. Then it creates the identity and its
+	// current key, all in one transaction. A host or key id already taken
+	// is ErrConflict (and consumes no use).
+	Enroll(ctx context.Context, e Enrollment) error
+	// HostKey returns the host key with this id, in any state, with its
+	// host's tenant and revocation, or ErrNotFound.
+	HostKey(ctx context.Context, keyID string) (HostKey, error)
+	// HostIdentity returns the identity of an enrolled host in scope (with
+	// its read-side fields), or ErrNotFound.
+	HostIdentity(ctx context.Context, sc Scope, hostID string) (HostIdentity, error)
+	// RevokeHost marks a host identity revoked (keeping the first
+	// revocation time): every key of it is refused. Unknown: ErrNotFound.
+	RevokeHost(ctx context.Context, hostID string, at time.Time) error
+	// RequestRotation sets the host's rotate_requested: the next post made
+	// with its current key is answered with a new key. Unknown: ErrNotFound.
+	RequestRotation(ctx context.Context, hostID string) error
 }

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // LifecycleVersion is one imported lifecycle dataset (demarc-server
 // lifecycle import). Every version is kept; the highest is current.
@@ -18,4 +21,16 @@ type LifecycleVersion struct {
 	// Gzip is the dataset's JSON, gzip-compressed. LifecycleVersions
 	// leaves it out.
 	Gzip []byte `json:"-"`
+}
+
+// LifecycleStore keeps the imported lifecycle datasets, every version.
+type LifecycleStore interface {
+	// PutLifecycle stores an imported lifecycle dataset as a new version;
+	// a version number already taken is ErrConflict.
+	PutLifecycle(ctx context.Context, v LifecycleVersion) error
+	// CurrentLifecycle returns the highest version with its body, or
+	// ErrNotFound when none was imported (the embedded data is current).
+	CurrentLifecycle(ctx context.Context) (LifecycleVersion, error)
+	// LifecycleVersions lists every version, oldest first, without bodies.
+	LifecycleVersions(ctx context.Context) ([]LifecycleVersion, error)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -266,4 +267,38 @@ func ChangedHosts(cs []RecordChange) []string {
 		}
 	}
 	return out
+}
+
+// RecordStore keeps the provider's records of hosts, their matching to
+// hosts and the history of their changes.
+type RecordStore interface {
+	// PutHostRecords stores the provider's records of hosts (each checked
+	// with Normalize, then matched to its stored record by host id, else by
+	// machine id, else by hostname within its tenant, binding it to the one
+	// known host it matches) and logs every changed field as changed by
+	// by at at, all in one transaction: on any error nothing is stored. A
+	// bad record is a *RecordError with its index. It returns the changes
+	// (none for a record that is already so).
+	PutHostRecords(ctx context.Context, recs []HostRecord, by string, at time.Time) ([]RecordChange, error)
+	// PlanHostRecords returns what PutHostRecords would change, or its
+	// error, and stores nothing (a dry run).
+	PlanHostRecords(ctx context.Context, recs []HostRecord) ([]RecordChange, error)
+	// HostRecord returns the record bound to a host in scope, or
+	// ErrNotFound.
+	HostRecord(ctx context.Context, sc Scope, hostID string) (HostRecord, error)
+	// HostRecords lists the records in scope, bound or not, by record id.
+	HostRecords(ctx context.Context, sc Scope, p Page) (HostRecordPage, error)
+	// RecordFor returns the record of a host of tenant: the one bound to
+	// hostID, else the unbound one with its machineID, else the unbound
+	// one with its hostname (compared in lower case); false when none.
+	// It is one indexed query. An unbound match is bound to hostID (once,
+	// in its own transaction, audit-logged as by "demarc-server").
+	RecordFor(ctx context.Context, tenant, hostID, hostname, machineID string) (HostRecord, bool, error)
+	// RecordHistory lists the changes of the record bound to a host in
+	// scope, newest first (ErrNotFound without one).
+	RecordHistory(ctx context.Context, sc Scope, hostID string, p Page) (RecordChangePage, error)
+	// RecordsChangedSince lists the hosts whose record changed (or was
+	// bound) at or after t, by the changes' times: what a server re-judges
+	// after an import made by another process.
+	RecordsChangedSince(ctx context.Context, t time.Time) ([]string, error)
 }

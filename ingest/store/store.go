@@ -19,10 +19,35 @@ var (
 	ErrClosed = errors.New("store closed")
 )
 
-// Store keeps reports, hosts, findings and tokens. Implementations are safe
-// for concurrent use by several goroutines and by several processes sharing
-// one database (PostgreSQL).
+// Store keeps reports, hosts, findings and tokens: every concern's
+// interface in one. Implementations are safe for concurrent use by several
+// goroutines and by several processes sharing one database (PostgreSQL).
+// A consumer that needs one concern takes its interface (the committer a
+// Writer, the authenticator tokens and enrolment).
 type Store interface {
+	Writer
+	FleetReader
+	UpdateReader
+	AckStore
+	SessionStore
+	TokenStore
+	EnrollStore
+	RecordStore
+	LifecycleStore
+	StateStore
+
+	// Migrate applies pending schema migrations.
+	Migrate(ctx context.Context) error
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
+
+// Writer stores what agents send and what the server decides about it:
+// reports, re-judged verdicts, retention, and each tenant's usage kept
+// beside them.
+type Writer interface {
 	// SaveBatch stores reports in one transaction and returns one Outcome
 	// per item, in order. It returns an error only when the transaction as
 	// a whole failed: then nothing of the batch is stored.
@@ -40,7 +65,19 @@ type Store interface {
 	// ignored) with their latest report, by host id, one page at a time:
 	// the re-judging sweep over a tenant, a tier or the fleet.
 	LatestReports(ctx context.Context, sc Scope, f HostFilter, p Page) ([]LatestRef, string, error)
+	// Prune deletes report bodies received before cutoff (keeping each
+	// host's latest report) and findings resolved before cutoff.
+	Prune(ctx context.Context, cutoff time.Time) (int64, error)
+	// TenantUsage returns the bytes of the tenant's stored report bodies
+	// (as stored: gzip-compressed); 0 for a tenant without reports. It is
+	// kept by SaveBatch and Prune in their own transactions, so reading
+	// it costs one indexed lookup, not a sum over the reports.
+	TenantUsage(ctx context.Context, tenant string) (int64, error)
+}
 
+// FleetReader reads the fleet in a scope: hosts, findings, report history
+// and bodies, and the counts and aggregates of the pages, charts and SLAs.
+type FleetReader interface {
 	// Hosts lists hosts in scope matching f, one page at a time.
 	Hosts(ctx context.Context, sc Scope, f HostFilter, p Page) (HostPage, error)
 	// Host returns one host in scope, or ErrNotFound.
@@ -59,25 +96,11 @@ type Store interface {
 	// HostReportBody returns the decompressed JSON of one host's report in
 	// scope, or ErrNotFound (also once its body has been pruned).
 	HostReportBody(ctx context.Context, sc Scope, hostID, reportID string) ([]byte, error)
-	// HostUpdates lists the package updates pending on one host in scope
-	// in its latest state: security updates first, then the longest
-	// pending, then by name and arch. An unknown host has none.
-	HostUpdates(ctx context.Context, sc Scope, hostID string, p Page) (UpdatePage, error)
-	// PendingUpdates lists the package updates pending on the hosts in
-	// scope matching f: by package name, then security updates first, then
-	// the longest pending, then by host id and arch.
-	PendingUpdates(ctx context.Context, sc Scope, f UpdateFilter, p Page) (UpdatePage, error)
-	// PendingPackages ranks the package names pending on the hosts in
-	// scope matching f, from the fleet_updates aggregate (O(tenants x
-	// packages)), each package's oldest pending stretch found by one index
-	// seek per package on the page (every package for PackagesByAge).
-	PendingPackages(ctx context.Context, sc Scope, f PackageFilter, p Page) (PackagePage, error)
 	// Summary counts the open findings in scope.
 	Summary(ctx context.Context, sc Scope) (Summary, error)
 	// Trend counts open findings per responsible party at each of the given
 	// instants (for a chart over time).
 	Trend(ctx context.Context, sc Scope, at []time.Time) ([]TrendPoint, error)
-
 	// OpenOlder answers each AgeCount over the findings in scope (narrowed
 	// to tenant unless ""): at a zero at, the findings open now; else
 	// those open at at (their open stretch began by at and they were not
@@ -90,7 +113,6 @@ type Store interface {
 	// ResolvedIn counts the findings in scope resolved in q's span, by
 	// severity (an indexed walk of the span's resolutions).
 	ResolvedIn(ctx context.Context, sc Scope, q ResolvedQuery) ([]ResolvedCount, error)
-
 	// CountHosts counts the hosts in scope matching f (f.Sort is ignored).
 	CountHosts(ctx context.Context, sc Scope, f HostFilter) (int64, error)
 	// Facets lists the OS releases and tenants of the hosts in scope.
@@ -102,31 +124,10 @@ type Store interface {
 	// limit). Open findings not narrowed to one host are counted from the
 	// fleet aggregates, in O(groups).
 	FindingGroups(ctx context.Context, sc Scope, f FindingFilter, limit int) ([]FindingGroup, error)
+}
 
-	// CreateAck stores an acknowledgement (checked by the caller with
-	// Ack.Check) and its "created" line of the audit log, in one
-	// transaction; an existing id is ErrConflict.
-	CreateAck(ctx context.Context, a Ack) error
-	// Acks lists the acknowledgements in scope (a tenant's, and for a
-	// tenant also the fleet-wide groups that cover its findings), oldest
-	// first, at most MaxActiveAcks: at a non-zero live only those live at
-	// that instant (an index walk of the unwithdrawn ones), else every one.
-	Acks(ctx context.Context, sc Scope, live time.Time) ([]Ack, error)
-	// WithdrawAck marks a live acknowledgement of the tenant in scope (an
-	// admin's: any) withdrawn by by at at and logs it, in one
-	// transaction; otherwise ErrNotFound.
-	WithdrawAck(ctx context.Context, sc Scope, id, by string, at time.Time) error
-	// AckLog lists the audit log of the acknowledgements of the tenant in
-	// scope (an admin's: all), newest first; the cursor is the page's
-	// last Seq.
-	AckLog(ctx context.Context, sc Scope, p Page) ([]AckEvent, string, error)
-	// AckedOlder answers each AgeCount, as OpenOlder does at a zero at,
-	// over the open findings in scope (narrowed to tenant unless "")
-	// covered by an acknowledgement live at now, each counted once: an
-	// indexed join from the live acknowledgements (a group's through its
-	// product and cycle), so O(acknowledged findings), never all.
-	AckedOlder(ctx context.Context, sc Scope, tenant string, now time.Time, qs []AgeCount) ([]int64, error)
-
+// SessionStore keeps the web UI's sessions.
+type SessionStore interface {
 	// CreateSession stores a web session; an existing id is ErrConflict.
 	CreateSession(ctx context.Context, s Session) error
 	// Session returns the session with this id (the hash of the browser's
@@ -138,7 +139,10 @@ type Store interface {
 	// DeleteExpiredSessions deletes the sessions that expired before now
 	// and returns how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
 
+// TokenStore keeps API tokens (their hashes).
+type TokenStore interface {
 	// CreateToken stores a token (its hash, never the secret).
 	CreateToken(ctx context.Context, t Token) error
 	// Token returns the token with this id, revoked or not, or ErrNotFound.
@@ -147,98 +151,16 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken marks a token revoked, or returns ErrNotFound.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+}
 
-	// CreateEnrollSecret stores an enroll secret (its hash, never the
-	// secret); an existing id is ErrConflict.
-	CreateEnrollSecret(ctx context.Context, s EnrollSecret) error
-	// EnrollSecret returns the secret with this id, revoked, expired or
-	// used up or not, or ErrNotFound.
-	EnrollSecret(ctx context.Context, id string) (EnrollSecret, error)
-	// EnrollSecrets lists every enroll secret, oldest first.
-	EnrollSecrets(ctx context.Context) ([]EnrollSecret, error)
-	// RevokeEnrollSecret marks a secret revoked (keeping the first
-	// revocation time), or returns ErrNotFound.
-	RevokeEnrollSecret(ctx context.Context, id string, at time.Time) error
-	// Enroll consumes one use of e.SecretID, re-checked inside the
-	// transaction (not revoked, not expired at e.Identity.EnrolledAt, of
-	// e.Identity.Tenant, uses below max_uses), or checks that e.TokenID is
-	// an unrevoked agent token of that tenant; otherwise it returns
-	// ErrNotFound and writes nothing. Then it creates the identity and its
-	// current key, all in one transaction. A host or key id already taken
-	// is ErrConflict (and consumes no use).
-	Enroll(ctx context.Context, e Enrollment) error
-	// HostKey returns the host key with this id, in any state, with its
-	// host's tenant and revocation, or ErrNotFound.
-	HostKey(ctx context.Context, keyID string) (HostKey, error)
-	// HostIdentity returns the identity of an enrolled host in scope (with
-	// its read-side fields), or ErrNotFound.
-	HostIdentity(ctx context.Context, sc Scope, hostID string) (HostIdentity, error)
-	// RevokeHost marks a host identity revoked (keeping the first
-	// revocation time): every key of it is refused. Unknown: ErrNotFound.
-	RevokeHost(ctx context.Context, hostID string, at time.Time) error
-	// RequestRotation sets the host's rotate_requested: the next post made
-	// with its current key is answered with a new key. Unknown: ErrNotFound.
-	RequestRotation(ctx context.Context, hostID string) error
-
-	// PutHostRecords stores the provider's records of hosts (each checked
-	// with Normalize, then matched to its stored record by host id, else by
-	// machine id, else by hostname within its tenant, binding it to the one
-	// known host it matches) and logs every changed field as changed by
-	// by at at, all in one transaction: on any error nothing is stored. A
-	// bad record is a *RecordError with its index. It returns the changes
-	// (none for a record that is already so).
-	PutHostRecords(ctx context.Context, recs []HostRecord, by string, at time.Time) ([]RecordChange, error)
-	// PlanHostRecords returns what PutHostRecords would change, or its
-	// error, and stores nothing (a dry run).
-	PlanHostRecords(ctx context.Context, recs []HostRecord) ([]RecordChange, error)
-	// HostRecord returns the record bound to a host in scope, or
-	// ErrNotFound.
-	HostRecord(ctx context.Context, sc Scope, hostID string) (HostRecord, error)
-	// HostRecords lists the records in scope, bound or not, by record id.
-	HostRecords(ctx context.Context, sc Scope, p Page) (HostRecordPage, error)
-	// RecordFor returns the record of a host of tenant: the one bound to
-	// hostID, else the unbound one with its machineID, else the unbound
-	// one with its hostname (compared in lower case); false when none.
-	// It is one indexed query. An unbound match is bound to hostID (once,
-	// in its own transaction, audit-logged as by "demarc-server").
-	RecordFor(ctx context.Context, tenant, hostID, hostname, machineID string) (HostRecord, bool, error)
-	// RecordHistory lists the changes of the record bound to a host in
-	// scope, newest first (ErrNotFound without one).
-	RecordHistory(ctx context.Context, sc Scope, hostID string, p Page) (RecordChangePage, error)
-	// RecordsChangedSince lists the hosts whose record changed (or was
-	// bound) at or after t, by the changes' times: what a server re-judges
-	// after an import made by another process.
-	RecordsChangedSince(ctx context.Context, t time.Time) ([]string, error)
-
-	// PutLifecycle stores an imported lifecycle dataset as a new version;
-	// a version number already taken is ErrConflict.
-	PutLifecycle(ctx context.Context, v LifecycleVersion) error
-	// CurrentLifecycle returns the highest version with its body, or
-	// ErrNotFound when none was imported (the embedded data is current).
-	CurrentLifecycle(ctx context.Context) (LifecycleVersion, error)
-	// LifecycleVersions lists every version, oldest first, without bodies.
-	LifecycleVersions(ctx context.Context) ([]LifecycleVersion, error)
-
+// StateStore keeps named values that the servers sharing the database
+// keep between runs.
+type StateStore interface {
 	// ServerState returns a named value the servers sharing the database
 	// keep between runs (the judge basis), or ErrNotFound.
 	ServerState(ctx context.Context, name string) (string, error)
 	// SetServerState stores a named value, replacing the old one.
 	SetServerState(ctx context.Context, name, value string, at time.Time) error
-
-	// Prune deletes report bodies received before cutoff (keeping each
-	// host's latest report) and findings resolved before cutoff.
-	Prune(ctx context.Context, cutoff time.Time) (int64, error)
-	// TenantUsage returns the bytes of the tenant's stored report bodies
-	// (as stored: gzip-compressed); 0 for a tenant without reports. It is
-	// kept by SaveBatch and Prune in their own transactions, so reading
-	// it costs one indexed lookup, not a sum over the reports.
-	TenantUsage(ctx context.Context, tenant string) (int64, error)
-	// Migrate applies pending schema migrations.
-	Migrate(ctx context.Context) error
-	// Ping checks the database is reachable.
-	Ping(ctx context.Context) error
-	// Close releases the store.
-	Close() error
 }
 
 // Scope is whose data a read may see: one tenant, or all of them.

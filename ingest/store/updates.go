@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // PendingUpdate is one package update pending on a host in its latest
 // state (the latest report that carried an updates section: a report
@@ -123,4 +126,21 @@ func (p *UpdatePage) SetAge(now time.Time) {
 		u := &p.Updates[i]
 		u.PendingDays = max(0, int64(now.Sub(u.PendingSince)/(24*time.Hour)))
 	}
+}
+
+// UpdateReader reads the package updates pending on hosts in a scope.
+type UpdateReader interface {
+	// HostUpdates lists the package updates pending on one host in scope
+	// in its latest state: security updates first, then the longest
+	// pending, then by name and arch. An unknown host has none.
+	HostUpdates(ctx context.Context, sc Scope, hostID string, p Page) (UpdatePage, error)
+	// PendingUpdates lists the package updates pending on the hosts in
+	// scope matching f: by package name, then security updates first, then
+	// the longest pending, then by host id and arch.
+	PendingUpdates(ctx context.Context, sc Scope, f UpdateFilter, p Page) (UpdatePage, error)
+	// PendingPackages ranks the package names pending on the hosts in
+	// scope matching f, from the fleet_updates aggregate (O(tenants x
+	// packages)), each package's oldest pending stretch found by one index
+	// seek per package on the page (every package for PackagesByAge).
+	PendingPackages(ctx context.Context, sc Scope, f PackageFilter, p Page) (PackagePage, error)
 }

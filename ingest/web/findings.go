@@ -26,6 +26,8 @@ type findingsData struct {
 	Products []string
 	Tenants  []store.TenantCount
 	Sorts    []sortOption
+	// Fields are the filter form's fields (filters.go).
+	Fields []filterField
 	// AllGroups lists every group instead of the first GroupsShown.
 	AllGroups bool
 	// SLA counts the open findings in scope past and near their SLA;
@@ -167,6 +169,7 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		d.Tenants = fc.Tenants
 	}
+	d.Fields = findingFields(d, v.Admin())
 	v.Title, v.Nav, v.Data = "Findings", "findings", d
 	u.render(w, http.StatusOK, "findings", v)
 }

@@ -64,6 +64,8 @@ type hostsData struct {
 	Next   string
 	Facets store.Facets
 	Sorts  []sortOption
+	// Fields are the filter form's fields (filters.go).
+	Fields []filterField
 	// EOLOS holds the "id:version" of the OS releases with end-of-life
 	// hosts.
 	EOLOS map[string]bool
@@ -120,6 +122,7 @@ func (u *UI) hosts(w http.ResponseWriter, r *http.Request, v *view) {
 		u.readError(w, r, err)
 		return
 	}
+	d.Fields = hostFields(f, d.Facets, v.Admin())
 	d.EOLOS = map[string]bool{}
 	for _, o := range d.Facets.OS {
 		d.EOLOS[o.ID+":"+o.VersionID] = o.EOL > 0
