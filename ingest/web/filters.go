@@ -164,3 +164,20 @@ func findingFields(d *findingsData, admin bool) []filterField {
 		filterField{Name: "host_id", Kind: fieldHidden, Value: f.HostID},
 		sortField(findingSorts, f.Sort))
 }
+
+// updateFields are the Updates page's filters: the search (a package, an
+// advisory or a CVE), the tenant (an admin's), security updates only and,
+// for the ranking (no search), its order.
+func updateFields(d *updatesData, admin bool) []filterField {
+	fs := []filterField{{ID: "f-uq", Name: "q", Label: "Package, advisory or CVE", Kind: fieldSearch, Value: d.Q,
+		Placeholder: "openssl, RHSA-2024:2447, CVE-2024-0727", MaxLen: 256}}
+	if admin {
+		fs = append(fs, tenantField(d.Tenants, d.Tenant, false))
+	}
+	fs = append(fs, menu("security", "security", "Updates", anyOption("All"),
+		filterOption{Value: "true", Label: "security updates only", Selected: d.Security}))
+	if d.Q == "" {
+		fs = append(fs, sortField(packageSorts, d.Sort))
+	}
+	return fs
+}

@@ -22,6 +22,8 @@ type updatesData struct {
 	Tenants         []store.TenantCount
 	Packages        store.PackagePage
 	Hosts           store.UpdatePage
+	// Fields are the filter form's fields (filters.go).
+	Fields []filterField
 	// Page numbers the page of the list shown (1 for the first).
 	Page  int
 	Query query
@@ -87,6 +89,7 @@ func (u *UI) updates(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		d.Tenants = fc.Tenants
 	}
+	d.Fields = updateFields(d, v.Admin())
 	v.Title, v.Nav, v.Data = "Pending updates", "updates", d
 	u.render(w, http.StatusOK, "updates", v)
 }

@@ -109,6 +109,9 @@ func TestUpdatesPage(t *testing.T) {
 	if len(ranked) != 2 || !strings.Contains(ranked[0], ">curl<") || !strings.Contains(ranked[1], "23 days") || strings.Contains(page, "40 days") {
 		t.Errorf("acme's ranking by name (its own hosts: openssl 23 days at most): %q", ranked)
 	}
+	if !strings.Contains(page, `<option value="name" selected>name</option>`) || strings.Contains(page, `id="f-tenant"`) {
+		t.Error("a viewer's ranking by name: the sort menu does not show it, or a tenant menu is offered")
+	}
 
 	for _, q := range []string{"RHSA-2024:2447", "CVE-2024-0727", "cve-2024-0727", "openssl"} {
 		_, page = e.get(viewer, "/updates?q="+q)
