@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -144,7 +145,12 @@ type hostData struct {
 	Resolved                       []store.Finding
 	Reports                        []store.ReportMeta
 	Components                     []report.Component
-	Updates                        *report.Updates
+	// Sites are the sites of the latest report's panel accounts, by PHP,
+	// then account and domain, at most maxSites (SitesMore counts the
+	// rest).
+	Sites     []accountSite
+	SitesMore int
+	Updates   *report.Updates
 	// Pending is a page of the packages pending on the host (the store's
 	// list, kept across reports that could not check); PendingAfter the
 	// cursor it was read after ("" for the first page).
@@ -218,6 +224,7 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 		var latest report.Report
 		if json.Unmarshal(body, &latest) == nil {
 			d.Components, d.Updates, d.Errors = latest.Components, latest.Updates, latest.Errors
+			d.Sites, d.SitesMore = accountSites(latest.Host.Accounts)
 			d.Claimed = &latest.Profile
 		}
 	}
@@ -228,6 +235,35 @@ func (u *UI) host(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	v.Title, v.Nav, v.Data = h.Hostname, "hosts", d
 	u.render(w, recordStatus(r), "host", v)
+}
+
+// accountSite is one site of a control panel account on a host.
+type accountSite struct {
+	Panel, User, Owner string
+	report.AccountDomain
+}
+
+// maxSites bounds the sites a host page lists (a shared server may host
+// thousands; the report's JSON has them all).
+const maxSites = 500
+
+// accountSites lists the accounts' sites by PHP (the ones the server's
+// default covers with it), then user and domain: which accounts must move
+// off an end-of-life PHP reads down one column.
+func accountSites(accounts []report.Account) ([]accountSite, int) {
+	var out []accountSite
+	for _, a := range accounts {
+		for _, dom := range a.Domains {
+			out = append(out, accountSite{Panel: a.Panel, User: a.User, Owner: a.Owner, AccountDomain: dom})
+		}
+	}
+	slices.SortFunc(out, func(a, b accountSite) int {
+		return cmp.Or(cmp.Compare(a.PHP, b.PHP), cmp.Compare(a.User, b.User), cmp.Compare(a.Name, b.Name))
+	})
+	if len(out) > maxSites {
+		return out[:maxSites], len(out) - maxSites
+	}
+	return out, 0
 }
 
 // partyFindings are one party's open findings on a host: the critical,
