@@ -110,7 +110,7 @@ type PackagePage struct {
 func (p *PackagePage) SetAge(now time.Time) {
 	for i := range p.Packages {
 		k := &p.Packages[i]
-		k.OldestDays = max(0, int64(now.Sub(k.OldestSince)/(24*time.Hour)))
+		k.OldestDays = wholeDays(now, k.OldestSince)
 	}
 }
 
@@ -124,7 +124,7 @@ type UpdatePage struct {
 func (p *UpdatePage) SetAge(now time.Time) {
 	for i := range p.Updates {
 		u := &p.Updates[i]
-		u.PendingDays = max(0, int64(now.Sub(u.PendingSince)/(24*time.Hour)))
+		u.PendingDays = wholeDays(now, u.PendingSince)
 	}
 }
 
@@ -143,4 +143,9 @@ type UpdateReader interface {
 	// packages)), each package's oldest pending stretch found by one index
 	// seek per package on the page (every package for PackagesByAge).
 	PendingPackages(ctx context.Context, sc Scope, f PackageFilter, p Page) (PackagePage, error)
+}
+
+// wholeDays is the whole days from since to now (0 when since is later).
+func wholeDays(now, since time.Time) int64 {
+	return max(0, int64(now.Sub(since)/(24*time.Hour)))
 }

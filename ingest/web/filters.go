@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+
 	"github.com/demarc/demarc/ingest/sla"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -180,4 +182,14 @@ func updateFields(d *updatesData, admin bool) []filterField {
 		fs = append(fs, sortField(packageSorts, d.Sort))
 	}
 	return fs
+}
+
+// tenantMenu lists the tenants of an admin's tenant menu (nil for a
+// viewer, who has none).
+func (u *UI) tenantMenu(ctx context.Context, v *view) ([]store.TenantCount, error) {
+	if !v.Admin() {
+		return nil, nil
+	}
+	fc, err := u.st.Facets(ctx, v.P.Scope())
+	return fc.Tenants, err
 }

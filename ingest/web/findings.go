@@ -161,13 +161,9 @@ func (u *UI) findings(w http.ResponseWriter, r *http.Request, v *view) {
 			d.Products = append(d.Products, g.Product)
 		}
 	}
-	if v.Admin() {
-		fc, err := u.st.Facets(ctx, sc)
-		if err != nil {
-			u.readError(w, r, err)
-			return
-		}
-		d.Tenants = fc.Tenants
+	if d.Tenants, err = u.tenantMenu(ctx, v); err != nil {
+		u.readError(w, r, err)
+		return
 	}
 	d.Fields = findingFields(d, v.Admin())
 	v.Title, v.Nav, v.Data = "Findings", "findings", d

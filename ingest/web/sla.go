@@ -73,13 +73,9 @@ func (u *UI) slaReport(w http.ResponseWriter, r *http.Request, v *view) {
 	for i := range 12 {
 		d.Months = append(d.Months, cur.AddDate(0, -i, 0).Format("2006-01"))
 	}
-	if v.Admin() {
-		fc, err := u.st.Facets(ctx, sc)
-		if err != nil {
-			u.readError(w, r, err)
-			return
-		}
-		d.Tenants = fc.Tenants
+	if d.Tenants, err = u.tenantMenu(ctx, v); err != nil {
+		u.readError(w, r, err)
+		return
 	}
 	v.Title, v.Nav, v.Data = "SLA report "+m.Month, "sla", d
 	u.render(w, http.StatusOK, "sla", v)

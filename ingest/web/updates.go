@@ -81,13 +81,10 @@ func (u *UI) updates(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		d.Hosts.SetAge(u.cfg.Now())
 	}
-	if v.Admin() {
-		fc, err := u.st.Facets(ctx, sc)
-		if err != nil {
-			u.readError(w, r, err)
-			return
-		}
-		d.Tenants = fc.Tenants
+	var err error
+	if d.Tenants, err = u.tenantMenu(ctx, v); err != nil {
+		u.readError(w, r, err)
+		return
 	}
 	d.Fields = updateFields(d, v.Admin())
 	v.Title, v.Nav, v.Data = "Pending updates", "updates", d
