@@ -26,7 +26,11 @@ type fleet struct {
 func (f fleet) tenant(i int) string { return fmt.Sprintf("tenant-%02d", i%f.o.tenants) }
 
 func (f fleet) host(i int) *reportgen.Host {
-	return reportgen.NewHost(uint64(i)+1, i, f.tenant(i), f.o.findings, 0.2)
+	h := reportgen.NewHost(uint64(i)+1, i, f.tenant(i), f.o.findings, 0.2)
+	if f.o.pending > 0 {
+		h.WithUpdates(f.o.pending/2, f.o.pending)
+	}
+	return h
 }
 
 // scanAt is when host i's report k was scanned: a day apart, spread over

@@ -27,6 +27,10 @@ type options struct {
 	budget                                   time.Duration
 	ingest                                   int
 	cpuprofile                               string
+	// pending is the most pending packages a host lists (0: no updates
+	// section); writers the concurrent SaveBatch calls of the ingest at
+	// size (0: the server's default for the store).
+	pending, writers int
 }
 
 func main() {
@@ -45,6 +49,8 @@ func main() {
 	flag.DurationVar(&o.budget, "budget", 20*time.Second, "time per endpoint at most (at least 3 requests)")
 	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the ingest at size to this file")
+	flag.IntVar(&o.pending, "pending", 40, "pending packages a host lists, at most (half to all of it; 0: reports without updates)")
+	flag.IntVar(&o.writers, "writers", 0, "concurrent store writers of the ingest at size (0: as demarc-server: 1 on SQLite, 4 on PostgreSQL)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)

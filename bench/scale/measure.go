@@ -13,13 +13,17 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/ingest/web"
+	"github.com/demarc/demarc/internal/reportgen"
+	"github.com/demarc/demarc/report"
 )
 
 // endpoint is one request to time.
@@ -185,6 +189,12 @@ func endpoints(hostID, viewerHost string) []endpoint {
 			endpoint{"GET /api/v1/sla", as.who + "-api", "/api/v1/sla"},
 			endpoint{"GET /api/v1/findings?sla=breached&limit=50", as.who + "-api", "/api/v1/findings?sla=breached&limit=50"},
 			endpoint{"GET /api/v1/hosts?format=csv", as.who + "-api", "/api/v1/hosts?format=csv"},
+			endpoint{"web /updates", as.who, "/updates"},
+			endpoint{"web /updates?sort=oldest", as.who, "/updates?sort=oldest"},
+			endpoint{"web /updates?q=openssl", as.who, "/updates?q=openssl"},
+			endpoint{"GET /api/v1/updates/packages", as.who + "-api", "/api/v1/updates/packages"},
+			endpoint{"GET /api/v1/updates?package=openssl&limit=50", as.who + "-api", "/api/v1/updates?package=openssl&limit=50"},
+			endpoint{"GET /api/v1/updates?cve=" + benchCVE + "&limit=50", as.who + "-api", "/api/v1/updates?cve=" + benchCVE + "&limit=50"},
 		)
 	}
 	return append(out, endpoint{"GET /metrics (uncached)", "none", "/metrics"})
@@ -226,7 +236,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microse
 // ingestAtSize stores n new reports of existing hosts (batches of 256,
 // the server's default group commit) and decodes the same bodies with
 // the server's decode-only baseline; it returns both rates (reports/s).
-func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int, profile string) (stored, decoded float64, err error) {
+func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, profile string) (stored, decoded float64, err error) {
 	var items []store.Incoming
 	for i := range min(n, f.o.hosts) {
 		rs, err := f.reports(i, f.o.reports, f.o.reports+1)
@@ -253,12 +263,35 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n int, profile s
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// The server's committer: writers transactions at once, each taking
+	// the next batch of 256.
 	t = time.Now()
-	for start := 0; start < len(items); start += 256 {
-		if _, err := st.SaveBatch(ctx, items[start:min(start+256, len(items))]); err != nil {
-			return 0, 0, err
-		}
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range writers {
+		g.Go(func() error {
+			for {
+				start := int(next.Add(256)) - 256
+				if start >= len(items) {
+					return nil
+				}
+				if _, err := st.SaveBatch(gctx, items[start:min(start+256, len(items))]); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, 0, err
 	}
 	stored = float64(len(items)) / time.Since(t).Seconds()
 	return stored, decoded, nil
 }
+
+// benchCVE is a CVE id of the simulated advisories (reportgen's), pending
+// on the dnf hosts that list the package it is drawn for.
+var benchCVE = func() string {
+	p := report.Package{Name: "openssl", Security: true}
+	reportgen.SimAdvisory(&p)
+	return p.CVEs[0]
+}()

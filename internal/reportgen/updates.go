@@ -68,17 +68,17 @@ func (l *pendingList) newPackage() report.Package {
 	v := fmt.Sprintf("%d.%d.%d-%d", 1+l.rng.IntN(3), l.rng.IntN(20), l.rng.IntN(10), 1+l.rng.IntN(9))
 	p := report.Package{Name: name, Arch: "amd64", Installed: v, Candidate: v + "ubuntu0.1", Security: sec, Origin: origin}
 	if sec && l.manager == "dnf" {
-		simAdvisory(&p)
+		SimAdvisory(&p)
 	}
 	return p
 }
 
-// simAdvisory gives a simulated dnf security update the advisory that
+// SimAdvisory gives a simulated dnf security update the advisory that
 // fixes it, as updateinfo names one: an id, a severity and CVE ids, drawn
 // from the package name (not the host's random source), so that every
 // host with the package pending shares them. The ids are the simulation's
 // own ("SIM-…", CVE numbers of the 9xxxx range), never a real advisory's.
-func simAdvisory(p *report.Package) {
+func SimAdvisory(p *report.Package) {
 	f := fnv.New32a()
 	f.Write([]byte(p.Name))
 	n := f.Sum32()
