@@ -47,7 +47,28 @@ func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFil
 		w.add(cond, args...)
 	}
 	page := store.FindingPage{Findings: []store.Finding{}}
-	if f.ByAge && len(f.Ages) > 1 {
+	if perSeverity(f, order) {
+		// Open findings by opening, of every severity: one range of
+		// findings_open_sev (findings_open_tenant_sev) per severity,
+		// merged here; no index of open findings by opening alone is kept
+		// (migration 22), one fewer entry to write per open finding.
+		for _, sev := range report.Severities {
+			g := f
+			g.Severity = sev
+			wg, err := findingWhere(sc, g)
+			if err != nil {
+				return store.FindingPage{}, err
+			}
+			if cond != "" {
+				wg.add(cond, args...)
+			}
+			if page.Findings, err = s.findingRows(ctx, wg, order, p.Limit+1, page.Findings); err != nil {
+				return store.FindingPage{}, err
+			}
+		}
+		slices.SortFunc(page.Findings, order.compare)
+		page.Findings = page.Findings[:min(len(page.Findings), p.Limit+1)]
+	} else if f.ByAge && len(f.Ages) > 1 {
 		// One bounded index range per window (findings_open_sev or
 		// findings_open_tenant_sev: a severity, an opened_at range), merged
 		// here: an OR of the windows would make the database walk every
@@ -84,6 +105,15 @@ func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFil
 		}
 	}
 	return page, nil
+}
+
+// perSeverity reports whether a list of findings by opening is read one
+// severity at a time: open findings of every severity, not narrowed to one
+// host (a host's own are few: its primary key range) nor to SLA windows
+// (their own ranges).
+func perSeverity(f store.FindingFilter, order sortSpec) bool {
+	open := f.Status == "" || f.Status == store.StatusOpen
+	return open && order.cols[0] == "f.opened_at" && f.Severity == "" && f.HostID == "" && !f.ByAge
 }
 
 // findingRows appends to out up to limit findings matching w in order.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -55,16 +54,12 @@ AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY
 	if err != nil {
 		return sum, err
 	}
-	fcond, fargs := scopeWhere(sc, "f.tenant")
-	q = s.rebind(findingSelect + ` WHERE f.resolved_at IS NULL AND f.responsible = 'provider' AND ` + fcond +
-		` ORDER BY f.opened_at, f.host_id, f.finding_id LIMIT 1`)
-	f, err := scanFinding(s.r.QueryRowContext(ctx, q, fargs...))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
+	oldest, err := s.Findings(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, store.Page{Limit: 1})
+	if err != nil {
 		return sum, fmt.Errorf("oldest provider finding: %w", err)
-	default:
-		sum.OldestProvider = &f
+	}
+	if len(oldest.Findings) > 0 {
+		sum.OldestProvider = &oldest.Findings[0]
 	}
 	return sum, nil
 }
