@@ -163,9 +163,11 @@ func (p *primaryPkg) available(repo string) (Available, bool, error) {
 
 // Advisory is one updateinfo advisory.
 type Advisory struct {
-	ID, Type, Severity string
-	CVEs               []string
-	Packages           []AdvisoryPackage
+	// ID is its id (SUSE's patch name); Type "security", "bugfix",
+	// "recommended"…; Status "stable", "final", "retracted"…
+	ID, Type, Status, Severity string
+	CVEs                       []string
+	Packages                   []AdvisoryPackage
 }
 
 // AdvisoryPackage is one package an advisory updates to.
@@ -174,6 +176,7 @@ type AdvisoryPackage struct{ Name, Arch, EVR string }
 type updateDoc struct {
 	Updates []struct {
 		Type     string `xml:"type,attr"`
+		Status   string `xml:"status,attr"`
 		ID       string `xml:"id"`
 		Severity string `xml:"severity"`
 		Refs     []struct {
@@ -201,7 +204,7 @@ func parseUpdateinfo(r io.Reader) ([]Advisory, error) {
 		if u.ID == "" {
 			return nil, fmt.Errorf("%w: updateinfo: an advisory without id", ErrMalformed)
 		}
-		a := Advisory{ID: u.ID, Type: u.Type, Severity: u.Severity}
+		a := Advisory{ID: u.ID, Type: u.Type, Status: u.Status, Severity: strings.TrimSpace(u.Severity)}
 		for _, ref := range u.Refs {
 			if ref.Type == "cve" && ref.ID != "" {
 				a.CVEs = append(a.CVEs, ref.ID)

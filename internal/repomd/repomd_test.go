@@ -231,3 +231,17 @@ func FuzzModuleNames(f *testing.F) {
 	f.Add([]byte("---\ndocument: modulemd\ndata:\n  artifacts:\n    rpms:\n    - a-0:1-1.x86_64\n...\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { _, _ = moduleNames(bytes.NewReader(b)) })
 }
+
+// TestUnorderableVersion: a version pkgver cannot order (a second
+// installed foo without one) is undecidable, not ordered as a string
+// (which made "" older than everything: an update from 1.0-1.el9).
+func TestUnorderableVersion(t *testing.T) {
+	db := installed(pkgdb.Package{Name: "foo", Version: "", Arch: "x86_64"})
+	if _, err := Evaluate(fixture(t, "", "", nil), db); !errors.Is(err, ErrUndecidable) {
+		t.Errorf("Evaluate: %v, want ErrUndecidable", err)
+	}
+	obs := []Available{{Name: "new", Arch: "x86_64", EVR: "1-1", Obsoletes: []Dep{{Name: "old", Flags: "LT", EVR: ""}}}}
+	if err := checkObsoletes(obs, map[string][]pkgdb.Package{"old": {{Name: "old", Version: "1-1", Arch: "x86_64"}}}); !errors.Is(err, ErrUndecidable) {
+		t.Errorf("checkObsoletes: %v, want ErrUndecidable", err)
+	}
+}
