@@ -55,7 +55,9 @@ func readUpdateinfo(root hostfs.Root, dir, href string) ([]Advisory, error) {
 // cache directory of a repository, libzypp's ZyppRawCache/<alias>): the
 // updateinfo repomd.xml lists, plain or compressed (internal/decompress).
 // ok is false, with no error, when dir has no repomd.xml or it lists no
-// updateinfo. A repomd.xml or updateinfo that does not parse is an error
+// updateinfo, and when only its zchunk form is there (libzypp built with
+// zchunk support downloads updateinfo_zck instead, which is not read
+// here). A repomd.xml or updateinfo that does not parse is an error
 // wrapping ErrMalformed; an unreadable repomd.xml, or a listed updateinfo
 // missing or unreadable, an error wrapping ErrUndecidable.
 func ReadAdvisories(root hostfs.Root, dir string) (advs []Advisory, ok bool, err error) {
@@ -68,6 +70,9 @@ func ReadAdvisories(root hostfs.Root, dir string) (advs []Advisory, ok bool, err
 	}
 	href := md.location("updateinfo")
 	if href == "" {
+		return nil, false, nil
+	}
+	if zck := md.location("updateinfo_zck"); zck != "" && !root.Exists(path.Join(dir, "repodata", path.Base(href))) {
 		return nil, false, nil
 	}
 	advs, err = readUpdateinfo(root, dir, href)

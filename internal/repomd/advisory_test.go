@@ -91,6 +91,8 @@ func TestReadAdvisories(t *testing.T) {
 	for name, files := range map[string]map[string]string{
 		"no repomd":     {rawDir[1:] + "/content": "x"},
 		"no updateinfo": {repodata + "repomd.xml": `<repomd><data type="primary"><location href="repodata/p.xml"/></data></repomd>`},
+		"only zchunk": {repodata + "repomd.xml": `<repomd><data type="updateinfo"><location href="repodata/u.xml.gz"/></data>` +
+			`<data type="updateinfo_zck"><location href="repodata/u.xml.zck"/></data></repomd>`, repodata + "u.xml.zck": "zck"},
 	} {
 		advs, ok, err := ReadAdvisories(rawRoot(t, files), rawDir)
 		if err != nil || ok || advs != nil {
