@@ -77,7 +77,7 @@ func TestCrossCheckZypper(t *testing.T) {
 	}
 	var advs []repomd.Advisory
 	for _, alias := range []string{"base", "zyp"} {
-		a, ok, err := repomd.ReadAdvisories(root, repomd.ZyppRawCache+"/"+alias)
+		a, ok, err := repomd.ReadAdvisories(root, repomd.ZyppRawCache+"/"+alias, nil)
 		if err != nil || !ok {
 			t.Fatalf("raw cache advisories of %s: %v %v", alias, ok, err)
 		}

@@ -139,16 +139,12 @@ func (c *Collector) zypperAdvisories(u *report.Updates, needed map[string]bool, 
 		if !e.IsDir() {
 			continue
 		}
-		a, _, err := repomd.ReadAdvisories(c.deps.Root, repomd.ZyppRawCache+"/"+e.Name())
+		a, _, err := repomd.ReadAdvisories(c.deps.Root, repomd.ZyppRawCache+"/"+e.Name(), func(id string) bool { return needed[id] })
 		if err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("zypper advisories of repository %s: %w", e.Name(), err))
 			continue
 		}
-		for _, x := range a {
-			if needed[x.ID] {
-				advs = append(advs, x)
-			}
-		}
+		advs = append(advs, a...)
 	}
 	if len(advs) == 0 {
 		return

@@ -36,14 +36,15 @@ func readRepomd(root hostfs.Root, dir string) (*repomdDoc, error) {
 	return &md, nil
 }
 
-// readUpdateinfo opens and parses the updateinfo at href of dir.
-func readUpdateinfo(root hostfs.Root, dir, href string) ([]Advisory, error) {
+// readUpdateinfo opens and parses the updateinfo at href of dir, keeping
+// the advisories keep accepts (all when nil).
+func readUpdateinfo(root hostfs.Root, dir, href string, keep func(id string) bool) ([]Advisory, error) {
 	f, p, err := open(root, dir, href)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	adv, err := parseUpdateinfo(f)
+	adv, err := parseUpdateinfo(f, keep)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
@@ -53,14 +54,15 @@ func readUpdateinfo(root hostfs.Root, dir, href string) ([]Advisory, error) {
 // ReadAdvisories reads the advisories of one repository's metadata under
 // dir, a directory inside the root that holds repodata/repomd.xml (dnf's
 // cache directory of a repository, libzypp's ZyppRawCache/<alias>): the
-// updateinfo repomd.xml lists, plain or compressed (internal/decompress).
-// ok is false, with no error, when dir has no repomd.xml or it lists no
+// updateinfo repomd.xml lists, plain or compressed (internal/decompress),
+// keeping the advisories keep accepts by id (all when keep is nil; the
+// others are parsed and dropped, never held). ok is false, with no error, when dir has no repomd.xml or it lists no
 // updateinfo, and when only its zchunk form is there (libzypp built with
 // zchunk support downloads updateinfo_zck instead, which is not read
 // here). A repomd.xml or updateinfo that does not parse is an error
 // wrapping ErrMalformed; an unreadable repomd.xml, or a listed updateinfo
 // missing or unreadable, an error wrapping ErrUndecidable.
-func ReadAdvisories(root hostfs.Root, dir string) (advs []Advisory, ok bool, err error) {
+func ReadAdvisories(root hostfs.Root, dir string, keep func(id string) bool) (advs []Advisory, ok bool, err error) {
 	md, err := readRepomd(root, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -75,7 +77,7 @@ func ReadAdvisories(root hostfs.Root, dir string) (advs []Advisory, ok bool, err
 	if zck := md.location("updateinfo_zck"); zck != "" && !root.Exists(path.Join(dir, "repodata", path.Base(href))) {
 		return nil, false, nil
 	}
-	advs, err = readUpdateinfo(root, dir, href)
+	advs, err = readUpdateinfo(root, dir, href, keep)
 	if err != nil {
 		return nil, true, err
 	}

@@ -76,7 +76,7 @@ func TestReadAdvisories(t *testing.T) {
 			body = gz(body)
 		}
 		root := rawRoot(t, map[string]string{repodata + "repomd.xml": rawRepomd(href), repodata + filepath.Base(href): body})
-		advs, ok, err := ReadAdvisories(root, rawDir)
+		advs, ok, err := ReadAdvisories(root, rawDir, nil)
 		if err != nil || !ok || len(advs) != 4 {
 			t.Fatalf("%s: %v %v %v", href, advs, ok, err)
 		}
@@ -86,6 +86,12 @@ func TestReadAdvisories(t *testing.T) {
 			t.Errorf("%s: %+v", href, advs)
 		}
 	}
+	// keep: only the advisories it accepts are returned.
+	root := rawRoot(t, map[string]string{repodata + "repomd.xml": rawRepomd("repodata/u.xml"), repodata + "u.xml": suseUpdateinfo})
+	advs, ok, err := ReadAdvisories(root, rawDir, func(id string) bool { return id == "SUSE-B" || id == "SUSE-R" })
+	if err != nil || !ok || len(advs) != 2 || advs[0].ID != "SUSE-B" || advs[1].ID != "SUSE-R" {
+		t.Errorf("keep: %+v %v %v", advs, ok, err)
+	}
 	// No repomd.xml (a susetags repository, a directory left behind), or
 	// no updateinfo listed: nothing, and no error.
 	for name, files := range map[string]map[string]string{
@@ -94,7 +100,7 @@ func TestReadAdvisories(t *testing.T) {
 		"only zchunk": {repodata + "repomd.xml": `<repomd><data type="updateinfo"><location href="repodata/u.xml.gz"/></data>` +
 			`<data type="updateinfo_zck"><location href="repodata/u.xml.zck"/></data></repomd>`, repodata + "u.xml.zck": "zck"},
 	} {
-		advs, ok, err := ReadAdvisories(rawRoot(t, files), rawDir)
+		advs, ok, err := ReadAdvisories(rawRoot(t, files), rawDir, nil)
 		if err != nil || ok || advs != nil {
 			t.Errorf("%s: %v %v %v", name, advs, ok, err)
 		}
@@ -124,7 +130,7 @@ func TestReadAdvisories(t *testing.T) {
 		if c.deny != "" {
 			root = root.Deny(c.deny)
 		}
-		_, _, err := ReadAdvisories(root, rawDir)
+		_, _, err := ReadAdvisories(root, rawDir, nil)
 		if err == nil || c.want != nil && !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", name, err, c.want)
 		}
@@ -132,7 +138,7 @@ func TestReadAdvisories(t *testing.T) {
 }
 
 func TestMatchSecurity(t *testing.T) {
-	advs, err := parseUpdateinfo(strings.NewReader(suseUpdateinfo))
+	advs, err := parseUpdateinfo(strings.NewReader(suseUpdateinfo), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func Evaluate(root hostfs.Root, db *pkgdb.DB) (*Result, error) {
 		}
 		if href := md.location("updateinfo"); href != "" {
 			res.SecurityDataAvailable = true
-			adv, err := readUpdateinfo(root, dir, href)
+			adv, err := readUpdateinfo(root, dir, href, nil)
 			if err != nil {
 				return nil, fmt.Errorf("repository %s: %w", r.ID, err)
 			}

@@ -169,8 +169,8 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("primary %q: %v", b, err)
 		}
 	}
-	for _, b := range []string{"<updates><update><id></id></update></updates>", "<updates><update><id>x</id><pkglist><collection><package name=\"a\"/></collection></pkglist></update></updates>", "<up"} {
-		if _, err := parseUpdateinfo(strings.NewReader(b)); !errors.Is(err, ErrMalformed) {
+	for _, b := range []string{"<updates><update><id></id></update></updates>", "<updates><update><id>x</id><pkglist><collection><package name=\"a\"/></collection></pkglist></update></updates>", "<up", "", "<updates><update><id>x</id>", "<updates/><x"} {
+		if _, err := parseUpdateinfo(strings.NewReader(b), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("updateinfo %q: %v", b, err)
 		}
 	}
@@ -211,7 +211,7 @@ func FuzzParsePrimary(f *testing.F) {
 
 func FuzzParseUpdateinfo(f *testing.F) {
 	f.Add([]byte(updateinfoXML))
-	f.Fuzz(func(t *testing.T, b []byte) { _, _ = parseUpdateinfo(bytes.NewReader(b)) })
+	f.Fuzz(func(t *testing.T, b []byte) { _, _ = parseUpdateinfo(bytes.NewReader(b), nil) })
 }
 
 func FuzzParseINI(f *testing.F) {
