@@ -330,11 +330,13 @@ type Package struct {
 	// Phased is true when apt holds the update back for phasing.
 	Phased bool `json:"phased,omitempty"`
 	// Advisories are the ids of the security advisories the candidate
-	// fixes ("RHSA-2024:1234"), where the manager's metadata names them
-	// (dnf's updateinfo read natively).
+	// fixes ("RHSA-2024:1234", SUSE's patch names
+	// "SUSE-SLE-Module-Basesystem-15-SP6-2024-1234"), where the manager's
+	// metadata names them (dnf's updateinfo, and zypper's needed patches'
+	// updateinfo in libzypp's raw cache, read natively).
 	Advisories []string `json:"advisories,omitempty"`
 	// Severity is the highest severity among Advisories, as the
-	// repository writes it ("Important", "Moderate").
+	// repository writes it ("Important", "Moderate"; SUSE's "important").
 	Severity string `json:"severity,omitempty"`
 	// CVEs are the CVE ids the Advisories reference, sorted, where the
 	// metadata lists them (updateinfo's references).

@@ -151,3 +151,23 @@ func TestAdvisorySeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvisorySeveritySUSE: SUSE writes its ratings in lower case
+// (critical, important, moderate, low); zypper counts patches, not
+// packages, so the counts by rating, which are of the packages the
+// patches update, say so.
+func TestAdvisorySeveritySUSE(t *testing.T) {
+	pkgs := []report.Package{
+		{Name: "bind-libs", Installed: "9.4.2-28.1", Candidate: "9.4.2-39.2", Security: true, Advisories: []string{"SUSE-1"}, Severity: "important"},
+		{Name: "bind-utils", Installed: "9.4.2-28.1", Candidate: "9.4.2-39.2", Security: true, Advisories: []string{"SUSE-1"}, Severity: "important"},
+		{Name: "clamav", Installed: "0.93.1-0.1", Candidate: "0.94-0.1", Security: true, Advisories: []string{"SUSE-2"}, Severity: "critical"},
+		{Name: "timezone", Installed: "2008c-0.1", Candidate: "2008h-1.1"},
+	}
+	in := host("sles", "15.6")
+	in.Updates = &report.Updates{Manager: "zypper", Count: len(pkgs), SecurityCount: 2, SecurityDataAvailable: true, Packages: pkgs, MetadataAgeSeconds: 60}
+	in.At = date(t, "2026-11-28")
+	f := one(t, engine(t).Evaluate(in), report.KindUpdatesPending, report.LayerOperatingSystem, "SUSE Linux Enterprise Server")
+	if f.Severity != report.SeverityCritical || !strings.Contains(f.Rationale, "2 of them security fixes (by package: 1 critical, 2 important)") {
+		t.Errorf("%s %q", f.Severity, f.Rationale)
+	}
+}

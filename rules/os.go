@@ -205,14 +205,17 @@ var advisoryLevels = []advisoryLevel{
 // security updates (one whose advisory carries no rating counts as high,
 // as any security fix does without ratings), and the counts by rating
 // ("2 critical, 5 important, 1 unrated"). counts is "" when no update
-// carries a rating: the severity then stays pendingText's.
+// carries a rating: the severity then stays pendingText's. The counts are
+// of packages; where SecurityCount counts something else (zypper's
+// patches), they say so ("by package: …").
 func advisorySeverity(u *report.Updates) (report.Severity, string) {
 	n := make([]int, len(advisoryLevels))
-	unrated, rated := 0, false
+	unrated, rated, security := 0, false, 0
 	for _, p := range u.Packages {
 		if !p.Security {
 			continue
 		}
+		security++
 		i := slices.IndexFunc(advisoryLevels, func(l advisoryLevel) bool { return strings.EqualFold(l.name, p.Severity) })
 		if i < 0 {
 			unrated++
@@ -239,6 +242,9 @@ func advisorySeverity(u *report.Updates) (report.Severity, string) {
 		if sev != report.SeverityCritical {
 			sev = report.SeverityHigh
 		}
+	}
+	if security != u.SecurityCount {
+		return sev, "by package: " + strings.Join(parts, ", ")
 	}
 	return sev, strings.Join(parts, ", ")
 }

@@ -9,7 +9,9 @@
 // uptime and gopsutil's virtualization guess with its evidence.
 //
 // Paths read (all through the scan's root): /etc/os-release, then
-// /usr/lib/os-release; when neither names an ID, the older release files
+// /usr/lib/os-release (one without ID is identified by its CPE_NAME where
+// that names a SUSE product, cpe:/o:suse:sles:11:4 being sles 11.4, with a
+// note); when neither names an ID, the older release files
 // /etc/oracle-release, /etc/redhat-release, /etc/centos-release,
 // /etc/system-release (Amazon Linux), /etc/SuSE-release,
 // /etc/alpine-release, /etc/lsb-release and /etc/debian_version, in that

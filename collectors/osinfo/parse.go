@@ -154,9 +154,14 @@ type release struct {
 	// Known is false when ID was guessed from an unfamiliar name, so that a
 	// disagreement with os-release is not worth a note.
 	Known bool
+	// FromCPE is true when os-release had no ID and ID (and VersionID,
+	// when VERSION_ID was missing too) came from its CPE_NAME.
+	FromCPE bool
 }
 
-// fromOSRelease maps os-release keys to a release.
+// fromOSRelease maps os-release keys to a release. A file without ID is
+// identified by its CPE_NAME where that names a known product
+// (idFromCPE).
 func fromOSRelease(kv map[string]string) release {
 	r := release{
 		ID:         strings.ToLower(strings.TrimSpace(kv["ID"])),
@@ -166,6 +171,14 @@ func fromOSRelease(kv map[string]string) release {
 		PrettyName: kv["PRETTY_NAME"],
 		Codename:   kv["VERSION_CODENAME"],
 		Known:      true,
+	}
+	if r.ID == "" {
+		if id, v, ok := idFromCPE(kv["CPE_NAME"]); ok {
+			r.ID, r.FromCPE = id, true
+			if r.VersionID == "" {
+				r.VersionID = v
+			}
+		}
 	}
 	if r.Codename == "" {
 		r.Codename = kv["UBUNTU_CODENAME"]

@@ -83,6 +83,9 @@ func detectRelease(root hostfs.Root, o *collectors.Recorder) (release, string) {
 			o.Note("%s has no ID", p)
 			continue
 		}
+		if r.FromCPE {
+			o.Note("%s has no ID; %s %s from its CPE_NAME", p, r.ID, r.VersionID)
+		}
 		rel, source = r, p
 		break
 	}

@@ -142,8 +142,16 @@
 // Exit codes 100–104, 106 and 107 are results, not failures (106: stale
 // repositories, noted). zypper's security metadata is per patch and its
 // list commands do not say which packages a patch updates, so on zypper
-// SecurityCount counts needed security patches and no package is marked
-// Security.
+// SecurityCount counts needed security patches. Which packages they
+// update comes from the patches' own updateinfo, read natively from
+// libzypp's raw cache (/var/cache/zypp/raw/<alias>/repodata: repomd.xml
+// and the updateinfo it lists; libzypp's RepoManager keeps each
+// repository's downloaded metadata there, its default metadatadir): a
+// pending package that a needed security patch updates (libsolv's rule:
+// name, arch or noarch, newer than installed, not newer than the
+// candidate) is marked Security, with the patches' ids, highest severity
+// and CVEs. No updateinfo there: no package is marked; one that does not
+// read is an error of the result, the packages still reported.
 //
 // # apk
 //

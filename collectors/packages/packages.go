@@ -106,7 +106,9 @@ func sourceFiles() []string {
 	return slices.Concat(out, []string{dnfBinary, dnf5Binary, dnf4Binary, dnfCacheDir,
 		// The native dnf evaluation's (internal/repomd).
 		"/etc/dnf/dnf.conf", "/etc/dnf/vars/*", "/etc/dnf/plugins/*.conf",
-		repomd.CacheDir + "/*/repodata/*", repomd.CacheDir + "/*.solv"}, repomd.ReposDirs, pkgdb.Files)
+		repomd.CacheDir + "/*/repodata/*", repomd.CacheDir + "/*.solv",
+		// zypper's advisories: libzypp's raw cache of each repository.
+		repomd.ZyppRawCache, repomd.ZyppRawCache + "/*/repodata/*"}, repomd.ReposDirs, pkgdb.Files)
 }
 
 // collectFunc asks one manager for its pending updates.

@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/demarc/demarc/internal/collectortest"
+	"github.com/demarc/demarc/internal/repomd"
 	"github.com/demarc/demarc/report"
 )
 
 var sentinels = []collectortest.Sentinel{
 	{Name: "packages.ErrUnexpectedOutput", Err: ErrUnexpectedOutput},
 	{Name: "packages.ErrManagerFailed", Err: ErrManagerFailed},
+	{Name: "repomd.ErrMalformed", Err: repomd.ErrMalformed},
+	{Name: "repomd.ErrUndecidable", Err: repomd.ErrUndecidable},
 }
 
 // TestCases runs the collector over every testdata case (see

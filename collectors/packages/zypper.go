@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/demarc/demarc/collectors"
+	"github.com/demarc/demarc/internal/repomd"
 	"github.com/demarc/demarc/report"
 )
 
@@ -68,7 +69,8 @@ func (c *Collector) zypperBase() []string {
 	return argv
 }
 
-// collectZypper lists package updates and counts needed security patches.
+// collectZypper lists package updates, counts needed security patches and
+// marks the packages they update (zypperAdvisories).
 // zypper prints the old version (edition-old) only in newer releases; the
 // package database fills it in otherwise.
 func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p *private) (*report.Updates, error) {
@@ -105,12 +107,63 @@ func (c *Collector) collectZypper(ctx context.Context, res *collectors.Result, p
 		return u, nil
 	}
 	u.SecurityDataAvailable = !patches.NoUpdateRepos
+	needed := map[string]bool{}
 	for _, p := range patches.Updates {
 		if strings.EqualFold(p.Category, "security") && (p.Status == "" || p.Status == "needed") {
 			u.SecurityCount++
+			needed[p.Name] = true
 		}
 	}
+	c.zypperAdvisories(u, needed, res)
 	return u, nil
+}
+
+// zypperAdvisories marks the pending packages that the needed security
+// patches update, with their ids, highest severity and CVEs, from the
+// updateinfo of each repository in libzypp's raw cache (a patch's name is
+// its updateinfo id). Only patches zypper itself lists as needed count:
+// zypper's answer stays the truth (SecurityCount is its count), the raw
+// cache adds what each patch says. No raw cache, or no updateinfo in it:
+// nothing is marked, as before. A repository whose updateinfo cannot be
+// read is an error of the result; the others still count.
+func (c *Collector) zypperAdvisories(u *report.Updates, needed map[string]bool, res *collectors.Result) {
+	if len(needed) == 0 || len(u.Packages) == 0 {
+		return
+	}
+	entries, err := c.deps.Root.ReadDir(repomd.ZyppRawCache)
+	if err != nil {
+		return // no raw cache: zypper's count alone
+	}
+	var advs []repomd.Advisory
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		a, _, err := repomd.ReadAdvisories(c.deps.Root, repomd.ZyppRawCache+"/"+e.Name(), func(id string) bool { return needed[id] })
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("zypper advisories of repository %s: %w", e.Name(), err))
+			continue
+		}
+		advs = append(advs, a...)
+	}
+	if len(advs) == 0 {
+		return
+	}
+	pending := make([]repomd.Pending, 0, len(u.Packages))
+	for _, p := range u.Packages {
+		pending = append(pending, repomd.Pending{Name: p.Name, Arch: p.Arch, Installed: p.Installed, Candidate: p.Candidate})
+	}
+	sec, err := repomd.MatchSecurity(advs, pending)
+	if err != nil {
+		res.Errors = append(res.Errors, fmt.Errorf("zypper advisories: %w", err))
+		return
+	}
+	for i := range u.Packages {
+		p := &u.Packages[i]
+		if s, ok := sec[p.Name+"."+p.Arch]; ok {
+			p.Security, p.Advisories, p.Severity, p.CVEs = true, s.Advisories, s.Severity, s.CVEs
+		}
+	}
 }
 
 // zypperRun runs one zypper command and parses its XML.

@@ -163,59 +163,100 @@ func (p *primaryPkg) available(repo string) (Available, bool, error) {
 
 // Advisory is one updateinfo advisory.
 type Advisory struct {
-	ID, Type, Severity string
-	CVEs               []string
-	Packages           []AdvisoryPackage
+	// ID is its id (SUSE's patch name); Type "security", "bugfix",
+	// "recommended"…; Status "stable", "final", "retracted"…
+	ID, Type, Status, Severity string
+	CVEs                       []string
+	Packages                   []AdvisoryPackage
 }
 
 // AdvisoryPackage is one package an advisory updates to.
 type AdvisoryPackage struct{ Name, Arch, EVR string }
 
-type updateDoc struct {
-	Updates []struct {
-		Type     string `xml:"type,attr"`
-		ID       string `xml:"id"`
-		Severity string `xml:"severity"`
-		Refs     []struct {
-			Type string `xml:"type,attr"`
-			ID   string `xml:"id,attr"`
-		} `xml:"references>reference"`
-		Packages []struct {
-			Name    string `xml:"name,attr"`
-			Epoch   string `xml:"epoch,attr"`
-			Version string `xml:"version,attr"`
-			Release string `xml:"release,attr"`
-			Arch    string `xml:"arch,attr"`
-		} `xml:"pkglist>collection>package"`
-	} `xml:"update"`
+// updateElem is one <update> of updateinfo.xml.
+type updateElem struct {
+	Type     string `xml:"type,attr"`
+	Status   string `xml:"status,attr"`
+	ID       string `xml:"id"`
+	Severity string `xml:"severity"`
+	Refs     []struct {
+		Type string `xml:"type,attr"`
+		ID   string `xml:"id,attr"`
+	} `xml:"references>reference"`
+	Packages []struct {
+		Name    string `xml:"name,attr"`
+		Epoch   string `xml:"epoch,attr"`
+		Version string `xml:"version,attr"`
+		Release string `xml:"release,attr"`
+		Arch    string `xml:"arch,attr"`
+	} `xml:"pkglist>collection>package"`
 }
 
-// parseUpdateinfo reads updateinfo.xml.
-func parseUpdateinfo(r io.Reader) ([]Advisory, error) {
-	var doc updateDoc
-	if err := xml.NewDecoder(r).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%w: updateinfo: %v", ErrMalformed, err)
+// parseUpdateinfo reads updateinfo.xml, one <update> at a time, keeping
+// the advisories keep accepts by id (all when keep is nil): a large
+// repository's updateinfo (SUSE's modules carry thousands of advisories)
+// is never held whole. A document without any element, or that breaks
+// off, is an error wrapping ErrMalformed, as is an advisory without id or
+// a package without name, version or arch.
+func parseUpdateinfo(r io.Reader, keep func(id string) bool) ([]Advisory, error) {
+	d := xml.NewDecoder(r)
+	var out []Advisory
+	root := false
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: updateinfo: %v", ErrMalformed, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if !root {
+			root = true
+			continue
+		}
+		if se.Name.Local != "update" {
+			continue
+		}
+		var u updateElem
+		if err := d.DecodeElement(&u, &se); err != nil {
+			return nil, fmt.Errorf("%w: updateinfo: %v", ErrMalformed, err)
+		}
+		a, err := u.advisory()
+		if err != nil {
+			return nil, err
+		}
+		if keep == nil || keep(a.ID) {
+			out = append(out, a)
+		}
 	}
-	out := make([]Advisory, 0, len(doc.Updates))
-	for _, u := range doc.Updates {
-		if u.ID == "" {
-			return nil, fmt.Errorf("%w: updateinfo: an advisory without id", ErrMalformed)
-		}
-		a := Advisory{ID: u.ID, Type: u.Type, Severity: u.Severity}
-		for _, ref := range u.Refs {
-			if ref.Type == "cve" && ref.ID != "" {
-				a.CVEs = append(a.CVEs, ref.ID)
-			}
-		}
-		for _, p := range u.Packages {
-			if p.Name == "" || p.Version == "" || p.Arch == "" {
-				return nil, fmt.Errorf("%w: updateinfo %s: a package without name, version or arch", ErrMalformed, u.ID)
-			}
-			a.Packages = append(a.Packages, AdvisoryPackage{Name: p.Name, Arch: p.Arch, EVR: evr(p.Epoch, p.Version, p.Release)})
-		}
-		out = append(out, a)
+	if !root {
+		return nil, fmt.Errorf("%w: updateinfo: no element", ErrMalformed)
 	}
 	return out, nil
+}
+
+// advisory checks one decoded <update>.
+func (u *updateElem) advisory() (Advisory, error) {
+	if u.ID == "" {
+		return Advisory{}, fmt.Errorf("%w: updateinfo: an advisory without id", ErrMalformed)
+	}
+	a := Advisory{ID: u.ID, Type: u.Type, Status: u.Status, Severity: strings.TrimSpace(u.Severity)}
+	for _, ref := range u.Refs {
+		if ref.Type == "cve" && ref.ID != "" {
+			a.CVEs = append(a.CVEs, ref.ID)
+		}
+	}
+	for _, p := range u.Packages {
+		if p.Name == "" || p.Version == "" || p.Arch == "" {
+			return Advisory{}, fmt.Errorf("%w: updateinfo %s: a package without name, version or arch", ErrMalformed, u.ID)
+		}
+		a.Packages = append(a.Packages, AdvisoryPackage{Name: p.Name, Arch: p.Arch, EVR: evr(p.Epoch, p.Version, p.Release)})
+	}
+	return a, nil
 }
 
 // moduleDoc is one document of modules.yaml: modulemd documents list

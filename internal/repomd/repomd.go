@@ -26,6 +26,14 @@
 //   - Security (updateinfo list --security): a security advisory's package
 //     counts when an installed package of its name and arch is older.
 //
+// The same updateinfo serves zypper: ReadAdvisories reads the advisories
+// of one repository's repodata (libzypp's raw cache, ZyppRawCache), and
+// MatchSecurity matches them to the pending updates zypper lists, by
+// libsolv's rule for a patch's packages.
+//
+// A version pkgver cannot order is undecidable too, never compared as a
+// string.
+//
 // Undecidable: no repository configuration at all; a [main] option that
 // changes where dnf looks (reposdir outside the defaults is followed;
 // installroot, varsdir, include are not); an unknown variable in a URL;
@@ -40,7 +48,6 @@ package repomd
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"path"
@@ -124,13 +131,9 @@ func Evaluate(root hostfs.Root, db *pkgdb.DB) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := root.ReadFileLimit(path.Join(dir, "repodata/repomd.xml"), 16<<20)
+		md, err := readRepomd(root, dir)
 		if err != nil {
-			return nil, fmt.Errorf("%w: repository %s: %v", ErrUndecidable, r.ID, err)
-		}
-		var md repomdDoc
-		if err := xml.Unmarshal(b, &md); err != nil {
-			return nil, fmt.Errorf("%w: %s/repodata/repomd.xml: %v", ErrMalformed, dir, err)
+			return nil, fmt.Errorf("repository %s: %w", r.ID, err)
 		}
 		if href := md.location("modules"); href != "" {
 			if err := checkModules(root, dir, href, installed); err != nil {
@@ -148,12 +151,7 @@ func Evaluate(root hostfs.Root, db *pkgdb.DB) (*Result, error) {
 		}
 		if href := md.location("updateinfo"); href != "" {
 			res.SecurityDataAvailable = true
-			f, _, err := open(root, dir, href)
-			if err != nil {
-				return nil, fmt.Errorf("repository %s: %w", r.ID, err)
-			}
-			adv, err := parseUpdateinfo(f)
-			f.Close()
+			adv, err := readUpdateinfo(root, dir, href, nil)
 			if err != nil {
 				return nil, fmt.Errorf("repository %s: %w", r.ID, err)
 			}
@@ -179,7 +177,7 @@ func Evaluate(root hostfs.Root, db *pkgdb.DB) (*Result, error) {
 	for i := range ups {
 		if s, ok := sec[ups[i].Name+"."+ups[i].Arch]; ok {
 			ups[i].Security = true
-			ups[i].Advisories, ups[i].Severity, ups[i].CVEs = s.ids, s.severity, s.cves
+			ups[i].Advisories, ups[i].Severity, ups[i].CVEs = s.Advisories, s.Severity, s.CVEs
 		}
 	}
 	res.Updates = ups
@@ -364,12 +362,17 @@ func matchPkg(glob string, p Available) bool {
 	return false
 }
 
-func cmp(a, b string) int {
-	c, err := pkgver.Compare(pkgver.RPM, a, b)
-	if err != nil {
-		return strings.Compare(a, b)
+// comparer orders rpm versions and keeps the first pair pkgver cannot
+// order (an empty version): the caller returns that as undecidable
+// instead of guessing an order.
+type comparer struct{ err error }
+
+func (c *comparer) cmp(a, b string) int {
+	n, err := pkgver.Compare(pkgver.RPM, a, b)
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("%w: cannot order versions %q and %q: %v", ErrUndecidable, a, b, err)
 	}
-	return c
+	return n
 }
 
 // archMatch is hawkey's what_upgrades arch rule.
@@ -377,6 +380,8 @@ func archMatch(a, b string) bool { return a == b || a == "noarch" || b == "noarc
 
 // upgrades applies upgrades_by_priority and latest per name.arch.
 func upgrades(avail []Available, installed map[string][]pkgdb.Package, prio map[string]int) ([]Update, error) {
+	var c comparer
+	cmp := c.cmp
 	best := map[string]int{} // name.arch => best priority
 	for _, a := range avail {
 		k := a.Name + "." + a.Arch
@@ -406,6 +411,9 @@ func upgrades(avail []Available, installed map[string][]pkgdb.Package, prio map[
 			latest[k] = a
 		}
 	}
+	if c.err != nil {
+		return nil, c.err
+	}
 	out := make([]Update, 0, len(latest))
 	for _, a := range latest {
 		var archs []string
@@ -434,6 +442,9 @@ func upgrades(avail []Available, installed map[string][]pkgdb.Package, prio map[
 		}
 		out = append(out, Update{Name: a.Name, Arch: a.Arch, Installed: inst, Candidate: a.EVR, Repo: a.Repo})
 	}
+	if c.err != nil {
+		return nil, c.err
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {
 			return out[i].Name < out[j].Name
@@ -446,13 +457,18 @@ func upgrades(avail []Available, installed map[string][]pkgdb.Package, prio map[
 // checkObsoletes refuses an available package that obsoletes a
 // differently named installed package at its installed version.
 func checkObsoletes(avail []Available, installed map[string][]pkgdb.Package) error {
+	var c comparer
 	for _, a := range avail {
 		for _, o := range a.Obsoletes {
 			if o.Name == a.Name {
 				continue
 			}
 			for _, i := range installed[o.Name] {
-				if satisfies(i.Version, o) {
+				hit := satisfies(&c, i.Version, o)
+				if c.err != nil {
+					return c.err
+				}
+				if hit {
 					return fmt.Errorf("%w: %s-%s.%s (%s) obsoletes the installed %s", ErrUndecidable, a.Name, a.EVR, a.Arch, a.Repo, o.Name)
 				}
 			}
@@ -463,7 +479,7 @@ func checkObsoletes(avail []Available, installed map[string][]pkgdb.Package) err
 
 // satisfies reports whether version v meets the dependency's range; a
 // range without release compares without the installed release.
-func satisfies(v string, d Dep) bool {
+func satisfies(c *comparer, v string, d Dep) bool {
 	if d.Flags == "" {
 		return true
 	}
@@ -472,79 +488,18 @@ func satisfies(v string, d Dep) bool {
 			v = v[:i]
 		}
 	}
-	c := cmp(v, d.EVR)
+	n := c.cmp(v, d.EVR)
 	switch d.Flags {
 	case "EQ":
-		return c == 0
+		return n == 0
 	case "LT":
-		return c < 0
+		return n < 0
 	case "LE":
-		return c <= 0
+		return n <= 0
 	case "GT":
-		return c > 0
+		return n > 0
 	case "GE":
-		return c >= 0
+		return n >= 0
 	}
 	return true // an unknown flag: counted as applying, so undecidable
-}
-
-type secInfo struct {
-	ids      []string
-	severity string
-	cves     []string
-}
-
-var severityRank = map[string]int{"low": 1, "moderate": 2, "medium": 2, "important": 3, "high": 3, "critical": 4}
-
-// securityIndex maps name.arch to the security advisories that update it
-// past the newest installed version of that name.arch.
-func securityIndex(advs []Advisory, installed map[string][]pkgdb.Package) (map[string]*secInfo, error) {
-	out := map[string]*secInfo{}
-	for _, a := range advs {
-		if a.Type != "security" {
-			continue
-		}
-		for _, p := range a.Packages {
-			newest := ""
-			for _, i := range installed[p.Name] {
-				if i.Arch == p.Arch && (newest == "" || cmp(i.Version, newest) > 0) {
-					newest = i.Version
-				}
-			}
-			if newest == "" || cmp(newest, p.EVR) >= 0 {
-				continue
-			}
-			k := p.Name + "." + p.Arch
-			s := out[k]
-			if s == nil {
-				s = &secInfo{}
-				out[k] = s
-			}
-			if !contains(s.ids, a.ID) {
-				s.ids = append(s.ids, a.ID)
-			}
-			if severityRank[strings.ToLower(a.Severity)] > severityRank[strings.ToLower(s.severity)] {
-				s.severity = a.Severity
-			}
-			for _, c := range a.CVEs {
-				if !contains(s.cves, c) {
-					s.cves = append(s.cves, c)
-				}
-			}
-		}
-	}
-	for _, s := range out {
-		sort.Strings(s.ids)
-		sort.Strings(s.cves)
-	}
-	return out, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -169,8 +169,8 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("primary %q: %v", b, err)
 		}
 	}
-	for _, b := range []string{"<updates><update><id></id></update></updates>", "<updates><update><id>x</id><pkglist><collection><package name=\"a\"/></collection></pkglist></update></updates>", "<up"} {
-		if _, err := parseUpdateinfo(strings.NewReader(b)); !errors.Is(err, ErrMalformed) {
+	for _, b := range []string{"<updates><update><id></id></update></updates>", "<updates><update><id>x</id><pkglist><collection><package name=\"a\"/></collection></pkglist></update></updates>", "<up", "", "<updates><update><id>x</id>", "<updates/><x"} {
+		if _, err := parseUpdateinfo(strings.NewReader(b), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("updateinfo %q: %v", b, err)
 		}
 	}
@@ -211,7 +211,7 @@ func FuzzParsePrimary(f *testing.F) {
 
 func FuzzParseUpdateinfo(f *testing.F) {
 	f.Add([]byte(updateinfoXML))
-	f.Fuzz(func(t *testing.T, b []byte) { _, _ = parseUpdateinfo(bytes.NewReader(b)) })
+	f.Fuzz(func(t *testing.T, b []byte) { _, _ = parseUpdateinfo(bytes.NewReader(b), nil) })
 }
 
 func FuzzParseINI(f *testing.F) {
@@ -230,4 +230,18 @@ func FuzzParseINI(f *testing.F) {
 func FuzzModuleNames(f *testing.F) {
 	f.Add([]byte("---\ndocument: modulemd\ndata:\n  artifacts:\n    rpms:\n    - a-0:1-1.x86_64\n...\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { _, _ = moduleNames(bytes.NewReader(b)) })
+}
+
+// TestUnorderableVersion: a version pkgver cannot order (a second
+// installed foo without one) is undecidable, not ordered as a string
+// (which made "" older than everything: an update from 1.0-1.el9).
+func TestUnorderableVersion(t *testing.T) {
+	db := installed(pkgdb.Package{Name: "foo", Version: "", Arch: "x86_64"})
+	if _, err := Evaluate(fixture(t, "", "", nil), db); !errors.Is(err, ErrUndecidable) {
+		t.Errorf("Evaluate: %v, want ErrUndecidable", err)
+	}
+	obs := []Available{{Name: "new", Arch: "x86_64", EVR: "1-1", Obsoletes: []Dep{{Name: "old", Flags: "LT", EVR: ""}}}}
+	if err := checkObsoletes(obs, map[string][]pkgdb.Package{"old": {{Name: "old", Version: "1-1", Arch: "x86_64"}}}); !errors.Is(err, ErrUndecidable) {
+		t.Errorf("checkObsoletes: %v, want ErrUndecidable", err)
+	}
 }
