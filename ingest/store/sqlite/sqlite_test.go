@@ -26,7 +26,7 @@ func TestConformance(t *testing.T) {
 
 // migratedRaw opens a migrated store and a raw connection to its
 // database, for the backfill tests: exec runs SQL beside the store.
-func migratedRaw(t *testing.T) (store.Store, func(q string) error) {
+func migratedRaw(t testing.TB) (store.Store, func(q string) error) {
 	path := filepath.Join(t.TempDir(), "demarc.db")
 	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
