@@ -25,7 +25,7 @@ func (x *evaluation) accountEvidence(c report.Component) []string {
 	}
 	var ev []string
 	if inst := detail(c, "instance"); inst != "" {
-		if line := accountsOn(accts, inst); line != "" {
+		if line := accountsOn(accts, inst, detail(c, "branch")); line != "" {
 			ev = append(ev, line)
 		}
 	}
@@ -37,13 +37,14 @@ func (x *evaluation) accountEvidence(c report.Component) []string {
 	return ev
 }
 
-// accountsOn names the accounts with a site on the PHP instance inst.
-func accountsOn(accts []report.Account, inst string) string {
+// accountsOn names the accounts with a site on the PHP instance inst of
+// branch ("7.4").
+func accountsOn(accts []report.Account, inst, branch string) string {
 	var names []string
 	for _, a := range accts {
 		var doms []string
 		for _, d := range a.Domains {
-			if d.PHP == inst {
+			if runsOn(d.PHP, inst, branch) {
 				name := clean(d.Name)
 				if d.PHPInherited {
 					name += " by default"
@@ -64,6 +65,20 @@ func accountsOn(accts []report.Account, inst string) string {
 		names = append(names[:maxAccountsShown], fmt.Sprintf("and %d more", n-maxAccountsShown))
 	}
 	return report.AccountsEvidence + strings.Join(names, ", ")
+}
+
+// runsOn reports whether a site whose panel names its PHP php runs on the
+// PHP instance inst of branch. Panels name a PHP build as the
+// applications collector names its instance ("ea-php74", "da-php83",
+// "plesk-php74"), except the distribution's PHP: a panel that knows its
+// branch names it "system-X.Y" (Plesk's pool in /etc/php/X.Y/fpm), while
+// the collector calls the distribution's only PHP "system" and one of
+// several "system-X.Y".
+func runsOn(php, inst, branch string) bool {
+	if php == "" {
+		return false
+	}
+	return php == inst || inst == "system" && branch != "" && php == "system-"+branch
 }
 
 // accountDomain is one domain of an account.

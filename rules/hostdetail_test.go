@@ -56,6 +56,34 @@ func TestAccountEvidence(t *testing.T) {
 	}
 }
 
+// TestAccountEvidencePlesk: Plesk names its PHP builds as the
+// applications collector names their instances (plesk-php74), and the
+// distribution's PHP by its branch (system-8.1), which the collector
+// calls plain "system" when it is the only one: both name the accounts.
+func TestAccountEvidencePlesk(t *testing.T) {
+	accts := []report.Account{
+		{Panel: "plesk", User: "acmeweb", Domains: []report.AccountDomain{
+			{Name: "acme.example.com", PHP: "plesk-php74"},
+			{Name: "shop.acme.example.com", PHP: "system-8.1"},
+		}},
+		{Panel: "plesk", User: "bob", Domains: []report.AccountDomain{{Name: "bob.example.net", PHP: "system-7.4"}}},
+	}
+	for _, c := range []struct {
+		inst, branch, want string
+	}{
+		{"plesk-php74", "7.4", "accounts: acmeweb (acme.example.com)"},
+		{"system", "8.1", "accounts: acmeweb (shop.acme.example.com)"},
+		{"system-7.4", "7.4", "accounts: bob (bob.example.net)"},
+		{"system", "", ""},
+		{"system", "8.3", ""},
+		{"plesk-php81", "8.1", ""},
+	} {
+		if got := accountsOn(accts, c.inst, c.branch); got != c.want {
+			t.Errorf("%s %s: got %q, want %q", c.inst, c.branch, got, c.want)
+		}
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, e := range list {
 		if e == s {

@@ -54,7 +54,7 @@ func (c *Collector) Sources() collectors.Sources {
 		Detects: "control panels: cPanel & WHM, Plesk, DirectAdmin, Webmin, Virtualmin, CyberPanel, ISPConfig, InterWorx, HestiaCP, CloudPanel",
 		Files: slices.Concat(
 			[]string{cpanelDir, cpanelVersionFile, cpupdateConf, tiersJSON, cpanelUserdata, cpanelPHPConf},
-			pleskDirs, pleskVersionFiles,
+			pleskDirs, pleskVersionFiles, []string{pleskVhostsSystem}, pleskPoolGlobs(),
 			[]string{daBinary, daVersionFile, daConf, daUsers, daOptionsCnf},
 			webminDirs, webminVersionFiles, virtualminModuleInfo, []string{virtualminConfDir},
 			[]string{cyberPanelDir, cyberPanelViews, ispConfigDir}, ispConfigFiles,
@@ -65,7 +65,7 @@ func (c *Collector) Sources() collectors.Sources {
 			daBinary + " version (live scan only)",
 			daBinary + " v (live scan only, legacy)",
 		},
-		Privileges:  "none for most panels; root to read /etc/webmin, ISPConfig's config.inc.php, iworx.ini, directadmin.conf, hestia.conf and CloudPanel's .env (a note says when one is unreadable)",
+		Privileges:  "none for most panels; root to read Plesk's /var/www/vhosts/system/<domain>/conf, /etc/webmin, ISPConfig's config.inc.php, iworx.ini, directadmin.conf, hestia.conf and CloudPanel's .env (a note says when one is unreadable)",
 		NotDetected: "no panel's marker file or directory exists under the root",
 	}
 }

@@ -59,7 +59,14 @@ func (c *Collector) cpanelAccounts(a *collectors.Recorder) []report.Account {
 // report.MaxAccounts with a note past it; nil when dir is absent or
 // unreadable (noted).
 func (c *Collector) accountUsers(a *collectors.Recorder, dir string, skip ...string) []string {
-	l, err := c.deps.Root.ListDir(dir, report.MaxAccounts*2, true)
+	return c.subdirs(a, dir, report.MaxAccounts, "accounts", skip...)
+}
+
+// subdirs lists the subdirectories of dir (hidden ones and skip left
+// out), at most max with a note past it naming what they are ("accounts",
+// "domains"); nil when dir is absent or unreadable (noted).
+func (c *Collector) subdirs(a *collectors.Recorder, dir string, max int, what string, skip ...string) []string {
+	l, err := c.deps.Root.ListDir(dir, max*2, true)
 	if a.ReadProblemNote(dir, err) != collectors.Read {
 		return nil
 	}
@@ -69,11 +76,14 @@ func (c *Collector) accountUsers(a *collectors.Recorder, dir string, skip ...str
 		if !e.IsDir() || strings.HasPrefix(n, ".") || slices.Contains(skip, n) {
 			continue
 		}
-		if len(out) == report.MaxAccounts {
-			a.Note("%s: more than %d accounts; the rest are not listed", dir, report.MaxAccounts)
+		if len(out) == max {
+			a.Note("%s: more than %d %s; the rest are not listed", dir, max, what)
 			break
 		}
 		out = append(out, n)
+	}
+	if l.Capped && len(out) < max {
+		a.Note("%s: more than %d entries; not every one was examined", dir, max*2)
 	}
 	return out
 }

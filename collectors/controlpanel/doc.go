@@ -17,7 +17,14 @@
 //   - Plesk ("plesk"): /usr/local/psa/version, else /opt/psa/version:
 //     "<version> <OS name...> <OS version> <build>"; version is field 1, the
 //     OS and build are taken from the right because OS names may have
-//     spaces.
+//     spaces. Its subscriptions become host accounts (plesk_accounts.go):
+//     each directory of /var/www/vhosts/system/ is a domain, whose
+//     conf/httpd.conf (last_httpd.conf before) gives DocumentRoot and the
+//     SuexecUserGroup user, and whose PHP-FPM pool <domain>.conf, in
+//     /opt/plesk/php/X.Y/etc/php-fpm.d (instance plesk-phpXY) or Debian's
+//     /etc/php/X.Y/fpm/pool.d (system-X.Y), gives the system user and the
+//     PHP; domains are grouped by system user. Plesk's database and CLI
+//     are not used.
 //   - DirectAdmin ("directadmin"): present when
 //     /usr/local/directadmin/directadmin exists. On a live scan only, runs
 //     "/usr/local/directadmin/directadmin version" and, if that gives no
@@ -47,7 +54,7 @@
 //     catalogue (catalog/catalog.yaml, docs/COMPONENTS.md) lists them all.
 //
 // Privileges: none for cPanel, Plesk, CyberPanel and the program-directory
-// Webmin files; /etc/webmin, ISPConfig's config.inc.php, iworx.ini and
+// Webmin files; Plesk's per-domain conf/ (root:psaserv 750), /etc/webmin, ISPConfig's config.inc.php, iworx.ini and
 // directadmin.conf are often root-only. A file that exists but cannot be
 // read is reported as a note ("permission denied"), never as "not
 // installed", and the panel is still reported with an empty version.

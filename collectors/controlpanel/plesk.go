@@ -15,7 +15,19 @@ var pleskVersionFiles = []string{"/usr/local/psa/version", "/opt/psa/version"}
 
 var pleskDirs = []string{"/usr/local/psa", "/opt/psa"}
 
+// plesk reports Plesk, then its subscriptions' domains as accounts.
 func (c *Collector) plesk(_ context.Context, a *collectors.Recorder) {
+	if !c.pleskVersion(a) {
+		return
+	}
+	if accts := c.pleskAccounts(a); len(accts) > 0 {
+		a.Host().Accounts = accts
+	}
+}
+
+// pleskVersion reports Plesk from its version file (or its directory),
+// false when it is not there.
+func (c *Collector) pleskVersion(a *collectors.Recorder) bool {
 	for _, p := range pleskVersionFiles {
 		b, st := c.read(a, p, versionFileLimit, false)
 		switch st {
@@ -26,7 +38,7 @@ func (c *Collector) plesk(_ context.Context, a *collectors.Recorder) {
 			if err != nil {
 				a.Fail(fmt.Errorf("parse %s: %w", p, err))
 				add(a, "plesk", "", p, nil)
-				return
+				return true
 			}
 			add(a, "plesk", v.Version, p, map[string]string{
 				"build": v.Build, "os_name": v.OSName, "os_version": v.OSVersion, "update": v.Update,
@@ -34,15 +46,16 @@ func (c *Collector) plesk(_ context.Context, a *collectors.Recorder) {
 		default:
 			add(a, "plesk", "", p, nil)
 		}
-		return
+		return true
 	}
 	for _, d := range pleskDirs {
 		if c.isDir(d) {
 			a.Note("Plesk: %s exists but has no version file; version unknown", d)
 			add(a, "plesk", "", d, nil)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // PleskVersion is a parsed Plesk version file.
