@@ -314,6 +314,36 @@ func TestBrowser(t *testing.T) {
 		x.shot(shots, "findings-phone", 390)
 	})
 
+	t.Run("HostPendingUpdates", func(t *testing.T) {
+		x := b{t, tab(t, browser), e}
+		x.signIn(e.tok["viewerA"])
+		var any store.UpdatePage
+		e.api(e.tok["viewerA"], "/api/v1/updates?security=true&limit=1", &any)
+		if len(any.Updates) == 0 {
+			t.Fatal("no acme host of the demo fleet has a pending security update")
+		}
+		id := any.Updates[0].HostID
+		var first store.UpdatePage
+		e.api(e.tok["viewerA"], "/api/v1/hosts/"+id+"/updates?limit=50", &first)
+		want := e.apiCount(e.tok["viewerA"], "/api/v1/hosts/"+id+"/updates", "updates")
+		x.open("/hosts/" + id + "#updates")
+		if n := x.eval(`String(document.querySelectorAll("#pending-updates tbody tr").length)`); n != strconv.Itoa(min(want, 50)) {
+			t.Errorf("the host page lists %s pending packages, the API %d", n, want)
+		}
+		if got := x.text("#pending-updates tbody tr:first-child th"); !strings.HasPrefix(got, first.Updates[0].Name) || !strings.Contains(got, "security") {
+			t.Errorf("first pending package %q, the API's %q (security first)", got, first.Updates[0].Name)
+		}
+		x.shot(shots, "host-updates-desktop", 1366)
+		if want > 50 {
+			if _, err := chromedp.RunResponse(x.ctx, chromedp.Click(chromedp.ID("pending-next"))); err != nil {
+				t.Fatal(err)
+			}
+			if n := x.eval(`String(document.querySelectorAll("#pending-updates tbody tr").length)`); n != strconv.Itoa(min(want-50, 50)) {
+				t.Errorf("the next page lists %s pending packages, want %d", n, min(want-50, 50))
+			}
+		}
+	})
+
 	t.Run("UpdatesHostsMissingAFix", func(t *testing.T) {
 		x := b{t, tab(t, browser), e}
 		x.signIn(e.tok["admin"])
