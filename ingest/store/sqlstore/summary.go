@@ -54,14 +54,58 @@ AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY
 	if err != nil {
 		return sum, err
 	}
-	oldest, err := s.Findings(ctx, sc, store.FindingFilter{Responsible: report.ResponsibleProvider}, store.Page{Limit: 1})
-	if err != nil {
+	if sum.OldestProvider, err = s.oldestProvider(ctx, sc); err != nil {
 		return sum, fmt.Errorf("oldest provider finding: %w", err)
 	}
-	if len(oldest.Findings) > 0 {
-		sum.OldestProvider = &oldest.Findings[0]
-	}
 	return sum, nil
+}
+
+// oldestProvider finds the open provider finding with the oldest open
+// stretch in scope: fleet_open_age names, per severity, the first day on
+// which such a finding opened (O(severities x days) rows); one range of
+// findings_open_sev (findings_open_tenant_sev) per such severity, from
+// that day, finds its first provider finding within the day's openings.
+// A walk of every severity's range from its start would read the
+// customers' findings before the first provider one.
+func (s *Store) oldestProvider(ctx context.Context, sc store.Scope) (*store.Finding, error) {
+	cond, args := scopeWhere(sc, "tenant")
+	firstDay := map[string]int64{}
+	err := s.each(ctx, `SELECT severity, day FROM fleet_open_age WHERE responsible = 'provider' AND `+cond+
+		` GROUP BY severity, day HAVING SUM(findings) > 0`, args, func(r *sql.Rows) error {
+		var sev string
+		var day int64
+		if err := r.Scan(&sev, &day); err != nil {
+			return err
+		}
+		if d, ok := firstDay[sev]; !ok || day < d {
+			firstDay[sev] = day
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var oldest *store.Finding
+	order := findingSorts[""]
+	for _, sev := range report.Severities {
+		day, ok := firstDay[string(sev)]
+		if !ok {
+			continue
+		}
+		w, err := findingWhere(sc, store.FindingFilter{Responsible: report.ResponsibleProvider, Severity: sev})
+		if err != nil {
+			return nil, err
+		}
+		w.add("f.opened_at >= ?", day*dayMicros)
+		fs, err := s.findingRows(ctx, w, order, 1, nil)
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) > 0 && (oldest == nil || order.compare(fs[0], *oldest) < 0) {
+			oldest = &fs[0]
+		}
+	}
+	return oldest, nil
 }
 
 // each runs a read query and calls fn for each row.
