@@ -143,7 +143,7 @@ func (f *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	defer f.mu.Unlock()
 	if time.Since(f.at) > f.ttl {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		sum, err := f.store.Summary(ctx, store.AllTenants())
+		sum, err := f.store.Counts(ctx, store.AllTenants())
 		var slas sla.Fleet
 		if err == nil {
 			// Two O(days) reads per party and severity (sla.Policy.Count).

@@ -27,10 +27,10 @@ import (
 // listing them.
 var dynamicLabels = map[string]bool{"route": true, "code": true, "tenant": true}
 
-// summaryOnly is a store that answers the fleet gauges' one query.
+// summaryOnly is a store that answers the fleet gauges' queries.
 type summaryOnly struct{ store.Store }
 
-func (summaryOnly) Summary(context.Context, store.Scope) (store.Summary, error) {
+func (summaryOnly) Counts(context.Context, store.Scope) (store.Summary, error) {
 	return store.Summary{}, nil
 }
 

@@ -98,6 +98,11 @@ type FleetReader interface {
 	HostReportBody(ctx context.Context, sc Scope, hostID, reportID string) ([]byte, error)
 	// Summary counts the open findings in scope.
 	Summary(ctx context.Context, sc Scope) (Summary, error)
+	// Counts is Summary without its end-of-life counts and oldest provider
+	// finding: hosts per tier, hosts failing collectors, open findings per
+	// tier, party and severity, from the aggregates alone (the metrics'
+	// fleet gauges).
+	Counts(ctx context.Context, sc Scope) (Summary, error)
 	// Trend counts open findings per responsible party at each of the given
 	// instants (for a chart over time).
 	Trend(ctx context.Context, sc Scope, at []time.Time) ([]TrendPoint, error)

@@ -14,34 +14,11 @@ import (
 // aggregates: O(groups), not O(findings)), and finds the oldest open
 // provider finding (an index walk).
 func (s *Store) Summary(ctx context.Context, sc store.Scope) (store.Summary, error) {
-	sum := store.Summary{Hosts: map[report.Tier]int64{}, Open: []store.Cell{}, EOL: []store.LayerCount{}}
+	sum, err := s.Counts(ctx, sc)
+	if err != nil {
+		return sum, err
+	}
 	cond, args := scopeWhere(sc, "tenant")
-	err := s.each(ctx, `SELECT tier, SUM(hosts) FROM fleet_hosts WHERE `+cond+` GROUP BY tier HAVING SUM(hosts) > 0`, args, func(r *sql.Rows) error {
-		var t string
-		var n int64
-		err := r.Scan(&t, &n)
-		sum.Hosts[report.Tier(t)] = n
-		return err
-	})
-	if err != nil {
-		return sum, err
-	}
-	q := s.rebind(`SELECT COALESCE(SUM(failing), 0) FROM fleet_hosts WHERE ` + cond)
-	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&sum.HostsFailingCollectors); err != nil {
-		return sum, fmt.Errorf("count hosts failing collectors: %w", err)
-	}
-	err = s.each(ctx, `SELECT tier, responsible, severity, SUM(findings) FROM fleet_findings WHERE `+cond+`
-GROUP BY tier, responsible, severity HAVING SUM(findings) > 0 ORDER BY tier, responsible, severity`, args, func(r *sql.Rows) error {
-		var c store.Cell
-		var t, resp, sev string
-		err := r.Scan(&t, &resp, &sev, &c.Count)
-		c.Tier, c.Responsible, c.Severity = report.Tier(t), report.Responsible(resp), report.Severity(sev)
-		sum.Open = append(sum.Open, c)
-		return err
-	})
-	if err != nil {
-		return sum, err
-	}
 	err = s.each(ctx, `SELECT kind, layer, responsible, SUM(findings) FROM fleet_findings WHERE kind IN ('eol', 'extended_support')
 AND `+cond+` GROUP BY kind, layer, responsible HAVING SUM(findings) > 0 ORDER BY kind, layer, responsible`, args, func(r *sql.Rows) error {
 		var c store.LayerCount
@@ -124,4 +101,39 @@ func (s *Store) each(ctx context.Context, q string, args []any, fn func(*sql.Row
 		return fmt.Errorf("query: %w", err)
 	}
 	return nil
+}
+
+// Counts is Summary without the end-of-life counts and the oldest provider
+// finding: hosts per tier, hosts failing collectors and open findings per
+// tier, party and severity (the metrics' fleet gauges).
+func (s *Store) Counts(ctx context.Context, sc store.Scope) (store.Summary, error) {
+	sum := store.Summary{Hosts: map[report.Tier]int64{}, Open: []store.Cell{}, EOL: []store.LayerCount{}}
+	cond, args := scopeWhere(sc, "tenant")
+	err := s.each(ctx, `SELECT tier, SUM(hosts) FROM fleet_hosts WHERE `+cond+` GROUP BY tier HAVING SUM(hosts) > 0`, args, func(r *sql.Rows) error {
+		var t string
+		var n int64
+		err := r.Scan(&t, &n)
+		sum.Hosts[report.Tier(t)] = n
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	q := s.rebind(`SELECT COALESCE(SUM(failing), 0) FROM fleet_hosts WHERE ` + cond)
+	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&sum.HostsFailingCollectors); err != nil {
+		return sum, fmt.Errorf("count hosts failing collectors: %w", err)
+	}
+	err = s.each(ctx, `SELECT tier, responsible, severity, SUM(findings) FROM fleet_findings WHERE `+cond+`
+GROUP BY tier, responsible, severity HAVING SUM(findings) > 0 ORDER BY tier, responsible, severity`, args, func(r *sql.Rows) error {
+		var c store.Cell
+		var t, resp, sev string
+		err := r.Scan(&t, &resp, &sev, &c.Count)
+		c.Tier, c.Responsible, c.Severity = report.Tier(t), report.Responsible(resp), report.Severity(sev)
+		sum.Open = append(sum.Open, c)
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, nil
 }

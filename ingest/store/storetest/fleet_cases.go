@@ -199,6 +199,13 @@ func summaryMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	counts, err := s.Counts(t.Context(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(counts.Hosts, sum.Hosts) || !slices.Equal(counts.Open, sum.Open) || counts.HostsFailingCollectors != sum.HostsFailingCollectors {
+		t.Errorf("scope %+v: Counts %+v, Summary %+v", sc, counts, sum)
+	}
 	hosts := map[report.Tier]int64{}
 	failing := int64(0)
 	for _, h := range allHosts(t, s, sc, store.HostFilter{}, 50) {
