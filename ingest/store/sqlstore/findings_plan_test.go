@@ -43,20 +43,7 @@ func TestFindingListPlans(t *testing.T) {
 			}
 			w.add(cond, args...)
 			q := findingSelect + w.sql() + order.orderBy() + " LIMIT 51"
-			rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, w.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
+			plan := queryPlan(t, db, q, w.args...)
 			all := strings.Join(plan, "; ")
 			if !strings.Contains(all, "USING INDEX "+tc.index+" ") || strings.Contains(all, "SCAN f") || strings.Contains(all, "TEMP B-TREE") {
 				t.Errorf("plan %q, want a search of %s in order", plan, tc.index)

@@ -47,35 +47,32 @@ func (s *Store) Findings(ctx context.Context, sc store.Scope, f store.FindingFil
 		w.add(cond, args...)
 	}
 	page := store.FindingPage{Findings: []store.Finding{}}
-	if perSeverity(f, order) {
+	var parts []store.FindingFilter
+	switch {
+	case perSeverity(f, order):
 		// Open findings by opening, of every severity: one range of
-		// findings_open_sev (findings_open_tenant_sev) per severity,
-		// merged here; no index of open findings by opening alone is kept
-		// (migration 22), one fewer entry to write per open finding.
+		// findings_open_sev (findings_open_tenant_sev) per severity; no
+		// index of open findings by opening alone is kept (migration 22),
+		// two fewer entries to write per open finding.
 		for _, sev := range report.Severities {
 			g := f
 			g.Severity = sev
-			wg, err := findingWhere(sc, g)
-			if err != nil {
-				return store.FindingPage{}, err
-			}
-			if cond != "" {
-				wg.add(cond, args...)
-			}
-			if page.Findings, err = s.findingRows(ctx, wg, order, p.Limit+1, page.Findings); err != nil {
-				return store.FindingPage{}, err
-			}
+			parts = append(parts, g)
 		}
-		slices.SortFunc(page.Findings, order.compare)
-		page.Findings = page.Findings[:min(len(page.Findings), p.Limit+1)]
-	} else if f.ByAge && len(f.Ages) > 1 {
+	case f.ByAge && len(f.Ages) > 1:
 		// One bounded index range per window (findings_open_sev or
-		// findings_open_tenant_sev: a severity, an opened_at range), merged
-		// here: an OR of the windows would make the database walk every
-		// open finding to find none.
+		// findings_open_tenant_sev: a severity, an opened_at range): an OR
+		// of the windows would make the database walk every open finding
+		// to find none.
 		for _, a := range mergeWindows(f.Ages) {
 			g := f
 			g.Ages = []store.AgeWindow{a}
+			parts = append(parts, g)
+		}
+	}
+	if parts != nil {
+		// Each part's first page, merged here.
+		for _, g := range parts {
 			wg, err := findingWhere(sc, g)
 			if err != nil {
 				return store.FindingPage{}, err

@@ -19,7 +19,26 @@ func TestRecordForPlan(t *testing.T) {
 }
 
 func searchesIndex(t *testing.T, db *sql.DB, q string) {
-	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, "a", "b")
+	plan := queryPlan(t, db, q, "a", "b")
+	searches := 0
+	for _, d := range plan {
+		if strings.HasPrefix(d, "SCAN") {
+			t.Errorf("table scan in %q", plan)
+		}
+		if strings.HasPrefix(d, "SEARCH") && strings.Contains(d, "INDEX") {
+			searches++
+		}
+	}
+	if searches != 1 {
+		t.Errorf("%d index searches, want 1: %q", searches, plan)
+	}
+}
+
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of q with args, one detail a
+// step.
+func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,16 +52,8 @@ func searchesIndex(t *testing.T, db *sql.DB, q string) {
 		}
 		plan = append(plan, detail)
 	}
-	searches := 0
-	for _, d := range plan {
-		if strings.HasPrefix(d, "SCAN") {
-			t.Errorf("table scan in %q", plan)
-		}
-		if strings.HasPrefix(d, "SEARCH") && strings.Contains(d, "INDEX") {
-			searches++
-		}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
-	if searches != 1 {
-		t.Errorf("%d index searches, want 1: %q", searches, plan)
-	}
+	return plan
 }
