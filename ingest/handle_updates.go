@@ -55,7 +55,7 @@ func (s *Server) listUpdates(w http.ResponseWriter, r *http.Request) {
 		Ref:          updateRef(q),
 		SecurityOnly: q.enum("security", oneOf("true", "false")) == "true",
 	}
-	if !validPackageName(f.Package) && q.err == nil {
+	if !ValidPackageName(f.Package) && q.err == nil {
 		q.err = fmt.Errorf("parameter package: holds a control character or invalid UTF-8: %w", store.ErrInvalid)
 	}
 	fm := q.format()
@@ -142,7 +142,7 @@ func (s *Server) listPackages(w http.ResponseWriter, r *http.Request) {
 		SecurityOnly: q.enum("security", oneOf("true", "false")) == "true",
 		Sort:         q.enum("sort", oneOf(store.PackageSorts...)),
 	}
-	if !validPackageName(f.Prefix) && q.err == nil {
+	if !ValidPackageName(f.Prefix) && q.err == nil {
 		q.err = fmt.Errorf("parameter prefix: holds a control character or invalid UTF-8: %w", store.ErrInvalid)
 	}
 	page := q.page()
@@ -159,8 +159,8 @@ func (s *Server) listPackages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// validPackageName accepts the characters a report's package name may
+// ValidPackageName accepts the characters a report's package name may
 // hold: UTF-8 without control characters.
-func validPackageName(s string) bool {
+func ValidPackageName(s string) bool {
 	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }

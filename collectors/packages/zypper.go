@@ -2,7 +2,9 @@ package packages
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/demarc/demarc/collectors"
@@ -132,6 +134,9 @@ func (c *Collector) zypperAdvisories(u *report.Updates, needed map[string]bool, 
 	}
 	entries, err := c.deps.Root.ReadDir(repomd.ZyppRawCache)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: %v: the security patches' packages are not marked", repomd.ZyppRawCache, err))
+		}
 		return // no raw cache: zypper's count alone
 	}
 	var advs []repomd.Advisory

@@ -44,7 +44,7 @@ func (u *UI) updates(w http.ResponseWriter, r *http.Request, v *view) {
 	if v.Admin() {
 		d.Tenant = enum(r, "tenant", validTenant)
 	}
-	if !validPackageQuery(d.Q) {
+	if !ingest.ValidPackageName(d.Q) {
 		u.errorPage(w, r, http.StatusBadRequest, "Search for a package name, an advisory id or a CVE id.")
 		return
 	}
@@ -129,10 +129,4 @@ func (u *UI) updatesSearch(r *http.Request, sc store.Scope, d *updatesData, curs
 var packageSorts = []sortOption{
 	{"", "most hosts with a security update"}, {store.PackagesByHosts, "most hosts"},
 	{store.PackagesByAge, "longest pending"}, {store.PackagesByName, "name"},
-}
-
-// validPackageQuery accepts what a package name or an advisory id may
-// hold: no control characters, valid UTF-8.
-func validPackageQuery(s string) bool {
-	return !strings.ContainsFunc(s, func(c rune) bool { return c < 0x20 || c == 0x7f || c == 0xfffd })
 }

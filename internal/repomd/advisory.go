@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,10 +75,10 @@ func ReadAdvisories(root hostfs.Root, dir string, keep func(id string) bool) (ad
 	if href == "" {
 		return nil, false, nil
 	}
-	if zck := md.location("updateinfo_zck"); zck != "" && !root.Exists(path.Join(dir, "repodata", path.Base(href))) {
-		return nil, false, nil
-	}
 	advs, err = readUpdateinfo(root, dir, href, keep)
+	if errors.Is(err, fs.ErrNotExist) && md.location("updateinfo_zck") != "" {
+		return nil, false, nil // only the zchunk form was downloaded
+	}
 	if err != nil {
 		return nil, true, err
 	}
@@ -109,14 +110,14 @@ func (x index) add(key string, a Advisory) {
 		s = &Security{}
 		x[key] = s
 	}
-	if !contains(s.Advisories, a.ID) {
+	if !slices.Contains(s.Advisories, a.ID) {
 		s.Advisories = append(s.Advisories, a.ID)
 	}
 	if severityRank[strings.ToLower(a.Severity)] > severityRank[strings.ToLower(s.Severity)] {
 		s.Severity = a.Severity
 	}
 	for _, c := range a.CVEs {
-		if !contains(s.CVEs, c) {
+		if !slices.Contains(s.CVEs, c) {
 			s.CVEs = append(s.CVEs, c)
 		}
 	}
@@ -206,13 +207,4 @@ func MatchSecurity(advs []Advisory, pending []Pending) (map[string]Security, err
 		out[k] = *s
 	}
 	return out, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -47,7 +47,7 @@ func open(root hostfs.Root, dir, href string) (io.ReadCloser, string, error) {
 	p := path.Join(dir, "repodata", path.Base(href))
 	f, err := root.Open(p)
 	if err != nil {
-		return nil, p, fmt.Errorf("%w: %s: %v", ErrUndecidable, p, err)
+		return nil, p, fmt.Errorf("%w: %s: %w", ErrUndecidable, p, err)
 	}
 	if strings.HasSuffix(p, ".xml") || strings.HasSuffix(p, ".yaml") {
 		return readCloser{io.LimitReader(f, maxMetadata), f.Close}, p, nil

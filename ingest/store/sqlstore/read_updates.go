@@ -104,7 +104,7 @@ func (s *Store) updatePage(ctx context.Context, sel string, w *where, o sortSpec
 			return store.UpdatePage{}, fmt.Errorf("list pending updates: %w", err)
 		}
 		u.Security, u.PendingSince = rank == 0, fromMicros(since)
-		u.Advisories, u.CVEs = fieldsOrNil(advisories), fieldsOrNil(cves)
+		u.Advisories, u.CVEs = strings.Fields(advisories), strings.Fields(cves)
 		page.Updates = append(page.Updates, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -115,12 +115,4 @@ func (s *Store) updatePage(ctx context.Context, sel string, w *where, o sortSpec
 		page.Next = cursor(&page.Updates[p.Limit-1])
 	}
 	return page, nil
-}
-
-// fieldsOrNil splits a space-separated list ("" is none).
-func fieldsOrNil(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Fields(s)
 }

@@ -170,14 +170,15 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 			changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned,
 				r.severity, r.advisories, r.cves)
 			n++
-			if ok && slices.Equal(old.refs(), r.refs()) {
+			oldRefs, newRefs := old.refs(), r.refs()
+			if ok && slices.Equal(oldRefs, newRefs) {
 				continue
 			}
-			if ok && len(old.refs()) > 0 {
+			if len(oldRefs) > 0 {
 				refKeys = append(refKeys, p.Name, p.Arch)
 				nk++
 			}
-			for _, ref := range r.refs() {
+			for _, ref := range newRefs {
 				refs = append(refs, hostID, p.Name, p.Arch, ref, it.Tenant)
 				nr++
 			}
