@@ -21,6 +21,14 @@ import (
 type fleet struct {
 	o   options
 	end time.Time
+	// after, when set, is when the reports past the fill (k >= o.reports:
+	// the ingest at size) arrive, a few minutes after their scans. It is
+	// the ingest's own clock, as the server stamps received_at: a run
+	// with -reuse and a higher -reports then sends every host a report
+	// received after its stored state (reports dated from the fill's end
+	// would tie with an earlier run's and, by report id, half would not
+	// become their host's state).
+	after time.Time
 }
 
 func (f fleet) tenant(i int) string { return fmt.Sprintf("tenant-%02d", i%f.o.tenants) }
@@ -36,6 +44,9 @@ func (f fleet) host(i int) *reportgen.Host {
 // scanAt is when host i's report k was scanned: a day apart, spread over
 // six hours by host.
 func (f fleet) scanAt(i, k int) time.Time {
+	if k >= f.o.reports && !f.after.IsZero() {
+		return f.after.Add(-time.Minute - time.Duration(i%360)*time.Second)
+	}
 	back := time.Duration(f.o.reports-1-k) * 24 * time.Hour
 	return f.end.Add(-back - time.Duration(i%360)*time.Minute)
 }

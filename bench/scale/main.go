@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&o.db, "db", "", "sqlite: the database file (default: a temp dir, removed unless -keep)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the filled database")
 	flag.BoolVar(&o.reuse, "reuse", false, "measure an existing -db (or -dsn with search_path) without filling")
-	flag.IntVar(&o.runs, "runs", 20, "requests per endpoint at most")
+	flag.IntVar(&o.runs, "runs", 20, "requests per endpoint at most (0: time no endpoint, only the ingest at size)")
 	flag.DurationVar(&o.budget, "budget", 20*time.Second, "time per endpoint at most (at least 3 requests)")
 	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the ingest at size to this file")

@@ -13,6 +13,9 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -233,40 +236,49 @@ func (s *server) measure(eps []endpoint, runs int, budget time.Duration, logf fu
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
-// ingestAtSize stores n new reports of existing hosts (batches of 256,
+// ingestAtSize stores new reports of n existing hosts (batches of 256,
 // the server's default group commit) and decodes the same bodies with
 // the server's decode-only baseline; it returns both rates (reports/s).
-func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, profile string) (stored, decoded float64, err error) {
+func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, profile string) (res ingestResult, err error) {
 	var items []store.Incoming
-	for i := range min(n, f.o.hosts) {
-		rs, err := f.reports(i, f.o.reports, f.o.reports+1)
+	if f.after, err = ingestClock(ctx, st); err != nil {
+		return res, err
+	}
+	// The hosts are spread over the fleet, as reports arrive: the first n
+	// would be the first rows the fill wrote, side by side on disk.
+	n = min(n, f.o.hosts)
+	stride := f.o.hosts / n
+	for j := range n {
+		rs, err := f.reports(j*stride, f.o.reports, f.o.reports+1)
 		if err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		items = append(items, rs...)
 	}
 	t := time.Now()
 	for _, it := range items {
 		if _, err := ingest.DecodeBaseline(bytes.NewReader(it.Gzip), "gzip", ingest.DefaultLimits); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 	}
-	decoded = float64(len(items)) / time.Since(t).Seconds()
+	res.decoded = float64(len(items)) / time.Since(t).Seconds()
 	if profile != "" {
 		pf, err := os.Create(profile)
 		if err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		defer pf.Close()
 		if err := pprof.StartCPUProfile(pf); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		defer pprof.StopCPUProfile()
 	}
+	io0 := readProcIO()
 	// The server's committer: writers transactions at once, each taking
 	// the next batch of 256.
 	t = time.Now()
 	var next atomic.Int64
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for range writers {
 		g.Go(func() error {
@@ -275,17 +287,93 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 				if start >= len(items) {
 					return nil
 				}
+				bt := time.Now()
 				if _, err := st.SaveBatch(gctx, items[start:min(start+256, len(items))]); err != nil {
 					return err
 				}
+				mu.Lock()
+				res.batches = append(res.batches, time.Since(bt))
+				mu.Unlock()
 			}
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	stored = float64(len(items)) / time.Since(t).Seconds()
-	return stored, decoded, nil
+	res.stored = float64(len(items)) / time.Since(t).Seconds()
+	res.io = readProcIO().since(io0, len(items))
+	return res, nil
+}
+
+// ingestClock is when the reports of the ingest at size arrive: now, or
+// an hour after the newest scan stored when that is later (a database
+// that an earlier bench dated ahead), so that each becomes its host's
+// state as a new report does.
+func ingestClock(ctx context.Context, st store.Store) (time.Time, error) {
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	p, err := st.Hosts(ctx, store.AllTenants(), store.HostFilter{Sort: "-scanned_at"}, store.Page{Limit: 1})
+	if err != nil {
+		return at, fmt.Errorf("newest scan: %w", err)
+	}
+	if len(p.Hosts) > 0 {
+		if newest := p.Hosts[0].ScannedAt.Add(time.Hour); newest.After(at) {
+			at = newest
+		}
+	}
+	return at, nil
+}
+
+// ingestResult is the ingest at size: reports/s stored and decoded, and
+// the process's I/O per stored report.
+type ingestResult struct {
+	stored, decoded float64
+	io              procIO
+	// batches are the SaveBatch calls' durations.
+	batches []time.Duration
+}
+
+// procIO is this process's I/O as /proc/self/io counts it: bytes and
+// calls of read and write system calls, files and sockets alike (ok false
+// where the file is missing).
+type procIO struct {
+	rchar, wchar, syscr, syscw float64
+	ok                         bool
+}
+
+func readProcIO() procIO {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return procIO{}
+	}
+	p := procIO{ok: true}
+	for line := range strings.Lines(string(b)) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "rchar":
+			p.rchar = n
+		case "wchar":
+			p.wchar = n
+		case "syscr":
+			p.syscr = n
+		case "syscw":
+			p.syscw = n
+		}
+	}
+	return p
+}
+
+// since is the I/O from before to p, per one of n items.
+func (p procIO) since(before procIO, n int) procIO {
+	if !p.ok || !before.ok || n == 0 {
+		return procIO{}
+	}
+	d := float64(n)
+	return procIO{rchar: (p.rchar - before.rchar) / d, wchar: (p.wchar - before.wchar) / d,
+		syscr: (p.syscr - before.syscr) / d, syscw: (p.syscw - before.syscw) / d, ok: true}
 }
 
 // benchCVE is a CVE id of the simulated advisories (reportgen's), pending

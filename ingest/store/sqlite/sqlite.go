@@ -65,9 +65,14 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// Checkpoint every ~40 MB of WAL rather than 4 MB: hot pages (indexes,
-	// host rows) are copied back once per checkpoint instead of ten times.
-	q.Add("_pragma", "wal_autocheckpoint(10000)")
+	// Checkpoint every ~400 MB of WAL rather than 4 MB: a page written by
+	// many commits in between (index leaves, host rows, aggregates) is
+	// copied back once per checkpoint. At 100k hosts a report touches
+	// pages all over the indexes; 40 MB still copied back most of them
+	// about once per batch (bench/scale, docs/PERFORMANCE.md). After a
+	// checkpoint the WAL file is cut back to 64 MB.
+	q.Add("_pragma", "wal_autocheckpoint(100000)")
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/demarc/demarc/ingest/store"
@@ -226,9 +225,7 @@ func fingerprint(fs []report.Finding) fingerprints {
 	fp := fingerprints{hashes: make([]int64, len(fs))}
 	for i := range fs {
 		fp.hashes[i] = findingHash(&fs[i])
-		h := fnv.New64a()
-		h.Write([]byte(fs[i].ID))
-		fp.digest += int64(h.Sum64()) ^ fp.hashes[i]
+		fp.digest += int64(fnvOffset64.str(fs[i].ID)) ^ fp.hashes[i]
 	}
 	return fp
 }
@@ -236,17 +233,15 @@ func fingerprint(fs []report.Finding) fingerprints {
 // findingHash fingerprints every stored field of a finding (strings cannot
 // hold NUL after validation, so NUL separates them unambiguously).
 func findingHash(f *report.Finding) int64 {
-	h := fnv.New64a()
-	for _, s := range []string{
+	h := fnvOffset64
+	for _, s := range [...]string{
 		string(f.Kind), string(f.Layer), f.Product, f.Installed, f.Latest, f.Cycle, f.EOLDate,
 		string(f.Severity), string(f.Responsible), f.Rule, f.Rationale, f.Remediation, f.BlockedBy,
 	} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+		h = h.str(s).byte(0)
 	}
 	for _, e := range f.Evidence {
-		h.Write([]byte(e))
-		h.Write([]byte{1})
+		h = h.str(e).byte(1)
 	}
-	return int64(h.Sum64())
+	return int64(h)
 }

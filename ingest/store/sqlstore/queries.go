@@ -1,6 +1,9 @@
 package sqlstore
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // findingCols are the columns of a findings upsert, in VALUES order.
 var findingCols = []string{
@@ -21,12 +24,44 @@ var hostCols = []string{
 	"collector_failures", "claimed_tier", "claimed_maintenance", "claimed_virt",
 }
 
+// hostKeyCols are the columns of hosts that a report may change and that
+// an index is keyed on (or, for hosts_failing, filtered by). The update of
+// a host sets each only when its value changes: SQLite rewrites the entry
+// of every index on a column an UPDATE sets, changed or not, and each is a
+// leaf page at a random place — five of the seven pages a report's host
+// update dirtied at 100k hosts (tenant never changes: the update is
+// conditional on it; scanned_at always does).
+var hostKeyCols = [...]string{"hostname", "provider_weight", "collector_failures"}
+
+// hostKeysAll sets every column of hostKeyCols.
+const hostKeysAll = 1<<len(hostKeyCols) - 1
+
+// hostUpdateCols are the columns an update of a host sets when changed holds
+// bit i for each hostKeyCols[i] that changes: hostCols without tenant and
+// without the unchanged key columns.
+func hostUpdateCols(changed int) []int {
+	var out []int
+	for i, c := range hostCols {
+		if c == "tenant" {
+			continue
+		}
+		if k := slices.Index(hostKeyCols[:], c); k >= 0 && changed&(1<<k) == 0 {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
 // queries are the fixed statements, rebound for the dialect once.
 type queries struct {
 	insertReport, reportByID, deleteReport string
-	hostState, insertHost, updateHost      string
-	hostFindings, clampFindings            string
-	upsertUsage                            string
+	hostState, insertHost                  string
+	// updateHost is the update of a host by the key columns it sets
+	// (hostUpdateCols).
+	updateHost                  [hostKeysAll + 1]string
+	hostFindings, clampFindings string
+	upsertUsage                 string
 	// The statements of re-judging (rejudge.go).
 	rejudgeState, rejudgeHost, rejudgeReport string
 	// The statements of host keys (keys.go).
@@ -57,21 +92,23 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, report_id) DO NOTHING`)
 	q.reportByID = rebind(`SELECT tenant, sha256 FROM reports WHERE host_id = ? AND report_id = ?`)
 	q.deleteReport = rebind(`DELETE FROM reports WHERE host_id = ? AND report_id = ?`)
 	q.hostState = rebind(`SELECT tenant, received_at, scanned_at, latest_report_id, findings_digest, unverified, updates_digest,
-tier, os_id, os_version_id, os_name, os_pretty_name, collector_failures <> '' FROM hosts WHERE host_id = ?` + forUpdate)
+tier, os_id, os_version_id, os_name, os_pretty_name, hostname, provider_weight, collector_failures FROM hosts WHERE host_id = ?` + forUpdate)
 	q.u = buildUpdateQueries(rebind)
 	q.insertHost = rebind(`INSERT INTO hosts (host_id, first_seen, ` + strings.Join(hostCols, ", ") +
 		`) VALUES (?, ?, ` + placeholders(len(hostCols)) + `) ON CONFLICT (host_id) DO NOTHING`)
-	sets := make([]string, len(hostCols)-1)
-	for i, c := range hostCols[1:] {
-		sets[i] = c + " = ?"
-	}
 	// A host's state is the report received last (ties: the later scan,
 	// then the greater report id): see latestOrder. first_seen moves back
 	// when the new state was scanned before it (the first report was
 	// dated ahead).
-	q.updateHost = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
-		`, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END` +
-		` WHERE host_id = ? AND tenant = ? AND (received_at, scanned_at, latest_report_id) < (?, ?, ?)`)
+	for changed := range q.updateHost {
+		var sets []string
+		for _, i := range hostUpdateCols(changed) {
+			sets = append(sets, hostCols[i]+" = ?")
+		}
+		q.updateHost[changed] = rebind(`UPDATE hosts SET ` + strings.Join(sets, ", ") +
+			`, first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END` +
+			` WHERE host_id = ? AND tenant = ? AND (received_at, scanned_at, latest_report_id) < (?, ?, ?)`)
+	}
 	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer,
 responsible, severity, sev_rank, product, product_key, cycle, opened_at, resolved_at FROM findings WHERE host_id = ?`)
 	// clampFindings moves back the open stretch of a host's open findings

@@ -133,7 +133,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.updateHost, s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
+		s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
 		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
 		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation,
 		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,
@@ -143,6 +143,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		qs = append(qs, s.q.upsertN[n], s.q.resolveN[n], s.q.unverifyN[n])
 	}
 	qs = append(qs, s.q.u.statements()...)
+	qs = append(qs, s.q.updateHost[:]...)
 	for _, q := range qs {
 		if _, ok := s.stmts[q]; ok {
 			continue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -113,22 +112,20 @@ func uniquePackages(u *report.Updates) []*report.Package {
 func updatesDigest(pkgs []*report.Package) int64 {
 	var d int64
 	for _, p := range pkgs {
-		h := fnv.New64a()
+		h := fnvOffset64
 		r := rowOf(p)
-		for _, s := range []string{p.Name, p.Arch, r.installed, r.candidate, r.origin} {
-			h.Write([]byte(s))
-			h.Write([]byte{0})
+		for _, s := range [...]string{p.Name, p.Arch, r.installed, r.candidate, r.origin} {
+			h = h.str(s).byte(0)
 		}
-		h.Write([]byte{byte(r.secRank)})
+		h = h.byte(byte(r.secRank))
 		// Hashed only when set, so that a list without advisories keeps
 		// the digest it had before migration 21.
 		if r.severity != "" || r.advisories != "" || r.cves != "" {
-			for _, s := range []string{r.severity, r.advisories, r.cves} {
-				h.Write([]byte(s))
-				h.Write([]byte{0})
+			for _, s := range [...]string{r.severity, r.advisories, r.cves} {
+				h = h.str(s).byte(0)
 			}
 		}
-		d += int64(h.Sum64())
+		d += int64(h)
 	}
 	return d
 }

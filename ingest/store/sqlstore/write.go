@@ -75,6 +75,10 @@ type hostState struct {
 	unverified int
 	// updatesDigest fingerprints the stored pending packages.
 	updatesDigest int64
+	// The host's values of hostKeyCols.
+	hostname string
+	weight   int64
+	failures string
 	// share is the host's row in the fleet aggregates (no groups, no
 	// trend).
 	share hostShare
@@ -174,7 +178,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 			return store.Outcome{}, err
 		}
 	}
-	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest)
+	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest, cur)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
@@ -255,8 +259,8 @@ func (s *Store) lockHost(ctx context.Context, tx *sql.Tx, hostID string) (hostSt
 	var h hostState
 	sh := &h.share
 	err := s.queryRow(ctx, tx, s.q.hostState, hostID).Scan(&h.tenant, &h.receivedAt, &h.scannedAt, &h.latest, &h.digest, &h.unverified, &h.updatesDigest,
-		&sh.tier, &sh.osID, &sh.osVersion, &sh.osName, &sh.osPretty, &sh.failing)
-	sh.tenant = h.tenant
+		&sh.tier, &sh.osID, &sh.osVersion, &sh.osName, &sh.osPretty, &h.hostname, &h.weight, &h.failures)
+	sh.tenant, sh.failing = h.tenant, h.failures != ""
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
 	}
@@ -304,12 +308,25 @@ func (s *Store) insertHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, 
 	return n == 1, nil
 }
 
-func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, digest int64) (bool, error) {
+// updateHost makes the report the host's state, setting the key columns
+// (hostKeyCols) only where they change from cur's.
+func (s *Store) updateHost(ctx context.Context, tx *sql.Tx, it *store.Incoming, sum report.Summary, digest int64, cur hostState) (bool, error) {
 	r := it.Report
 	scanned := micros(r.ScannedAt)
-	args := append(hostValues(it, sum, digest)[1:], scanned, scanned,
-		r.Host.HostID, it.Tenant, micros(it.ReceivedAt), scanned, r.ReportID)
-	res, err := s.exec(ctx, tx, s.q.updateHost, args...)
+	changed := 0
+	for i, diff := range [len(hostKeyCols)]bool{r.Host.Hostname != cur.hostname, weight(sum.Provider) != cur.weight, collectorFailures(r) != cur.failures} {
+		if diff {
+			changed |= 1 << i
+		}
+	}
+	values := hostValues(it, sum, digest)
+	cols := hostUpdateCols(changed)
+	args := make([]any, 0, len(cols)+7)
+	for _, i := range cols {
+		args = append(args, values[i])
+	}
+	args = append(args, scanned, scanned, r.Host.HostID, it.Tenant, micros(it.ReceivedAt), scanned, r.ReportID)
+	res, err := s.exec(ctx, tx, s.q.updateHost[changed], args...)
 	if err != nil {
 		return false, fmt.Errorf("update host: %w", err)
 	}
