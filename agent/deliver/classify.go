@@ -204,13 +204,19 @@ func parseAnswer(body []byte) answer {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(body, &e) != nil || e.Error == "" {
+	reason := ""
+	if json.Unmarshal(body, &e) == nil {
+		reason = clean(e.Error, 500)
+	}
+	// An error field that cleans to nothing (" ", control bytes) explains
+	// no more than a missing one: fall back to the body itself.
+	if reason == "" {
 		if s := clean(string(body), 200); s != "" {
 			return answer{reason: s}
 		}
 		return answer{reason: "(no explanation)"}
 	}
-	a := answer{reason: clean(e.Error, 500)}
+	a := answer{reason: reason}
 	switch {
 	case isCode(e.Code):
 		a.code = e.Code

@@ -36,6 +36,8 @@ func TestParseAnswer(t *testing.T) {
 		{"", "", "(no explanation)"},
 		{"\x00\x01 too\nbad", "", "too bad"},
 		{`{"message":"no error field"}`, "", `{"message":"no error field"}`},
+		{`{"error":" "}`, "", `{"error":" "}`}, // found by FuzzReason: a blank error is no reason
+		{`{"error":"\u0000","message":"m"}`, "", `{"error":"\u0000","message":"m"}`},
 	}
 	for _, tc := range cases {
 		a := parseAnswer([]byte(tc.body))
