@@ -288,11 +288,18 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 					return nil
 				}
 				bt := time.Now()
-				if _, err := st.SaveBatch(gctx, items[start:min(start+256, len(items))]); err != nil {
+				outs, err := st.SaveBatch(gctx, items[start:min(start+256, len(items))])
+				if err != nil {
 					return err
 				}
+				d := time.Since(bt)
 				mu.Lock()
-				res.batches = append(res.batches, time.Since(bt))
+				res.batches = append(res.batches, d)
+				for _, o := range outs {
+					if o.Result != store.Created {
+						res.notStored++
+					}
+				}
 				mu.Unlock()
 			}
 		})
@@ -300,6 +307,7 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
+	res.n = len(items)
 	res.stored = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
 	return res, nil
@@ -327,7 +335,13 @@ func ingestClock(ctx context.Context, st store.Store) (time.Time, error) {
 // the process's I/O per stored report.
 type ingestResult struct {
 	stored, decoded float64
-	io              procIO
+	// n is the reports ingested.
+	n  int
+	io procIO
+	// notStored counts the reports the store did not store (a -reuse run
+	// with the -reports of an earlier one replays its report ids: each is
+	// a duplicate or a conflict).
+	notStored int
 	// batches are the SaveBatch calls' durations.
 	batches []time.Duration
 }
