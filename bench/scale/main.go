@@ -9,7 +9,11 @@
 //	go run ./bench/scale -hosts 20000                       # SQLite in a temp dir
 //	go run ./bench/scale -hosts 20000 -store postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 //	go run ./bench/scale -db /var/tmp/scale.db -hosts 100000 -keep   # fill once …
-//	go run ./bench/scale -db /var/tmp/scale.db -reuse               # … measure again
+//	go run ./bench/scale -db /var/tmp/scale.db -reuse -reports 3    # … measure again
+//
+// Each -reuse run that ingests needs a higher -reports than the last: the
+// ingested reports are each host's report number -reports, and a report id
+// already stored is not ingest (the bench warns).
 package main
 
 import (
