@@ -307,7 +307,6 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
-	res.n = len(items)
 	res.stored = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
 	return res, nil
@@ -335,9 +334,7 @@ func ingestClock(ctx context.Context, st store.Store) (time.Time, error) {
 // the process's I/O per stored report.
 type ingestResult struct {
 	stored, decoded float64
-	// n is the reports ingested.
-	n  int
-	io procIO
+	io              procIO
 	// notStored counts the reports the store did not store (a -reuse run
 	// with the -reports of an earlier one replays its report ids: each is
 	// a duplicate or a conflict).

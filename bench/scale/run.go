@@ -141,7 +141,7 @@ func printTable(w *os.File, o options, info string, fill time.Duration, res []re
 		fmt.Fprintf(w, "\ningest at size (store.SaveBatch, 256 per batch, %d writers): %.0f reports/s; decode-only baseline %.0f reports/s; ratio %.2f\n",
 			writers, in.stored, in.decoded, in.stored/in.decoded)
 		if in.notStored > 0 {
-			fmt.Fprintf(w, "WARNING: %d of the %d reports were not stored (their report ids are taken: not ingest); run -reuse with a higher -reports than the last run\n", in.notStored, in.n)
+			fmt.Fprintf(w, "WARNING: %d of the reports were not stored (their report ids are taken: not ingest); run -reuse with a higher -reports than the last run\n", in.notStored)
 		}
 		if b := slices.Sorted(slices.Values(in.batches)); len(b) > 0 {
 			fmt.Fprintf(w, "batches of 256: %d, median %s, slowest %s\n", len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
