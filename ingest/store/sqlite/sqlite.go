@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -32,8 +33,15 @@ type Options struct {
 	Synchronous string
 	// Readers is the size of the read pool (default: GOMAXPROCS, at least 2).
 	Readers int
+	// CheckpointEvery is how often a connection of its own copies the
+	// write-ahead log back into the database, off the writer's path
+	// (default DefaultCheckpointEvery). Negative: never; the writer's
+	// commits copy it, every 100,000 WAL pages, stalling the commit that
+	// does.
+	CheckpointEvery time.Duration
 	// Log receives the warning when Open tightens files that others could
-	// read (the zero Logger discards it).
+	// read, and the checkpointer's failures (the zero Logger discards
+	// them).
 	Log zerolog.Logger
 }
 
@@ -45,8 +53,14 @@ var Dialect = sqlstore.Dialect{Name: "sqlite"}
 // umask: a new database is created so, and existing files that others can
 // read are tightened (with a warning on o.Log).
 func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) {
+	s, _, err := open(ctx, path, o)
+	return s, err
+}
+
+// open is Open, also returning the checkpointer (nil when off).
+func open(ctx context.Context, path string, o Options) (*sqlstore.Store, *checkpointer, error) {
 	if path == "" {
-		return nil, fmt.Errorf("open sqlite: empty path")
+		return nil, nil, fmt.Errorf("open sqlite: empty path")
 	}
 	sync := o.Synchronous
 	switch sync {
@@ -54,10 +68,10 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 		sync = "FULL"
 	case "FULL", "NORMAL":
 	default:
-		return nil, fmt.Errorf("open sqlite: synchronous %q (want FULL or NORMAL)", sync)
+		return nil, nil, fmt.Errorf("open sqlite: synchronous %q (want FULL or NORMAL)", sync)
 	}
 	if err := privateFiles(path, o.Log); err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -65,18 +79,22 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// Checkpoint every ~400 MB of WAL rather than 4 MB: a page written by
-	// many commits in between (index leaves, host rows, aggregates) is
-	// copied back once per checkpoint. At 100k hosts a report touches
-	// pages all over the indexes; 40 MB still copied back most of them
-	// about once per batch (bench/scale, docs/PERFORMANCE.md). After a
-	// checkpoint the WAL file is cut back to 64 MB.
+	// The checkpointer (checkpoint.go) copies the WAL back between and
+	// beside the writer's commits. The writer's own checkpoint, after the
+	// commit that takes the WAL past ~400 MB, is the bound when the
+	// checkpointer is off or falls behind; it copies only what the
+	// checkpointer has not. Without the checkpointer the large interval
+	// matters: a page written by many commits in between (index leaves,
+	// host rows, aggregates) is copied back once per checkpoint, and at
+	// 100k hosts 40 MB still copied most of them about once per batch
+	// (bench/scale, docs/PERFORMANCE.md). After a checkpoint the WAL file
+	// is cut back to 64 MB.
 	q.Add("_pragma", "wal_autocheckpoint(100000)")
 	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -84,14 +102,17 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	// Create the file and switch it to WAL before readers open it.
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	q.Add("_pragma", "query_only(1)")
 	q.Del("_txlock")
+	// The checkpointer's connection: the writer's settings (its syncs
+	// follow synchronous), without its transactions.
+	ckptDSN := "file:" + path + "?" + q.Encode()
+	q.Add("_pragma", "query_only(1)")
 	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	n := o.Readers
 	if n <= 0 {
@@ -99,5 +120,19 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.Store, error) 
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return sqlstore.New(w, r, Dialect), nil
+	st := sqlstore.New(w, r, Dialect)
+	every := o.CheckpointEvery
+	if every == 0 {
+		every = DefaultCheckpointEvery
+	}
+	if every < 0 {
+		return st, nil, nil
+	}
+	c, err := startCheckpointer(ctx, ckptDSN, every, o.Log)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	st.OnClose(c.Close)
+	return st, c, nil
 }

@@ -44,6 +44,8 @@ type Store struct {
 	// reads caches statements of the read pool that run once per report
 	// (readStmt).
 	reads map[string]*sql.Stmt
+	// closers run first in Close (OnClose), last added first.
+	closers []func() error
 }
 
 // New wraps open databases: w takes every write (one connection for SQLite),
@@ -211,8 +213,25 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 	return st.QueryRowContext(ctx, args...)
 }
 
-// Close closes the pools.
+// OnClose adds f to what Close does before it closes the pools: for what
+// a driver runs beside them (SQLite's checkpointer). Call it before the
+// store is shared.
+func (s *Store) OnClose(f func() error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closers = append(s.closers, f)
+}
+
+// Close stops what OnClose added, then closes the pools.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	var errs []error
+	for i := len(closers) - 1; i >= 0; i-- {
+		errs = append(errs, closers[i]())
+	}
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -224,11 +243,11 @@ func (s *Store) Close() error {
 	clear(s.reads)
 	s.prepared = false
 	s.mu.Unlock()
-	err := s.w.Close()
+	errs = append(errs, s.w.Close())
 	if s.r != s.w {
-		err = errors.Join(err, s.r.Close())
+		errs = append(errs, s.r.Close())
 	}
-	return err
+	return errors.Join(errs...)
 }
 
 // micros is t as unix microseconds.
