@@ -99,10 +99,19 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
 		return
 	}
+	// What the store derives from the verdict (summary, fingerprints,
+	// evidence JSON) is computed here, on the request's goroutine: the
+	// committer's transaction then does only storage work.
+	derived, err := store.Derive(j.Report)
+	if err != nil {
+		s.logFor(r).Error().Err(err).Str("report_id", d.Report.ReportID).Msg("derive report")
+		reject(http.StatusServiceUnavailable, "store", "report not stored, retry later")
+		return
+	}
 	now := s.cfg.Now().UTC()
 	in := store.Incoming{
 		Tenant: p.Tenant, Report: j.Report, Gzip: d.Gzip, SHA256: d.SHA256, ReceivedAt: now,
-		Legacy: p.Role == store.RoleAgent, Claimed: d.Report.Profile,
+		Legacy: p.Role == store.RoleAgent, Claimed: d.Report.Profile, Derived: derived,
 	}
 	var nextKey string
 	if p.Role == RoleHost {

@@ -218,6 +218,9 @@ type Incoming struct {
 	// agent.yaml), kept beside the one it was judged on (Report.Profile);
 	// a zero tier: unknown.
 	Claimed report.Profile
+	// Derived, when it is Derive(Report) (Derived.For), spares the store's
+	// writer computing it; otherwise the store computes it.
+	Derived *Derived
 }
 
 // Result is what storing one Incoming did.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -30,9 +29,10 @@ type storedFinding struct {
 // the times and reason of the change.
 type verdict struct {
 	hostID, tenant string
-	// r holds the findings and the collectors they are judged against.
-	r  *report.Report
-	fp fingerprints
+	// r holds the findings and the collectors they are judged against;
+	// d is derived from it.
+	r *report.Report
+	d *store.Derived
 	// at opens the findings it opens (opened_at, first_seen of new ones),
 	// resolves those it resolves and unverifies those it unverifies.
 	at int64
@@ -51,8 +51,8 @@ type verdict struct {
 
 // reportVerdict is the verdict of a report becoming its host's latest
 // state; prevScanned is the previous state's scan time (-1: a new host).
-func reportVerdict(it *store.Incoming, fp fingerprints, scanned, prevScanned int64) *verdict {
-	return &verdict{hostID: it.Report.Host.HostID, tenant: it.Tenant, r: it.Report, fp: fp,
+func reportVerdict(it *store.Incoming, d *store.Derived, scanned, prevScanned int64) *verdict {
+	return &verdict{hostID: it.Report.Host.HostID, tenant: it.Tenant, r: it.Report, d: d,
 		at: scanned, seen: scanned, prevSeen: min(prevScanned, scanned), fresh: prevScanned < 0}
 }
 
@@ -84,17 +84,19 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 	ch := newShareChange(existing)
 	var changed, opened []*report.Finding
 	var hashes []int64
+	var evidence []string
 	present := make(map[string]bool, len(v.r.Findings))
 	for i := range v.r.Findings {
 		f := &v.r.Findings[i]
 		present[f.ID] = true
-		h := v.fp.hashes[i]
+		h := v.d.Hashes[i]
 		e, ok := existing[f.ID]
 		if ok && e.open && !e.unverified && e.hash == h {
 			continue
 		}
 		changed = append(changed, f)
 		hashes = append(hashes, h)
+		evidence = append(evidence, v.d.Evidence[i])
 		ch.upserted(f, e, ok, v.at)
 		if !ok || !e.open {
 			opened = append(opened, f)
@@ -107,7 +109,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 	}
 	start := 0
 	for _, n := range chunks(len(changed)) {
-		if err := s.upsertFindings(ctx, tx, v, changed[start:start+n], hashes[start:start+n]); err != nil {
+		if err := s.upsertFindings(ctx, tx, v, changed[start:start+n], hashes[start:start+n], evidence[start:start+n]); err != nil {
 			return 0, nil, err
 		}
 		start += n
@@ -169,17 +171,14 @@ func (s *Store) storedFindings(ctx context.Context, tx *sql.Tx, hostID string) (
 	return out, nil
 }
 
-func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, v *verdict, fs []*report.Finding, hashes []int64) error {
+// upsertFindings writes fs, with their hashes and evidence JSON.
+func (s *Store) upsertFindings(ctx context.Context, tx *sql.Tx, v *verdict, fs []*report.Finding, hashes []int64, evidence []string) error {
 	args := make([]any, 0, len(fs)*len(findingCols))
 	for i, f := range fs {
-		ev, err := json.Marshal(nonNil(f.Evidence))
-		if err != nil {
-			return fmt.Errorf("encode evidence: %w", err)
-		}
 		args = append(args, v.hostID, f.ID, v.tenant, string(f.Kind), string(f.Layer),
 			f.Product, strings.ToLower(f.Product), f.Installed, f.Latest, f.Cycle, f.EOLDate,
 			string(f.Severity), f.Severity.Rank(), string(f.Responsible), f.Rule, f.Rationale,
-			f.Remediation, string(ev), f.BlockedBy, hashes[i], v.at, v.at, v.seen, v.reason, v.reasonAt)
+			f.Remediation, evidence[i], f.BlockedBy, hashes[i], v.at, v.at, v.seen, v.reason, v.reasonAt)
 	}
 	if _, err := s.exec(ctx, tx, s.upsertQuery(len(fs)), args...); err != nil {
 		return fmt.Errorf("upsert findings: %w", err)
@@ -207,41 +206,11 @@ func (s *Store) resolveQuery(n int) string {
 	return s.rebind(s.q.resolvePrefix + "(" + placeholders(n) + ")")
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// derived is it.Derived (completed if it holds only fingerprints), or
+// computed when the caller did not derive it from it.Report.
+func derived(it *store.Incoming) (*store.Derived, error) {
+	if it.Derived.For(it.Report) {
+		return it.Derived, it.Derived.Complete()
 	}
-	return s
-}
-
-// fingerprints are the hashes of a report's findings and their digest
-// (order-independent: the sum of the hashes of id and content).
-type fingerprints struct {
-	hashes []int64
-	digest int64
-}
-
-func fingerprint(fs []report.Finding) fingerprints {
-	fp := fingerprints{hashes: make([]int64, len(fs))}
-	for i := range fs {
-		fp.hashes[i] = findingHash(&fs[i])
-		fp.digest += int64(fnvOffset64.str(fs[i].ID)) ^ fp.hashes[i]
-	}
-	return fp
-}
-
-// findingHash fingerprints every stored field of a finding (strings cannot
-// hold NUL after validation, so NUL separates them unambiguously).
-func findingHash(f *report.Finding) int64 {
-	h := fnvOffset64
-	for _, s := range [...]string{
-		string(f.Kind), string(f.Layer), f.Product, f.Installed, f.Latest, f.Cycle, f.EOLDate,
-		string(f.Severity), string(f.Responsible), f.Rule, f.Rationale, f.Remediation, f.BlockedBy,
-	} {
-		h = h.str(s).byte(0)
-	}
-	for _, e := range f.Evidence {
-		h = h.str(e).byte(1)
-	}
-	return int64(h)
+	return store.Derive(it.Report)
 }

@@ -4,13 +4,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/demarc/demarc/ingest/store"
-	"github.com/demarc/demarc/report"
 )
 
 // rejudgeState is what Rejudge compares a new verdict with.
@@ -96,21 +94,26 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 		return store.RejudgeStale, nil
 	}
 	r, p := it.Report, it.Report.Profile
-	fp := fingerprint(r.Findings)
+	// The fingerprints first: the summary and the evidence JSON only
+	// for a host whose verdict changed.
+	d := store.Fingerprint(r)
 	failures := collectorFailures(r)
-	if fp.digest == cur.digest && failures == cur.failures && p.Provider == cur.provider &&
+	if d.Digest == cur.digest && failures == cur.failures && p.Provider == cur.provider &&
 		string(p.Tier) == cur.tier && p.MaintenanceAgreement == cur.maintenance &&
 		p.CustomerManagedVirtualisation == cur.customerVirt {
 		// The same findings judged against the same collectors: the sync
 		// would write nothing either.
 		return store.RejudgeUnchanged, nil
 	}
+	if err := d.Complete(); err != nil {
+		return 0, err
+	}
 	before, err := s.readShare(ctx, tx, it.HostID)
 	if err != nil {
 		return 0, err
 	}
 	if _, err := s.exec(ctx, tx, s.q.rejudgeHost, p.Provider, string(p.Tier), p.MaintenanceAgreement,
-		p.CustomerManagedVirtualisation, fp.digest, failures, it.HostID); err != nil {
+		p.CustomerManagedVirtualisation, d.Digest, failures, it.HostID); err != nil {
 		return 0, fmt.Errorf("update host: %w", err)
 	}
 	at := micros(it.At)
@@ -118,7 +121,7 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	if it.Reason != "" {
 		reason = it.Reason
 	}
-	v := &verdict{hostID: it.HostID, tenant: it.Tenant, r: r, fp: fp, at: at,
+	v := &verdict{hostID: it.HostID, tenant: it.Tenant, r: r, d: d, at: at,
 		seen: cur.scannedAt, prevSeen: min(cur.scannedAt, at), reason: reason, reasonAt: at}
 	_, change, err := s.syncFindings(ctx, tx, v)
 	if err != nil {
@@ -128,10 +131,7 @@ func (s *Store) rejudgeOne(ctx context.Context, tx *sql.Tx, it *store.Rejudgemen
 	if err := s.recountHost(ctx, tx, it.HostID); err != nil {
 		return 0, err
 	}
-	sumJSON, err := json.Marshal(report.Summarize(r.Findings))
-	if err != nil {
-		return 0, fmt.Errorf("encode summary: %w", err)
-	}
+	sumJSON := d.SummaryJSON
 	// The latest report's entry in the history is the verdict on it now.
 	if _, err := s.exec(ctx, tx, s.q.rejudgeReport, len(r.Findings), string(sumJSON), it.HostID, it.ReportID); err != nil {
 		return 0, fmt.Errorf("update report summary: %w", err)

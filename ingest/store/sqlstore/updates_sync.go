@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/internal/fnv1a"
 	"github.com/demarc/demarc/report"
 )
 
@@ -112,17 +113,17 @@ func uniquePackages(u *report.Updates) []*report.Package {
 func updatesDigest(pkgs []*report.Package) int64 {
 	var d int64
 	for _, p := range pkgs {
-		h := fnvOffset64
+		h := fnv1a.Offset
 		r := rowOf(p)
 		for _, s := range [...]string{p.Name, p.Arch, r.installed, r.candidate, r.origin} {
-			h = h.str(s).byte(0)
+			h = h.Str(s).Byte(0)
 		}
-		h = h.byte(byte(r.secRank))
+		h = h.Byte(byte(r.secRank))
 		// Hashed only when set, so that a list without advisories keeps
 		// the digest it had before migration 21.
 		if r.severity != "" || r.advisories != "" || r.cves != "" {
 			for _, s := range [...]string{r.severity, r.advisories, r.cves} {
-				h = h.str(s).byte(0)
+				h = h.Str(s).Byte(0)
 			}
 		}
 		d += int64(h)

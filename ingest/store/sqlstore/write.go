@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -99,18 +98,17 @@ func latestOrder(received, scanned int64, reportID string, h hostState) bool {
 // aggregates to fleet.
 func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fleet *fleetDelta) (store.Outcome, error) {
 	r := it.Report
-	sum := report.Summarize(r.Findings)
-	fp := fingerprint(r.Findings)
-	sumJSON, err := json.Marshal(sum)
+	d, err := derived(it)
 	if err != nil {
-		return store.Outcome{}, fmt.Errorf("encode summary: %w", err)
+		return store.Outcome{}, err
 	}
+	sum := d.Summary
 	scanned := micros(r.ScannedAt)
 	if refused, err := s.refused(ctx, tx, it); err != nil || refused {
 		return store.Outcome{Result: store.Forbidden}, err
 	}
 	res, err := s.exec(ctx, tx, s.q.insertReport, r.ReportID, it.Tenant, r.Host.HostID, scanned,
-		micros(it.ReceivedAt), it.SHA256[:], it.Gzip, len(r.Findings), string(sumJSON))
+		micros(it.ReceivedAt), it.SHA256[:], it.Gzip, len(r.Findings), string(d.SummaryJSON))
 	if err != nil {
 		return store.Outcome{}, fmt.Errorf("insert report: %w", err)
 	}
@@ -124,12 +122,12 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 		return store.Outcome{}, err
 	}
 	if !found {
-		inserted, err := s.insertHost(ctx, tx, it, sum, fp.digest)
+		inserted, err := s.insertHost(ctx, tx, it, sum, d.Digest)
 		if err != nil {
 			return store.Outcome{}, err
 		}
 		if inserted {
-			_, change, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, -1))
+			_, change, err := s.syncFindings(ctx, tx, reportVerdict(it, d, scanned, -1))
 			if err == nil {
 				err = s.syncUpdates(ctx, tx, it, 0, true, false, fleet)
 			}
@@ -157,7 +155,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 	if !latestOrder(micros(it.ReceivedAt), scanned, r.ReportID, cur) {
 		return store.Outcome{Result: store.Created}, nil
 	}
-	sync := fp.digest != cur.digest || cur.unverified > 0
+	sync := d.Digest != cur.digest || cur.unverified > 0
 	// Open findings opened after this report's scan move back to it (the
 	// previous state was dated ahead of the clock): their trend share is
 	// read before and after, which only such a report pays.
@@ -178,12 +176,12 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 			return store.Outcome{}, err
 		}
 	}
-	updated, err := s.updateHost(ctx, tx, it, sum, fp.digest, cur)
+	updated, err := s.updateHost(ctx, tx, it, sum, d.Digest, cur)
 	if err != nil || !updated {
 		return store.Outcome{Result: store.Created}, err
 	}
 	latest := store.Outcome{Result: store.Created, Latest: true}
-	change, err := s.syncReport(ctx, tx, it, fp, cur, sync)
+	change, err := s.syncReport(ctx, tx, it, d, cur, sync)
 	if err == nil {
 		err = s.syncUpdates(ctx, tx, it, cur.updatesDigest, false, clamp, fleet)
 	}
@@ -209,7 +207,7 @@ func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, it *store.Incoming, fle
 // syncReport brings the findings of a host whose state a report became in
 // line with it (sync: they may differ from the previous state's), and
 // returns what the sync changed in the host's share (nil without one).
-func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, fp fingerprints, cur hostState, sync bool) (*shareChange, error) {
+func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, d *store.Derived, cur hostState, sync bool) (*shareChange, error) {
 	r := it.Report
 	scanned := micros(r.ScannedAt)
 	var change *shareChange
@@ -217,7 +215,7 @@ func (s *Store) syncReport(ctx context.Context, tx *sql.Tx, it *store.Incoming, 
 		// Otherwise the same findings as the latest report and none
 		// unverified: nothing to write (an open finding's last_seen is its
 		// host's scanned_at).
-		unverified, ch, err := s.syncFindings(ctx, tx, reportVerdict(it, fp, scanned, cur.scannedAt))
+		unverified, ch, err := s.syncFindings(ctx, tx, reportVerdict(it, d, scanned, cur.scannedAt))
 		if err != nil {
 			return nil, err
 		}

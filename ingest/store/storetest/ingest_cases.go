@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,4 +253,54 @@ func testSameInstant(t *testing.T, s store.Store) {
 	if err != nil || len(reps.Reports) != 1 || reps.Reports[0].ReportID != a.Report.ReportID {
 		t.Errorf("second history page %+v %v", reps, err)
 	}
+}
+
+// testDerived: a report whose Derived (store.Derive, as the ingest
+// handler computes it) comes along is stored as one without, and a
+// Derived of another report is not used for it.
+func testDerived(t *testing.T, s store.Store) {
+	sc := store.TenantScope("acme")
+	check := func(hostID string, r *report.Report) {
+		t.Helper()
+		want := map[string]report.Finding{}
+		for _, f := range r.Findings {
+			want[f.ID] = f
+		}
+		got := allFindings(t, s, sc, store.FindingFilter{HostID: hostID})
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d open findings, want %d", hostID, len(got), len(want))
+		}
+		for _, f := range got {
+			w := want[f.ID]
+			if f.Installed != w.Installed || f.Severity != w.Severity || strings.Join(f.Evidence, "\n") != strings.Join(w.Evidence, "\n") {
+				t.Errorf("%s/%s stored %q %s %q, want %q %s %q", hostID, f.ID, f.Installed, f.Severity, f.Evidence, w.Installed, w.Severity, w.Evidence)
+			}
+		}
+		if h := mustHost(t, s, sc, hostID); h.Open != report.Summarize(r.Findings) {
+			t.Errorf("%s: summary %+v, want %+v", hostID, h.Open, report.Summarize(r.Findings))
+		}
+	}
+	derive := func(r *report.Report) *store.Derived {
+		d, err := store.Derive(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	ha, hb := newHost(71, "acme"), newHost(72, "acme")
+	ra := ha.Next(t0)
+	in := Incoming(t, "acme", ra)
+	in.Derived = derive(ra)
+	save(t, s, []store.Result{store.Created}, in)
+	check(ha.ID, ra)
+
+	// The next report changes a finding; it comes with the Derived of
+	// another host's report, which must not be taken for its own.
+	ra2 := ha.Next(t0.Add(time.Hour))
+	ra2.Findings[0].Installed = "9.9.9"
+	ra2.Findings[0].Evidence = append(ra2.Findings[0].Evidence, "changed")
+	stale := Incoming(t, "acme", ra2)
+	stale.Derived = derive(hb.Next(t0))
+	save(t, s, []store.Result{store.Created}, stale)
+	check(ha.ID, ra2)
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingUpdatesFleet", testPendingUpdatesFleet},
 		{"PendingUpdatesFutureDated", testPendingUpdatesFutureDated},
 		{"PendingPackages", testPendingPackages},
+		{"Derived", testDerived},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
