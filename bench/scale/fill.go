@@ -45,7 +45,9 @@ func (f fleet) host(i int) *reportgen.Host {
 // six hours by host.
 func (f fleet) scanAt(i, k int) time.Time {
 	if k >= f.o.reports && !f.after.IsZero() {
-		return f.after.Add(-time.Minute - time.Duration(i%360)*time.Second)
+		// A host's later reports of one ingest (more reports than hosts)
+		// a minute apart.
+		return f.after.Add(time.Duration(k-f.o.reports-1)*time.Minute - time.Duration(i%360)*time.Second)
 	}
 	back := time.Duration(f.o.reports-1-k) * 24 * time.Hour
 	return f.end.Add(-back - time.Duration(i%360)*time.Minute)
@@ -61,7 +63,7 @@ func (f fleet) reports(i, k0, k1 int) ([]store.Incoming, error) {
 		if k < k0 {
 			continue
 		}
-		in, err := incoming(f.tenant(i), r, f.scanAt(i, k).Add(time.Minute))
+		in, err := incoming(f.tenant(i), r, f.scanAt(i, k).Add(time.Minute), f.o.derive)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +73,9 @@ func (f fleet) reports(i, k0, k1 int) ([]store.Incoming, error) {
 }
 
 // incoming wraps a report as the server stores it.
-func incoming(tenant string, r *report.Report, received time.Time) (store.Incoming, error) {
+// With derive, what the store derives from the report comes along, as
+// the ingest handler computes it.
+func incoming(tenant string, r *report.Report, received time.Time, derive bool) (store.Incoming, error) {
 	body, err := json.Marshal(r)
 	if err != nil {
 		return store.Incoming{}, err
@@ -86,6 +90,11 @@ func incoming(tenant string, r *report.Report, received time.Time) (store.Incomi
 	}
 	in := store.Incoming{Report: r}
 	in.Tenant, in.Gzip, in.SHA256, in.ReceivedAt = tenant, buf.Bytes(), sha256.Sum256(body), received.UTC()
+	if derive {
+		if in.Derived, err = store.Derive(r); err != nil {
+			return store.Incoming{}, err
+		}
+	}
 	return in, nil
 }
 

@@ -13,7 +13,9 @@
 //
 // Each -reuse run that ingests needs a higher -reports than the last: the
 // ingested reports are each host's report number -reports, and a report id
-// already stored is not ingest (the bench warns).
+// already stored is not ingest (the bench warns). An -ingest larger than
+// the fleet sends each host several reports, numbers -reports on (the
+// bench says which -reports the next run needs).
 package main
 
 import (
@@ -35,11 +37,16 @@ type options struct {
 	// section); writers the concurrent SaveBatch calls of the ingest at
 	// size (0: the server's default for the store).
 	pending, writers int
+	// checkpoint is the SQLite store's CheckpointEvery (0: its default).
+	checkpoint time.Duration
+	// derive computes store.Derive before SaveBatch, as the ingest
+	// handler does.
+	derive bool
 }
 
 func main() {
 	var o options
-	flag.IntVar(&o.hosts, "hosts", 20000, "hosts to fill")
+	flag.IntVar(&o.hosts, "hosts", 20000, "hosts to fill (with -reuse: the stored hosts)")
 	flag.IntVar(&o.tenants, "tenants", 20, "tenants the hosts are spread over")
 	flag.IntVar(&o.findings, "findings", 40, "findings per report")
 	flag.IntVar(&o.reports, "reports", 2, "reports per host (a day apart; later ones drift: resolved history)")
@@ -54,6 +61,8 @@ func main() {
 	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the ingest at size to this file")
 	flag.IntVar(&o.pending, "pending", 40, "pending packages a host lists, at most (half to all of it; 0: reports without updates)")
+	flag.DurationVar(&o.checkpoint, "checkpoint", 0, "sqlite: how often the checkpointer runs (0: the store's default; negative: off, the writer checkpoints)")
+	flag.BoolVar(&o.derive, "derive", true, "compute what the store derives from a report (summary, fingerprints, evidence JSON) before SaveBatch, as the ingest handler does (false: in the writer)")
 	flag.IntVar(&o.writers, "writers", 0, "concurrent store writers of the ingest at size (0: as demarc-server: 1 on SQLite, 4 on PostgreSQL)")
 	flag.Parse()
 	if err := run(o); err != nil {

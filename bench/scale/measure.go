@@ -245,16 +245,26 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 		return res, err
 	}
 	// The hosts are spread over the fleet, as reports arrive: the first n
-	// would be the first rows the fill wrote, side by side on disk.
-	n = min(n, f.o.hosts)
-	stride := f.o.hosts / n
-	for j := range n {
-		rs, err := f.reports(j*stride, f.o.reports, f.o.reports+1)
-		if err != nil {
+	// would be the first rows the fill wrote, side by side on disk. More
+	// reports than hosts: every host sends several, one round of the
+	// fleet after the other.
+	hosts := min(n, f.o.hosts)
+	stride := f.o.hosts / hosts
+	rounds := (n + hosts - 1) / hosts
+	byHost := make([][]store.Incoming, hosts)
+	for j := range hosts {
+		if byHost[j], err = f.reports(j*stride, f.o.reports, f.o.reports+rounds); err != nil {
 			return res, err
 		}
-		items = append(items, rs...)
 	}
+	for k := range rounds {
+		for j := range hosts {
+			if len(items) < n {
+				items = append(items, byHost[j][k])
+			}
+		}
+	}
+	res.rounds = rounds
 	t := time.Now()
 	for _, it := range items {
 		if _, err := ingest.DecodeBaseline(bytes.NewReader(it.Gzip), "gzip", ingest.DefaultLimits); err != nil {
@@ -334,7 +344,10 @@ func ingestClock(ctx context.Context, st store.Store) (time.Time, error) {
 // the process's I/O per stored report.
 type ingestResult struct {
 	stored, decoded float64
-	io              procIO
+	// rounds is how many reports a host sent (the next -reuse run needs
+	// -reports raised by as many).
+	rounds int
+	io     procIO
 	// notStored counts the reports the store did not store (a -reuse run
 	// with the -reports of an earlier one replays its report ids: each is
 	// a duplicate or a conflict).

@@ -28,6 +28,26 @@ func run(o options) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	if o.reuse {
+		// The fleet is what was filled: the ingest at size spreads its
+		// reports over every stored host (-hosts would pick the first
+		// of them, side by side on disk).
+		sum, err := st.Summary(ctx, store.AllTenants())
+		if err != nil {
+			return err
+		}
+		var n int64
+		for _, c := range sum.Hosts {
+			n += c
+		}
+		if n < 1 {
+			return fmt.Errorf("-reuse: no hosts in the store")
+		}
+		if int(n) != o.hosts {
+			logf("-reuse: the store holds %d hosts; measuring those (not -hosts %d)", n, o.hosts)
+		}
+		o.hosts = int(n)
+	}
 	f := fleet{o: o, end: time.Now().UTC().Truncate(time.Hour).Add(-7 * time.Hour)}
 	var fillTime time.Duration
 	if !o.reuse {
@@ -142,6 +162,10 @@ func printTable(w *os.File, o options, info string, fill time.Duration, res []re
 			writers, in.stored, in.decoded, in.stored/in.decoded)
 		if in.notStored > 0 {
 			fmt.Fprintf(w, "WARNING: %d of the reports were not stored (their report ids are taken: not ingest); run -reuse with a higher -reports than the last run\n", in.notStored)
+		}
+		if in.rounds > 1 {
+			fmt.Fprintf(w, "each host sent %d reports (numbers %d to %d): a next -reuse run needs -reports %d or more\n",
+				in.rounds, o.reports, o.reports+in.rounds-1, o.reports+in.rounds)
 		}
 		if b := slices.Sorted(slices.Values(in.batches)); len(b) > 0 {
 			fmt.Fprintf(w, "batches of 256: %d, median %s, slowest %s\n", len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))

@@ -50,7 +50,7 @@ func openSQLite(ctx context.Context, o options) (store.Store, string, func(), er
 		}
 		dir, path = d, filepath.Join(d, "scale.db")
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Synchronous: "NORMAL"})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Synchronous: "NORMAL", CheckpointEvery: o.checkpoint})
 	if err != nil {
 		return nil, "", nil, err
 	}
