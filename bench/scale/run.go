@@ -32,13 +32,9 @@ func run(o options) error {
 		// The fleet is what was filled: the ingest at size spreads its
 		// reports over every stored host (-hosts would pick the first
 		// of them, side by side on disk).
-		sum, err := st.Summary(ctx, store.AllTenants())
+		n, err := st.CountHosts(ctx, store.AllTenants(), store.HostFilter{})
 		if err != nil {
 			return err
-		}
-		var n int64
-		for _, c := range sum.Hosts {
-			n += c
 		}
 		if n < 1 {
 			return fmt.Errorf("-reuse: no hosts in the store")

@@ -29,9 +29,11 @@ type checkpointer struct {
 	every time.Duration
 	log   zerolog.Logger
 
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	// ctx ends the rounds (cancel, in Close, also interrupts one that
+	// runs); done is closed when they have ended.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
 
 	mu   sync.Mutex
 	last checkpoint
@@ -62,7 +64,8 @@ func startCheckpointer(ctx context.Context, dsn string, every time.Duration, log
 		db.Close()
 		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
-	c := &checkpointer{db: db, every: every, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, every: every, log: log, done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.run()
 	return c, nil
 }
@@ -70,21 +73,13 @@ func startCheckpointer(ctx context.Context, dsn string, every time.Duration, log
 // run does a round every c.every until Close.
 func (c *checkpointer) run() {
 	defer close(c.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-c.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx := c.ctx
 	t := time.NewTicker(c.every)
 	defer t.Stop()
 	failing := false
 	for {
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -145,7 +140,7 @@ func (c *checkpointer) failed() int64 {
 // Close stops the rounds (interrupting one that runs) and closes the
 // connection.
 func (c *checkpointer) Close() error {
-	c.once.Do(func() { close(c.stop) })
+	c.cancel()
 	<-c.done
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close checkpointer: %w", err)
