@@ -77,7 +77,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), r.id, r.tenant, r.host, r.scanned, r.recei
 	if !slices.Contains(before, "reports_received") || !slices.Contains(before, "reports_host_received") {
 		t.Fatalf("indexes at version 4: %v", before)
 	}
-	if err := s.Migrate(ctx); err != nil {
+	if err := s.migrateTo(ctx, 5); err != nil {
 		t.Fatal(err)
 	}
 	var got []rawReport
