@@ -64,21 +64,8 @@ func openedForWrite(t *testing.T, db *sql.DB, q string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range scanAll(t, rows) {
 		// addr, opcode, p1, p2, …
 		if fmt.Sprint(vals[1]) != "OpenWrite" {
 			continue
@@ -88,9 +75,6 @@ func openedForWrite(t *testing.T, db *sql.DB, q string) []string {
 			t.Fatalf("OpenWrite of root %v: not in the schema", vals[3])
 		}
 		out = append(out, roots[root])
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
