@@ -20,6 +20,11 @@ var updateCols = []string{"host_id", "name", "arch", "tenant", "installed", "can
 // host_update_refs.
 type updateQueries struct {
 	read, setDigest, clamp string
+	// refresh rewrites the columns of a stored package that no index
+	// holds: a new candidate, origin or advisories with the same security
+	// rank leaves the two indexes by name as they were (SQLite rewrites
+	// the index entries of every column an UPDATE sets, changed or not).
+	refresh string
 	// upsert and remove hold the statements for chunkSizes rows; addRefs
 	// and removeRefs those of host_update_refs.
 	upsert, remove, addRefs, removeRefs map[int]string
@@ -31,8 +36,9 @@ func buildUpdateQueries(rebind func(string) string) updateQueries {
 		setDigest: rebind(`UPDATE hosts SET updates_digest = ? WHERE host_id = ?`),
 		// A new state scanned before the previous one (dated ahead): the
 		// packages it lists were pending then.
-		clamp:  rebind(`UPDATE host_updates SET first_seen = ? WHERE host_id = ? AND first_seen > ?`),
-		upsert: map[int]string{}, remove: map[int]string{}, addRefs: map[int]string{}, removeRefs: map[int]string{},
+		clamp:   rebind(`UPDATE host_updates SET first_seen = ? WHERE host_id = ? AND first_seen > ?`),
+		refresh: rebind(`UPDATE host_updates SET installed = ?, candidate = ?, origin = ?, severity = ?, advisories = ?, cves = ? WHERE host_id = ? AND name = ? AND arch = ?`),
+		upsert:  map[int]string{}, remove: map[int]string{}, addRefs: map[int]string{}, removeRefs: map[int]string{},
 	}
 	row := "(" + placeholders(len(updateCols)) + ")"
 	for _, n := range chunkSizes {
@@ -55,7 +61,7 @@ advisories = excluded.advisories, cves = excluded.cves`)
 
 // statements lists every statement for prepare.
 func (q updateQueries) statements() []string {
-	out := []string{q.read, q.setDigest, q.clamp}
+	out := []string{q.read, q.setDigest, q.clamp, q.refresh}
 	for _, n := range chunkSizes {
 		out = append(out, q.upsert[n], q.remove[n], q.addRefs[n], q.removeRefs[n])
 	}
@@ -156,7 +162,7 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 			}
 		}
 		fleet.pendingNames(it.Tenant, stored, pkgs)
-		var changed, refKeys, refs []any
+		var changed, refreshed, refKeys, refs []any
 		n, nk, nr := 0, 0, 0
 		for _, p := range pkgs {
 			k, r := pendingKey{p.Name, p.Arch}, rowOf(p)
@@ -165,9 +171,15 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 			if ok && old == r {
 				continue
 			}
-			changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned,
-				r.severity, r.advisories, r.cves)
-			n++
+			if ok && old.secRank == r.secRank {
+				// A host's packages are all in its tenant (a host never
+				// moves), so only unindexed columns change.
+				refreshed = append(refreshed, r.installed, r.candidate, r.origin, r.severity, r.advisories, r.cves, hostID, p.Name, p.Arch)
+			} else {
+				changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned,
+					r.severity, r.advisories, r.cves)
+				n++
+			}
 			oldRefs, newRefs := old.refs(), r.refs()
 			if ok && slices.Equal(oldRefs, newRefs) {
 				continue
@@ -194,6 +206,12 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 		}
 		if err := s.inChunks(ctx, tx, s.q.u.upsert, nil, changed, n, len(updateCols)); err != nil {
 			return fmt.Errorf("upsert pending updates: %w", err)
+		}
+		const refreshWidth = 9
+		for i := 0; i < len(refreshed); i += refreshWidth {
+			if _, err := s.exec(ctx, tx, s.q.u.refresh, refreshed[i:i+refreshWidth]...); err != nil {
+				return fmt.Errorf("refresh pending update: %w", err)
+			}
 		}
 		if err := s.inChunks(ctx, tx, s.q.u.addRefs, nil, refs, nr, 5); err != nil {
 			return fmt.Errorf("store pending updates' advisories: %w", err)
