@@ -57,8 +57,10 @@ func reportVerdict(it *store.Incoming, d *store.Derived, scanned, prevScanned in
 }
 
 // syncFindings brings the host's findings in line with a verdict: new,
-// changed, reappearing and unverified findings are upserted, unchanged
-// open ones are left alone (their last_seen is the host's scanned_at),
+// changed, reappearing and unverified findings are upserted (an open one
+// that changed within its group and rank only in its unindexed columns,
+// refreshCols, which leaves the indexes of open findings unwritten),
+// unchanged open ones are left alone (their last_seen is the host's scanned_at),
 // and open ones absent from the verdict are resolved at v.at when every
 // collector they rest on ran cleanly in its report (report.OutcomesOf,
 // report.EvidenceCollectors); otherwise they stay open, unverified since
@@ -83,6 +85,7 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 	}
 	ch := newShareChange(existing)
 	var changed, opened []*report.Finding
+	var refreshed []int
 	var hashes []int64
 	var evidence []string
 	present := make(map[string]bool, len(v.r.Findings))
@@ -94,10 +97,16 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		if ok && e.open && !e.unverified && e.hash == h {
 			continue
 		}
+		ch.upserted(f, e, ok, v.at)
+		if ok && e.open && !e.unverified && e.group == groupOf(f) && e.rank == f.Severity.Rank() {
+			// Open and verified, in the same group: every indexed column
+			// (tenant, group, rank, opened_at, resolved_at) stays.
+			refreshed = append(refreshed, i)
+			continue
+		}
 		changed = append(changed, f)
 		hashes = append(hashes, h)
 		evidence = append(evidence, v.d.Evidence[i])
-		ch.upserted(f, e, ok, v.at)
 		if !ok || !e.open {
 			opened = append(opened, f)
 		}
@@ -113,6 +122,13 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 			return 0, nil, err
 		}
 		start += n
+	}
+	for _, i := range refreshed {
+		f := &v.r.Findings[i]
+		if _, err := s.exec(ctx, tx, s.q.refreshFinding, f.Product, f.Installed, f.Latest, f.EOLDate, f.Rule, f.Rationale,
+			f.Remediation, v.d.Evidence[i], f.BlockedBy, v.d.Hashes[i], v.seen, v.reason, v.reasonAt, v.hostID, f.ID); err != nil {
+			return 0, nil, fmt.Errorf("refresh finding %s: %w", f.ID, err)
+		}
 	}
 	outcomes := report.OutcomesOf(v.r)
 	var gone, unverify []any

@@ -26,6 +26,11 @@ type groupKey struct {
 	resp, sev, kind, layer, productKey, cycle string
 }
 
+// groupOf is f's group.
+func groupOf(f *report.Finding) groupKey {
+	return groupKey{string(f.Responsible), string(f.Severity), string(f.Kind), string(f.Layer), strings.ToLower(f.Product), f.Cycle}
+}
+
 // groupShare is a host's open findings of one group.
 type groupShare struct {
 	n       int64
@@ -176,7 +181,7 @@ func newShareChange(existing map[string]storedFinding) *shareChange {
 // upserted records f written over the stored e (ok: there was one): open
 // after it, since e's opening when e was open, else since at.
 func (c *shareChange) upserted(f *report.Finding, e storedFinding, ok bool, at int64) {
-	k := groupKey{string(f.Responsible), string(f.Severity), string(f.Kind), string(f.Layer), strings.ToLower(f.Product), f.Cycle}
+	k := groupOf(f)
 	c.open[f.ID] = openEntry{k, f.Severity.Rank(), f.Product}
 	opened := at
 	if ok {

@@ -13,6 +13,11 @@ var findingCols = []string{
 	"first_seen", "opened_at", "last_seen", "reason", "reason_at",
 }
 
+// refreshCols are the columns of findings that no index holds and a
+// report sets, in refreshFinding's order.
+var refreshCols = []string{"product", "installed", "latest", "eol_date", "rule", "rationale", "remediation", "evidence",
+	"blocked_by", "content_hash", "last_seen", "reason", "reason_at"}
+
 // hostCols are the columns written from a report into hosts (after
 // host_id, which leads the insert).
 var hostCols = []string{
@@ -61,7 +66,13 @@ type queries struct {
 	// (hostUpdateCols).
 	updateHost                  [hostKeysAll + 1]string
 	hostFindings, clampFindings string
-	upsertUsage                 string
+	// refreshFinding rewrites the columns of an open finding that no
+	// index holds (refreshCols), for a finding whose group, rank and
+	// open stretch stay: the upsert sets every column, and SQLite
+	// rewrites the entries of every index on a column an UPDATE sets
+	// (four partial indexes of open findings), changed or not.
+	refreshFinding string
+	upsertUsage    string
 	// The statements of re-judging (rejudge.go).
 	rejudgeState, rejudgeHost, rejudgeReport string
 	// The statements of host keys (keys.go).
@@ -111,6 +122,11 @@ tier, os_id, os_version_id, os_name, os_pretty_name, hostname, provider_weight, 
 	}
 	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer,
 responsible, severity, sev_rank, product, product_key, cycle, opened_at, resolved_at FROM findings WHERE host_id = ?`)
+	sets := make([]string, len(refreshCols))
+	for i, c := range refreshCols {
+		sets[i] = c + " = ?"
+	}
+	q.refreshFinding = rebind(`UPDATE findings SET ` + strings.Join(sets, ", ") + ` WHERE host_id = ? AND finding_id = ?`)
 	// clampFindings moves back the open stretch of a host's open findings
 	// to the scan time of its new state when that is earlier: they are in
 	// the report scanned then, so they were open then.

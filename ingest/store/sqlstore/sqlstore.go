@@ -135,7 +135,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
+		s.q.hostFindings, s.q.clampFindings, s.q.refreshFinding, s.q.upsertUsage,
 		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
 		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation,
 		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,

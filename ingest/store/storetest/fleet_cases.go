@@ -157,9 +157,10 @@ func trendMatchesListing(t *testing.T, s store.Store, sc store.Scope) {
 
 // varied changes a report at random the ways a fleet does: a tier change,
 // a failed collector, findings fixed, an OS upgrade, another tier
-// claimed, or nothing.
+// claimed, newer versions released (a finding's latest, a package's
+// candidate) with a finding's severity raised, or nothing.
 func varied(rng *rand.Rand, r *report.Report) *report.Report {
-	switch rng.IntN(7) {
+	switch rng.IntN(8) {
 	case 0:
 		r = judgeOn(r, report.Tiers[rng.IntN(len(report.Tiers))])
 	case 1:
@@ -184,6 +185,21 @@ func varied(rng *rand.Rand, r *report.Report) *report.Report {
 				p := &u.Packages[i]
 				p.Advisories, p.CVEs, p.Severity, p.Security = nil, nil, "", false
 			}
+			r.Updates = &u
+		}
+	case 6:
+		// Stored as a refresh of unindexed columns (the first) and as a
+		// move to another group (the last).
+		r.Findings = slices.Clone(r.Findings)
+		if n := len(r.Findings); n > 0 {
+			r.Findings[0].Latest += ".1"
+			r.Findings[n-1].Latest += ".1"
+			r.Findings[n-1].Severity = report.SeverityCritical
+		}
+		if r.Updates != nil && len(r.Updates.Packages) > 0 {
+			u := *r.Updates
+			u.Packages = slices.Clone(u.Packages)
+			u.Packages[0].Candidate += ".1"
 			r.Updates = &u
 		}
 	}
