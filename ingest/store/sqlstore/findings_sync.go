@@ -123,12 +123,14 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		}
 		start += n
 	}
+	args := make([]any, 0, len(refreshed)*(2+len(refreshCols)))
 	for _, i := range refreshed {
 		f := &v.r.Findings[i]
-		if _, err := s.exec(ctx, tx, s.q.refreshFinding, f.Product, f.Installed, f.Latest, f.EOLDate, f.Rule, f.Rationale,
-			f.Remediation, v.d.Evidence[i], f.BlockedBy, v.d.Hashes[i], v.seen, v.reason, v.reasonAt, v.hostID, f.ID); err != nil {
-			return 0, nil, fmt.Errorf("refresh finding %s: %w", f.ID, err)
-		}
+		args = append(args, v.hostID, f.ID, f.Product, f.Installed, f.Latest, f.EOLDate, f.Rule, f.Rationale,
+			f.Remediation, v.d.Evidence[i], f.BlockedBy, v.d.Hashes[i], v.seen, v.reason, v.reasonAt)
+	}
+	if err := s.inChunks(ctx, tx, s.q.refreshFindings, nil, args, len(refreshed), 2+len(refreshCols)); err != nil {
+		return 0, nil, fmt.Errorf("refresh findings: %w", err)
 	}
 	outcomes := report.OutcomesOf(v.r)
 	var gone, unverify []any

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +55,12 @@ WHERE sev_rank >= 0 AND resolved_at IS NULL AND finding_id = ?`, id).Scan(&lates
 	latest0, sev0, _, opened0, seen0 := row()
 	open := []string{"findings_open_group", "findings_open_tenant_group", "findings_open_sev", "findings_open_tenant_sev"}
 
-	w := post(func(fs []report.Finding) { fs[0].Latest += ".1" })
+	// Five in place: statements of four rows and of one.
+	w := post(func(fs []report.Finding) {
+		for i := range 5 {
+			fs[i].Latest += ".1"
+		}
+	})
 	if w["findings"] == 0 {
 		t.Errorf("a new latest wrote %v: not findings", w)
 	}
@@ -66,6 +72,19 @@ WHERE sev_rank >= 0 AND resolved_at IS NULL AND finding_id = ?`, id).Scan(&lates
 	latest, sev, _, opened, seen := row()
 	if latest != latest0+".1" || sev != sev0 || opened != opened0 || seen <= seen0 {
 		t.Errorf("after a new latest: %q %s opened %d seen %d, want %q %s opened %d seen after %d", latest, sev, opened, seen, latest0+".1", sev0, opened0, seen0)
+	}
+
+	// Found by its key, writing the table alone.
+	for _, n := range chunkSizes {
+		q := s.q.refreshFindings[n]
+		if got := openedForWrite(t, db, q); !slices.Equal(got, []string{"findings"}) {
+			t.Errorf("the refresh of %d rows writes %q, want findings alone", n, got)
+		}
+		for _, d := range queryPlan(t, db, q, make([]any, n*(2+len(refreshCols)))...) {
+			if strings.HasPrefix(d, "SCAN findings") {
+				t.Errorf("the refresh of %d rows scans findings: %s", n, d)
+			}
+		}
 	}
 
 	raised := report.SeverityCritical

@@ -66,13 +66,13 @@ type queries struct {
 	// (hostUpdateCols).
 	updateHost                  [hostKeysAll + 1]string
 	hostFindings, clampFindings string
-	// refreshFinding rewrites the columns of an open finding that no
-	// index holds (refreshCols), for a finding whose group, rank and
-	// open stretch stay: the upsert sets every column, and SQLite
-	// rewrites the entries of every index on a column an UPDATE sets
-	// (four partial indexes of open findings), changed or not.
-	refreshFinding string
-	upsertUsage    string
+	// refreshFindings (for chunkSizes rows) rewrites the columns of open
+	// findings that no index holds (refreshCols), for findings whose
+	// group, rank and open stretch stay: the upsert sets every column,
+	// and SQLite rewrites the entries of every index on a column an
+	// UPDATE sets (four partial indexes of open findings), changed or not.
+	refreshFindings map[int]string
+	upsertUsage     string
 	// The statements of re-judging (rejudge.go).
 	rejudgeState, rejudgeHost, rejudgeReport string
 	// The statements of host keys (keys.go).
@@ -122,11 +122,8 @@ tier, os_id, os_version_id, os_name, os_pretty_name, hostname, provider_weight, 
 	}
 	q.hostFindings = rebind(`SELECT finding_id, content_hash, resolved_at IS NULL, unverified_since IS NOT NULL, kind, layer,
 responsible, severity, sev_rank, product, product_key, cycle, opened_at, resolved_at FROM findings WHERE host_id = ?`)
-	sets := make([]string, len(refreshCols))
-	for i, c := range refreshCols {
-		sets[i] = c + " = ?"
-	}
-	q.refreshFinding = rebind(`UPDATE findings SET ` + strings.Join(sets, ", ") + ` WHERE host_id = ? AND finding_id = ?`)
+	q.refreshFindings = refreshStatements(rebind, "findings", []string{"host_id", "finding_id"}, refreshCols,
+		map[string]string{"content_hash": "BIGINT", "last_seen": "BIGINT", "reason_at": "BIGINT"})
 	// clampFindings moves back the open stretch of a host's open findings
 	// to the scan time of its new state when that is earlier: they are in
 	// the report scanned then, so they were open then.

@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,6 +112,34 @@ func chunks(n int) []int {
 	return out
 }
 
+// refreshStatements are the statements, one for each of chunkSizes rows,
+// that update the columns cols of table's rows found by keys, each row's
+// values given as keys then cols: UPDATE … FROM (VALUES …). A column
+// named in types is cast to that SQL type (PostgreSQL types the VALUES
+// parameters as text otherwise); the rest are TEXT.
+func refreshStatements(rebind func(string) string, table string, keys, cols []string, types map[string]string) map[int]string {
+	all := append(slices.Clone(keys), cols...)
+	vals := make([]string, len(all))
+	for i, c := range all {
+		vals[i] = "CAST(? AS " + cmp.Or(types[c], "TEXT") + ")"
+	}
+	row := "(" + strings.Join(vals, ", ") + ")"
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = fmt.Sprintf("%s = v.column%d", c, len(keys)+i+1)
+	}
+	where := make([]string, len(keys))
+	for i, k := range keys {
+		where[i] = fmt.Sprintf("%s.%s = v.column%d", table, k, i+1)
+	}
+	out := map[int]string{}
+	for _, n := range chunkSizes {
+		out[n] = rebind(`UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` FROM (VALUES ` +
+			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + `) AS v WHERE ` + strings.Join(where, " AND "))
+	}
+	return out
+}
+
 // inChunks runs stmts[size] over n rows of width values each (args holds
 // them all, row after row), lead prepended to each chunk's values.
 func (s *Store) inChunks(ctx context.Context, tx *sql.Tx, stmts map[int]string, lead, args []any, n, width int) error {
@@ -135,14 +165,14 @@ func (s *Store) prepare(ctx context.Context) error {
 		return nil
 	}
 	qs := []string{s.q.insertReport, s.q.reportByID, s.q.deleteReport, s.q.hostState, s.q.insertHost,
-		s.q.hostFindings, s.q.clampFindings, s.q.refreshFinding, s.q.upsertUsage,
+		s.q.hostFindings, s.q.clampFindings, s.q.upsertUsage,
 		s.q.postingKey, s.q.identityExists, s.q.lockIdentity, s.q.keyState, s.q.keyUsed,
 		s.q.retireState, s.q.promoteKey, s.q.insertKey, s.q.clearRotation,
 		s.q.rejudgeState, s.q.rejudgeHost, s.q.rejudgeReport,
 		s.q.shareHost, s.q.shareOpen, s.q.upsertFleetHosts, s.q.upsertFleetFindings, s.q.shareTrend, s.q.upsertFleetTrend, s.q.upsertFleetAge,
 		s.q.upsertFleetUpdates}
 	for _, n := range chunkSizes {
-		qs = append(qs, s.q.upsertN[n], s.q.resolveN[n], s.q.unverifyN[n])
+		qs = append(qs, s.q.upsertN[n], s.q.resolveN[n], s.q.unverifyN[n], s.q.refreshFindings[n])
 	}
 	qs = append(qs, s.q.u.statements()...)
 	qs = append(qs, s.q.updateHost[:]...)

@@ -16,18 +16,21 @@ import (
 var updateCols = []string{"host_id", "name", "arch", "tenant", "installed", "candidate", "sec_rank", "origin", "first_seen",
 	"severity", "advisories", "cves"}
 
+// refreshUpdateCols are the columns of host_updates that no index holds
+// and a report sets, in the order of a refresh's values.
+var refreshUpdateCols = []string{"installed", "candidate", "origin", "severity", "advisories", "cves"}
+
 // updateQueries are the statements that keep host_updates and
 // host_update_refs.
 type updateQueries struct {
 	read, setDigest, clamp string
-	// refresh rewrites the columns of a stored package that no index
-	// holds: a new candidate, origin or advisories with the same security
-	// rank leaves the two indexes by name as they were (SQLite rewrites
-	// the index entries of every column an UPDATE sets, changed or not).
-	refresh string
 	// upsert and remove hold the statements for chunkSizes rows; addRefs
-	// and removeRefs those of host_update_refs.
-	upsert, remove, addRefs, removeRefs map[int]string
+	// and removeRefs those of host_update_refs. refresh rewrites the
+	// columns of stored packages that no index holds: a new candidate,
+	// origin or advisories with the same security rank leaves the two
+	// indexes by name as they were (SQLite rewrites the index entries of
+	// every column an UPDATE sets, changed or not).
+	upsert, remove, addRefs, removeRefs, refresh map[int]string
 }
 
 func buildUpdateQueries(rebind func(string) string) updateQueries {
@@ -37,7 +40,7 @@ func buildUpdateQueries(rebind func(string) string) updateQueries {
 		// A new state scanned before the previous one (dated ahead): the
 		// packages it lists were pending then.
 		clamp:   rebind(`UPDATE host_updates SET first_seen = ? WHERE host_id = ? AND first_seen > ?`),
-		refresh: rebind(`UPDATE host_updates SET installed = ?, candidate = ?, origin = ?, severity = ?, advisories = ?, cves = ? WHERE host_id = ? AND name = ? AND arch = ?`),
+		refresh: refreshStatements(rebind, "host_updates", []string{"host_id", "name", "arch"}, refreshUpdateCols, nil),
 		upsert:  map[int]string{}, remove: map[int]string{}, addRefs: map[int]string{}, removeRefs: map[int]string{},
 	}
 	row := "(" + placeholders(len(updateCols)) + ")"
@@ -61,9 +64,9 @@ advisories = excluded.advisories, cves = excluded.cves`)
 
 // statements lists every statement for prepare.
 func (q updateQueries) statements() []string {
-	out := []string{q.read, q.setDigest, q.clamp, q.refresh}
+	out := []string{q.read, q.setDigest, q.clamp}
 	for _, n := range chunkSizes {
-		out = append(out, q.upsert[n], q.remove[n], q.addRefs[n], q.removeRefs[n])
+		out = append(out, q.upsert[n], q.remove[n], q.addRefs[n], q.removeRefs[n], q.refresh[n])
 	}
 	return out
 }
@@ -174,7 +177,7 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 			if ok && old.secRank == r.secRank {
 				// A host's packages are all in its tenant (a host never
 				// moves), so only unindexed columns change.
-				refreshed = append(refreshed, r.installed, r.candidate, r.origin, r.severity, r.advisories, r.cves, hostID, p.Name, p.Arch)
+				refreshed = append(refreshed, hostID, p.Name, p.Arch, r.installed, r.candidate, r.origin, r.severity, r.advisories, r.cves)
 			} else {
 				changed = append(changed, hostID, p.Name, p.Arch, it.Tenant, r.installed, r.candidate, r.secRank, r.origin, scanned,
 					r.severity, r.advisories, r.cves)
@@ -207,11 +210,9 @@ func (s *Store) syncUpdates(ctx context.Context, tx *sql.Tx, it *store.Incoming,
 		if err := s.inChunks(ctx, tx, s.q.u.upsert, nil, changed, n, len(updateCols)); err != nil {
 			return fmt.Errorf("upsert pending updates: %w", err)
 		}
-		const refreshWidth = 9
-		for i := 0; i < len(refreshed); i += refreshWidth {
-			if _, err := s.exec(ctx, tx, s.q.u.refresh, refreshed[i:i+refreshWidth]...); err != nil {
-				return fmt.Errorf("refresh pending update: %w", err)
-			}
+		width := 3 + len(refreshUpdateCols)
+		if err := s.inChunks(ctx, tx, s.q.u.refresh, nil, refreshed, len(refreshed)/width, width); err != nil {
+			return fmt.Errorf("refresh pending updates: %w", err)
 		}
 		if err := s.inChunks(ctx, tx, s.q.u.addRefs, nil, refs, nr, 5); err != nil {
 			return fmt.Errorf("store pending updates' advisories: %w", err)
