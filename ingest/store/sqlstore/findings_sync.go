@@ -60,7 +60,8 @@ func reportVerdict(it *store.Incoming, d *store.Derived, scanned, prevScanned in
 // changed, reappearing and unverified findings are upserted (an open one
 // that changed within its group and rank only in its unindexed columns,
 // refreshCols, which leaves the indexes of open findings unwritten),
-// unchanged open ones are left alone (their last_seen is the host's scanned_at),
+// unchanged open ones are left alone (their last_seen is the host's
+// scanned_at),
 // and open ones absent from the verdict are resolved at v.at when every
 // collector they rest on ran cleanly in its report (report.OutcomesOf,
 // report.EvidenceCollectors); otherwise they stay open, unverified since
@@ -94,11 +95,12 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		present[f.ID] = true
 		h := v.d.Hashes[i]
 		e, ok := existing[f.ID]
-		if ok && e.open && !e.unverified && e.hash == h {
+		verifiedOpen := ok && e.open && !e.unverified
+		if verifiedOpen && e.hash == h {
 			continue
 		}
 		ch.upserted(f, e, ok, v.at)
-		if ok && e.open && !e.unverified && e.group == groupOf(f) && e.rank == f.Severity.Rank() {
+		if verifiedOpen && e.group == groupOf(f) && e.rank == f.Severity.Rank() {
 			// Open and verified, in the same group: every indexed column
 			// (tenant, group, rank, opened_at, resolved_at) stays.
 			refreshed = append(refreshed, i)
@@ -123,13 +125,14 @@ func (s *Store) syncFindings(ctx context.Context, tx *sql.Tx, v *verdict) (int, 
 		}
 		start += n
 	}
-	args := make([]any, 0, len(refreshed)*(2+len(refreshCols)))
+	width := 2 + len(refreshCols)
+	args := make([]any, 0, len(refreshed)*width)
 	for _, i := range refreshed {
 		f := &v.r.Findings[i]
 		args = append(args, v.hostID, f.ID, f.Product, f.Installed, f.Latest, f.EOLDate, f.Rule, f.Rationale,
 			f.Remediation, v.d.Evidence[i], f.BlockedBy, v.d.Hashes[i], v.seen, v.reason, v.reasonAt)
 	}
-	if err := s.inChunks(ctx, tx, s.q.refreshFindings, nil, args, len(refreshed), 2+len(refreshCols)); err != nil {
+	if err := s.inChunks(ctx, tx, s.q.refreshFindings, nil, args, len(refreshed), width); err != nil {
 		return 0, nil, fmt.Errorf("refresh findings: %w", err)
 	}
 	outcomes := report.OutcomesOf(v.r)

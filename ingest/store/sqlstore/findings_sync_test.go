@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/demarc/demarc/ingest/store"
-	"github.com/demarc/demarc/ingest/store/storetest"
 	"github.com/demarc/demarc/internal/reportgen"
 	"github.com/demarc/demarc/report"
 )
@@ -32,11 +30,7 @@ func TestFindingChangeIndexes(t *testing.T) {
 			r.Findings = slices.Clone(r.Findings)
 			edit(r.Findings)
 			r.Summary = report.Summarize(r.Findings)
-			in := storetest.Incoming(t, "acme", r)
-			in.ReceivedAt = at
-			if out, err := s.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || !out[0].Latest {
-				t.Fatalf("SaveBatch: %v %+v", err, out)
-			}
+			saveLatest(t, s, r, at)
 		})
 	}
 	var id string

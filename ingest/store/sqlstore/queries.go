@@ -14,7 +14,7 @@ var findingCols = []string{
 }
 
 // refreshCols are the columns of findings that no index holds and a
-// report sets, in refreshFinding's order.
+// report sets, in the order of a refresh's values (after the key).
 var refreshCols = []string{"product", "installed", "latest", "eol_date", "rule", "rationale", "remediation", "evidence",
 	"blocked_by", "content_hash", "last_seen", "reason", "reason_at"}
 

@@ -7,32 +7,42 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/storetest"
+	"github.com/demarc/demarc/report"
 )
 
 // openSQLite opens a fresh SQLite database in the test's directory, one
 // connection as the SQLite store uses it.
 func openSQLite(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "s.db")+"?_pragma=busy_timeout(10000)")
+	db, _ := openSQLiteAt(t, "")
+	return db
+}
+
+// openSQLiteAt is openSQLite with more pragmas ("&_pragma=…"), also
+// returning the database's path.
+func openSQLiteAt(t *testing.T, pragmas string) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"+pragmas)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
-	return db
+	return db, path
 }
 
 // migratedSQLite is a store over a fresh, migrated SQLite database.
 func migratedSQLite(t *testing.T) (*sql.DB, *Store) {
 	t.Helper()
 	db := openSQLite(t)
-	s := New(db, db, Dialect{Name: "sqlite"})
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db, s
+	return db, migrated(t, db)
 }
 
 // walSQLite is a store over a fresh, migrated SQLite database in WAL mode
@@ -40,18 +50,29 @@ func migratedSQLite(t *testing.T) (*sql.DB, *Store) {
 // (at the path returned), for btreesWritten.
 func walSQLite(t *testing.T) (*sql.DB, *Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "s.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
+	db, path := openSQLiteAt(t, "&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)")
+	return db, migrated(t, db), path
+}
+
+// migrated is a store over db (writer and reader), migrated.
+func migrated(t *testing.T, db *sql.DB) *Store {
+	t.Helper()
 	s := New(db, db, Dialect{Name: "sqlite"})
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return db, s, path
+	return s
+}
+
+// saveLatest stores r for tenant acme, received at at, and fails the test
+// unless it became its host's state.
+func saveLatest(t *testing.T, s *Store, r *report.Report, at time.Time) {
+	t.Helper()
+	in := storetest.Incoming(t, "acme", r)
+	in.ReceivedAt = at
+	if out, err := s.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || !out[0].Latest {
+		t.Fatalf("SaveBatch: %v %+v", err, out)
+	}
 }
 
 // btreesWritten counts, by table or index name, the WAL frames that fn's

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/demarc/demarc/ingest/store"
-	"github.com/demarc/demarc/ingest/store/storetest"
 	"github.com/demarc/demarc/internal/reportgen"
 	"github.com/demarc/demarc/report"
 )
@@ -42,15 +40,11 @@ func TestUpdatesWrittenOnChange(t *testing.T) {
 		if !none {
 			r.Updates = &report.Updates{Manager: "apt", Count: len(ps), Packages: ps}
 		}
-		in := storetest.Incoming(t, "acme", r)
-		in.ReceivedAt = at
 		var before, after int
 		if err := db.QueryRow(`SELECT n FROM writes`).Scan(&before); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := s.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || !out[0].Latest {
-			t.Fatalf("SaveBatch: %v %+v", err, out)
-		}
+		saveLatest(t, s, r, at)
 		if err := db.QueryRow(`SELECT n FROM writes`).Scan(&after); err != nil {
 			t.Fatal(err)
 		}
@@ -94,11 +88,7 @@ func TestPendingChangeIndexes(t *testing.T) {
 			at = at.Add(time.Hour)
 			r := h.Next(at)
 			r.Updates = &report.Updates{Manager: "apt", Count: len(ps), Packages: ps}
-			in := storetest.Incoming(t, "acme", r)
-			in.ReceivedAt = at
-			if out, err := s.SaveBatch(t.Context(), []store.Incoming{in}); err != nil || !out[0].Latest {
-				t.Fatalf("SaveBatch: %v %+v", err, out)
-			}
+			saveLatest(t, s, r, at)
 		})
 	}
 	stored := func(name string) (candidate string, rank int64, firstSeen int64) {
