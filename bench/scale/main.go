@@ -3,8 +3,10 @@
 // that keeps the fleet aggregates) with N hosts of realistic reports, then
 // times every page and API endpoint through the real handlers over
 // loopback (p50/p95 per endpoint, as an admin and as one tenant's
-// viewer), the /metrics scrape uncached, and store-level ingest at that
-// size against a decode-only baseline of the same bodies.
+// viewer), the /metrics scrape uncached, store-level ingest at that size
+// against a decode-only baseline of the same bodies, and store-level
+// re-judging at that size (new lifecycle data moving products' latest
+// releases: every host's findings on them change in place).
 //
 //	go run ./bench/scale -hosts 20000                       # SQLite in a temp dir
 //	go run ./bench/scale -hosts 20000 -store postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -32,7 +34,9 @@ type options struct {
 	runs                                     int
 	budget                                   time.Duration
 	ingest                                   int
-	cpuprofile                               string
+	// rejudge is how many hosts the re-judging at size re-judges.
+	rejudge    int
+	cpuprofile string
 	// pending is the most pending packages a host lists (0: no updates
 	// section); writers the concurrent SaveBatch calls of the ingest at
 	// size (0: the server's default for the store).
@@ -59,13 +63,14 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 20, "requests per endpoint at most (0: time no endpoint, only the ingest at size)")
 	flag.DurationVar(&o.budget, "budget", 20*time.Second, "time per endpoint at most (at least 3 requests)")
 	flag.IntVar(&o.ingest, "ingest", 2000, "reports to ingest at size (store-level), 0 to skip")
+	flag.IntVar(&o.rejudge, "rejudge", 2000, "hosts to re-judge at size (store-level, their latest reports with the lifecycle-judged findings' latest versions moved), 0 to skip")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the ingest at size to this file")
 	flag.IntVar(&o.pending, "pending", 40, "pending packages a host lists, at most (half to all of it; 0: reports without updates)")
 	flag.DurationVar(&o.checkpoint, "checkpoint", 0, "sqlite: how often the checkpointer runs (0: the store's default; negative: off, the writer checkpoints)")
 	flag.BoolVar(&o.derive, "derive", true, "compute what the store derives from a report (summary, fingerprints, evidence JSON) before SaveBatch, as the ingest handler does (false: in the writer)")
 	flag.IntVar(&o.writers, "writers", 0, "concurrent store writers of the ingest at size (0: as demarc-server: 1 on SQLite, 4 on PostgreSQL)")
 	flag.Parse()
-	if err := run(o); err != nil {
+	if err := run(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}

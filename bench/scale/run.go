@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"github.com/demarc/demarc/ingest/store"
 )
 
-func run(o options) error {
+// run fills (or reuses) the store o names, measures it and writes the
+// table to w; progress goes to stderr.
+func run(o options, w io.Writer) error {
 	if o.hosts < 1 || o.tenants < 1 || o.reports < 1 || o.batch < 1 || o.runs < 0 {
 		return fmt.Errorf("hosts, tenants, reports and batch must be positive, runs not negative")
 	}
@@ -95,7 +98,16 @@ func run(o options) error {
 			return err
 		}
 	}
-	printTable(os.Stdout, o, info, fillTime, res, writers, in)
+	var rj rejudgeResult
+	if o.rejudge > 0 {
+		if rj, err = rejudgeAtSize(ctx, st, o.rejudge, logf); err != nil {
+			return err
+		}
+	}
+	printTable(w, o, info, fillTime, res, writers, in)
+	if rj.hosts > 0 {
+		printRejudge(w, o, rj)
+	}
 	return nil
 }
 
@@ -131,7 +143,7 @@ func anyHost(ctx context.Context, st store.Store, sc store.Scope) (string, error
 	return p.Hosts[0].HostID, nil
 }
 
-func printTable(w *os.File, o options, info string, fill time.Duration, res []result, writers int, in ingestResult) {
+func printTable(w io.Writer, o options, info string, fill time.Duration, res []result, writers int, in ingestResult) {
 	name := info
 	if i := strings.IndexByte(info, ' '); i > 0 {
 		name = info[:i]
@@ -167,12 +179,16 @@ func printTable(w *os.File, o options, info string, fill time.Duration, res []re
 			fmt.Fprintf(w, "batches of 256: %d, median %s, slowest %s\n", len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
 		}
 		if in.io.ok {
-			what := "file I/O of SQLite"
-			if o.store == "postgres" {
-				what = "I/O with the PostgreSQL server (the wire)"
-			}
 			fmt.Fprintf(w, "per report, %s: %.1f KB written in %.1f calls, %.1f KB read in %.1f calls\n",
-				what, in.io.wchar/1024, in.io.syscw, in.io.rchar/1024, in.io.syscr)
+				ioWhat(o), in.io.wchar/1024, in.io.syscw, in.io.rchar/1024, in.io.syscr)
 		}
 	}
+}
+
+// ioWhat names the I/O that /proc/self/io counts for the store.
+func ioWhat(o options) string {
+	if o.store == "postgres" {
+		return "I/O with the PostgreSQL server (the wire)"
+	}
+	return "file I/O of SQLite"
 }

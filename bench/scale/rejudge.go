@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/report"
+)
+
+// rejudgeBatch is how many hosts one store.Rejudge call holds: demarc-
+// server's re-judging queue takes 100 a transaction.
+const rejudgeBatch = 100
+
+// rejudgeResult is the re-judging at size: hosts/s stored, what the
+// store made of them, the process's I/O per host and the batches' times.
+type rejudgeResult struct {
+	hosts    int
+	rate     float64
+	moved    int // findings whose latest version moved, over all hosts
+	touched  int // hosts with a finding moved (the others' verdict stays)
+	counts   map[store.RejudgeResult]int
+	io       procIO
+	batches  []time.Duration
+	prepared time.Duration
+}
+
+// rejudgeAtSize re-judges n hosts spread over the fleet as demarc-server
+// does when new lifecycle data moves products' latest releases: each
+// host's latest report, read back from the store, with the latest version
+// of every finding the lifecycle data decides (all but the package
+// manager's patch_behind findings) moved to a newer release, stored with
+// store.Rejudge, rejudgeBatch hosts a call, one call after the other (the
+// server re-judges on one goroutine). The same gaps stay open: each moved
+// finding changes in place. Each run moves the versions again (the new
+// release is named by the run's clock), so a -reuse run re-judges too.
+func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string, ...any)) (res rejudgeResult, err error) {
+	t := time.Now()
+	refs, err := spreadLatest(ctx, st, n)
+	if err != nil {
+		return res, err
+	}
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	release := fmt.Sprintf("+rj%d", time.Now().UnixNano())
+	items := make([]store.Rejudgement, 0, len(refs))
+	for _, ref := range refs {
+		body, err := st.HostReportBody(ctx, store.AllTenants(), ref.HostID, ref.ReportID)
+		if err != nil {
+			return res, fmt.Errorf("latest report of %s: %w", ref.HostID, err)
+		}
+		var r report.Report
+		if err := json.Unmarshal(body, &r); err != nil {
+			return res, fmt.Errorf("latest report of %s: %w", ref.HostID, err)
+		}
+		if m := moveReleases(&r, release); m > 0 {
+			res.moved += m
+			res.touched++
+		}
+		items = append(items, store.Rejudgement{HostID: ref.HostID, Tenant: ref.Tenant, ReportID: ref.ReportID,
+			Report: &r, Reason: "lifecycle data " + release, At: at})
+	}
+	res.prepared = time.Since(t)
+	logf("re-judging %d hosts (%d findings on %d of them move; read and prepared in %s)", len(items), res.moved, res.touched, res.prepared.Round(time.Millisecond))
+	res.hosts, res.counts = len(items), map[store.RejudgeResult]int{}
+	io0 := readProcIO()
+	t = time.Now()
+	for start := 0; start < len(items); start += rejudgeBatch {
+		bt := time.Now()
+		out, err := st.Rejudge(ctx, items[start:min(start+rejudgeBatch, len(items))])
+		if err != nil {
+			return res, err
+		}
+		res.batches = append(res.batches, time.Since(bt))
+		for _, o := range out {
+			res.counts[o]++
+		}
+	}
+	res.rate = float64(len(items)) / time.Since(t).Seconds()
+	res.io = readProcIO().since(io0, len(items))
+	return res, nil
+}
+
+// spreadLatest lists the stored hosts with their latest report, by host
+// id, and keeps n of them spread evenly over the list (every host when n
+// is the fleet or more).
+func spreadLatest(ctx context.Context, st store.Store, n int) ([]store.LatestRef, error) {
+	var all []store.LatestRef
+	p := store.Page{Limit: store.MaxLimit}
+	for {
+		refs, next, err := st.LatestReports(ctx, store.AllTenants(), store.HostFilter{}, p)
+		if err != nil {
+			return nil, fmt.Errorf("list latest reports: %w", err)
+		}
+		all = append(all, refs...)
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	if n >= len(all) {
+		return all, nil
+	}
+	out := make([]store.LatestRef, n)
+	for i := range out {
+		out[i] = all[i*len(all)/n]
+	}
+	return out, nil
+}
+
+// moveReleases names release as the newer version that closes each
+// lifecycle-judged finding of r (a version moved by an earlier run loses
+// that run's suffix first) and returns how many it moved.
+func moveReleases(r *report.Report, release string) int {
+	n := 0
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Kind == report.KindPatchBehind || f.Latest == "" {
+			continue
+		}
+		base, _, _ := strings.Cut(f.Latest, "+rj")
+		f.Latest = base + release
+		n++
+	}
+	return n
+}
+
+// printRejudge writes the re-judging's line of the table.
+func printRejudge(w io.Writer, o options, rj rejudgeResult) {
+	fmt.Fprintf(w, "\nre-judging at size (store.Rejudge, %d hosts a call, one writer): %d hosts, %.0f hosts/s; %d findings on %d hosts moved in place; applied %d, unchanged %d, stale %d, missing %d\n",
+		rejudgeBatch, rj.hosts, rj.rate, rj.moved, rj.touched,
+		rj.counts[store.RejudgeApplied], rj.counts[store.RejudgeUnchanged], rj.counts[store.RejudgeStale], rj.counts[store.RejudgeMissing])
+	if b := slices.Sorted(slices.Values(rj.batches)); len(b) > 0 {
+		fmt.Fprintf(w, "re-judging calls of %d: %d, median %s, slowest %s\n", rejudgeBatch, len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
+	}
+	if rj.io.ok {
+		fmt.Fprintf(w, "per host re-judged, %s: %.1f KB written in %.1f calls, %.1f KB read in %.1f calls\n",
+			ioWhat(o), rj.io.wchar/1024, rj.io.syscw, rj.io.rchar/1024, rj.io.syscr)
+	}
+}
