@@ -289,6 +289,7 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	t = time.Now()
 	var next atomic.Int64
 	var mu sync.Mutex
+	var spans []batchSpan
 	g, gctx := errgroup.WithContext(ctx)
 	for range writers {
 		g.Go(func() error {
@@ -305,6 +306,7 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 				d := time.Since(bt)
 				mu.Lock()
 				res.batches = append(res.batches, d)
+				spans = append(spans, batchSpan{start: start, begin: bt.Sub(t), end: bt.Sub(t) + d})
 				for _, o := range outs {
 					if o.Result != store.Created {
 						res.notStored++
@@ -319,7 +321,44 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	}
 	res.stored = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
+	if rounds > 1 {
+		res.perRound = roundRates(spans, hosts, len(items))
+	}
 	return res, nil
+}
+
+// batchSpan is one SaveBatch call of the ingest at size: its first item
+// and when it began and ended, from the ingest's start.
+type batchSpan struct {
+	start      int
+	begin, end time.Duration
+}
+
+// roundRates is the rate of each round of the ingest (items [r·hosts,
+// (r+1)·hosts) of n): its reports over the time from its first batch's
+// start to its last batch's end. Round 1 reads each host's pages into the
+// writer's cache; the rounds after it show what a cache that keeps them
+// does for a server that runs for days.
+func roundRates(spans []batchSpan, hosts, n int) []float64 {
+	var out []float64
+	for lo := 0; lo < n; lo += hosts {
+		hi := min(lo+hosts, n)
+		begin, end := time.Duration(-1), time.Duration(0)
+		for _, sp := range spans {
+			if sp.start < lo || sp.start >= hi {
+				continue
+			}
+			if begin < 0 || sp.begin < begin {
+				begin = sp.begin
+			}
+			end = max(end, sp.end)
+		}
+		if begin < 0 || end <= begin {
+			continue
+		}
+		out = append(out, float64(hi-lo)/(end-begin).Seconds())
+	}
+	return out
 }
 
 // ingestClock is when the reports of the ingest at size arrive: now, or
@@ -354,6 +393,9 @@ type ingestResult struct {
 	notStored int
 	// batches are the SaveBatch calls' durations.
 	batches []time.Duration
+	// perRound is the rate of each round over the fleet (more reports
+	// than hosts).
+	perRound []float64
 }
 
 // procIO is this process's I/O as /proc/self/io counts it: bytes and

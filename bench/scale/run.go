@@ -174,6 +174,11 @@ func printTable(w io.Writer, o options, info string, fill time.Duration, res []r
 		if in.rounds > 1 {
 			fmt.Fprintf(w, "each host sent %d reports (numbers %d to %d): a next -reuse run needs -reports %d or more\n",
 				in.rounds, o.reports, o.reports+in.rounds-1, o.reports+in.rounds)
+			rates := make([]string, len(in.perRound))
+			for i, r := range in.perRound {
+				rates[i] = fmt.Sprintf("%.0f", r)
+			}
+			fmt.Fprintf(w, "reports/s by round over the fleet: %s\n", strings.Join(rates, " / "))
 		}
 		if b := slices.Sorted(slices.Values(in.batches)); len(b) > 0 {
 			fmt.Fprintf(w, "batches of 256: %d, median %s, slowest %s\n", len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))

@@ -177,3 +177,28 @@ func TestMoveReleases(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundRates(t *testing.T) {
+	ms := time.Millisecond
+	// 4 hosts, 10 reports: rounds [0,4) [4,8) [8,10); batches of 2.
+	spans := []batchSpan{
+		{start: 0, begin: 0, end: 100 * ms}, {start: 2, begin: 100 * ms, end: 200 * ms},
+		{start: 4, begin: 200 * ms, end: 250 * ms}, {start: 6, begin: 250 * ms, end: 300 * ms},
+		{start: 8, begin: 300 * ms, end: 400 * ms},
+	}
+	got := roundRates(spans, 4, 10)
+	want := []float64{20, 40, 20}
+	if len(got) != len(want) {
+		t.Fatalf("roundRates = %v, want %v", got, want)
+	}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+			t.Errorf("round %d: %.3f reports/s, want %.0f", i+1, got[i], want[i])
+		}
+	}
+	// Concurrent writers: a round runs from its first start to its last end.
+	got = roundRates([]batchSpan{{start: 2, begin: 50 * ms, end: 150 * ms}, {start: 0, begin: 0, end: 100 * ms}}, 4, 4)
+	if len(got) != 1 || got[0] < 26.66 || got[0] > 26.67 {
+		t.Errorf("overlapping batches: %v, want [26.67]", got)
+	}
+}
