@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -49,5 +50,48 @@ func TestFindingListPlans(t *testing.T) {
 				t.Errorf("plan %q, want a search of %s in order", plan, tc.index)
 			}
 		})
+	}
+}
+
+// TestResolvedPlans: the SLA report's count of a span's resolutions, and
+// OpenOlder's count of those resolved since a past instant, read
+// findings_resolved alone, of the fleet and of a tenant (migration 24):
+// never a finding's row.
+func TestResolvedPlans(t *testing.T) {
+	db, _ := migratedSQLite(t)
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	within := map[report.Severity]time.Duration{report.SeverityCritical: 7 * 24 * time.Hour, report.SeverityHigh: 30 * 24 * time.Hour}
+	for _, tc := range []struct {
+		name   string
+		sc     store.Scope
+		tenant string
+	}{
+		{"admin", store.AllTenants(), ""},
+		{"admin narrowed to a tenant", store.AllTenants(), "acme"},
+		{"tenant", store.TenantScope("acme"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, args := resolvedInSQL(tc.sc, store.ResolvedQuery{Tenant: tc.tenant, Responsible: report.ResponsibleProvider,
+				From: from, To: from.AddDate(0, 1, 0), Within: within})
+			coveredBy(t, queryPlan(t, db, q, args...), "findings_resolved")
+			fcond, fargs := scopeWhere(tc.sc, "f.tenant")
+			if tc.tenant != "" {
+				fcond += " AND f.tenant = ?"
+				fargs = append(fargs, tc.tenant)
+			}
+			a := append([]any{micros(from)}, fargs...)
+			a = append(a, micros(from), micros(from), "high", "provider")
+			coveredBy(t, queryPlan(t, db, resolvedSinceSQL(fcond), a...), "findings_resolved")
+		})
+	}
+}
+
+// coveredBy fails unless plan searches index alone (a covering index) and
+// reads no table.
+func coveredBy(t *testing.T, plan []string, index string) {
+	t.Helper()
+	all := strings.Join(plan, "; ")
+	if !strings.Contains(all, "USING COVERING INDEX "+index+" ") || strings.Contains(all, "SCAN f") {
+		t.Errorf("plan %q, want a search of %s alone", plan, index)
 	}
 }
