@@ -14,8 +14,8 @@ import (
 	"github.com/demarc/demarc/report"
 )
 
-// rejudgeBatch is how many hosts one re-judging transaction holds.
-const rejudgeBatch = 100
+// RejudgeBatch is how many hosts one re-judging transaction holds.
+const RejudgeBatch = 100
 
 // rejudger re-evaluates the latest observations of hosts whose provider's
 // record changed (or of the whole fleet when the rules or the lifecycle
@@ -130,7 +130,7 @@ func (q *rejudger) run(poll time.Duration) {
 		case <-q.wake:
 		}
 		for {
-			batch := q.take(rejudgeBatch)
+			batch := q.take(RejudgeBatch)
 			if len(batch) == 0 {
 				break
 			}

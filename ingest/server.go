@@ -19,6 +19,10 @@ import (
 	"github.com/demarc/demarc/rules"
 )
 
+// DefaultMaxBatch is how many reports one group-commit transaction holds
+// at most unless Config.MaxBatch says otherwise.
+const DefaultMaxBatch = 256
+
 // Config configures a Server. Zero values take the documented defaults.
 type Config struct {
 	// Store keeps everything; required.
@@ -37,8 +41,9 @@ type Config struct {
 	TokenCacheTTL time.Duration
 	// CommitWorkers is the number of concurrent group-commit transactions
 	// (default 1: right for SQLite's single writer; use several with
-	// PostgreSQL). MaxBatch caps the reports per transaction (default 256)
-	// and QueueSize the reports waiting (default 8192; beyond it, 503).
+	// PostgreSQL). MaxBatch caps the reports per transaction (default
+	// DefaultMaxBatch) and QueueSize the reports waiting (default 8192;
+	// beyond it, 503).
 	CommitWorkers, MaxBatch, QueueSize int
 	// MaxInFlight caps the report posts being decoded or awaiting commit
 	// (default 2048; beyond it, 503 with Retry-After). A post takes its
@@ -140,7 +145,7 @@ func (c *Config) defaults() {
 		c.TokenCacheTTL = 10 * time.Second
 	}
 	c.CommitWorkers = cmpOr(c.CommitWorkers, 1)
-	c.MaxBatch = cmpOr(c.MaxBatch, 256)
+	c.MaxBatch = cmpOr(c.MaxBatch, DefaultMaxBatch)
 	c.QueueSize = cmpOr(c.QueueSize, 8192)
 	c.MaxInFlight = cmpOr(c.MaxInFlight, 2048)
 	c.MaxPerToken = defaultUnlessNegative(c.MaxPerToken, 64)

@@ -236,8 +236,8 @@ func (s *server) measure(eps []endpoint, runs int, budget time.Duration, logf fu
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
-// ingestAtSize stores new reports of n existing hosts (batches of 256,
-// the server's default group commit) and decodes the same bodies with
+// ingestAtSize stores new reports of n existing hosts (batches of
+// ingest.DefaultMaxBatch, the server's group commit) and decodes the same bodies with
 // the server's decode-only baseline; it returns both rates (reports/s).
 func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, profile string) (res ingestResult, err error) {
 	var items []store.Incoming
@@ -285,7 +285,8 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	}
 	io0 := readProcIO()
 	// The server's committer: writers transactions at once, each taking
-	// the next batch of 256.
+	// the next batch.
+	batches := ingestBatches(len(items), hosts)
 	t = time.Now()
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -294,19 +295,20 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	for range writers {
 		g.Go(func() error {
 			for {
-				start := int(next.Add(256)) - 256
-				if start >= len(items) {
+				i := int(next.Add(1)) - 1
+				if i >= len(batches) {
 					return nil
 				}
+				b := batches[i]
 				bt := time.Now()
-				outs, err := st.SaveBatch(gctx, items[start:min(start+256, len(items))])
+				outs, err := st.SaveBatch(gctx, items[b.lo:b.hi])
 				if err != nil {
 					return err
 				}
 				d := time.Since(bt)
 				mu.Lock()
 				res.batches = append(res.batches, d)
-				spans = append(spans, batchSpan{start: start, begin: bt.Sub(t), end: bt.Sub(t) + d})
+				spans = append(spans, batchSpan{batch: b, begin: bt.Sub(t), end: bt.Sub(t) + d})
 				for _, o := range outs {
 					if o.Result != store.Created {
 						res.notStored++
@@ -322,41 +324,56 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	res.stored = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
 	if rounds > 1 {
-		res.perRound = roundRates(spans, hosts, len(items))
+		res.perRound = roundRates(spans, rounds)
 	}
 	return res, nil
 }
 
-// batchSpan is one SaveBatch call of the ingest at size: its first item
-// and when it began and ended, from the ingest's start.
+// batch is one SaveBatch call's items [lo, hi), all of round round.
+type batch struct{ lo, hi, round int }
+
+// ingestBatches cuts n items, rounds of hosts items one after the other,
+// into SaveBatch calls of at most ingest.DefaultMaxBatch (the server's
+// group commit), none across two rounds: each call's time is one round's.
+func ingestBatches(n, hosts int) []batch {
+	var out []batch
+	for r, lo := 0, 0; lo < n; r, lo = r+1, lo+hosts {
+		hi := min(lo+hosts, n)
+		for s := lo; s < hi; s += ingest.DefaultMaxBatch {
+			out = append(out, batch{lo: s, hi: min(s+ingest.DefaultMaxBatch, hi), round: r})
+		}
+	}
+	return out
+}
+
+// batchSpan is one SaveBatch call of the ingest at size: its items and
+// when it began and ended, from the ingest's start.
 type batchSpan struct {
-	start      int
+	batch
 	begin, end time.Duration
 }
 
-// roundRates is the rate of each round of the ingest (items [r·hosts,
-// (r+1)·hosts) of n): its reports over the time from its first batch's
-// start to its last batch's end. Round 1 reads each host's pages into the
-// writer's cache; the rounds after it show what a cache that keeps them
-// does for a server that runs for days.
-func roundRates(spans []batchSpan, hosts, n int) []float64 {
-	var out []float64
-	for lo := 0; lo < n; lo += hosts {
-		hi := min(lo+hosts, n)
-		begin, end := time.Duration(-1), time.Duration(0)
+// roundRates is the rate of each of rounds rounds of the ingest: its
+// reports over the time from its first call's start to its last call's
+// end (0 for a round no call was timed in). Round 1 reads each host's
+// pages; the rounds after it show what the caches keep of them.
+func roundRates(spans []batchSpan, rounds int) []float64 {
+	out := make([]float64, rounds)
+	for r := range out {
+		n, begin, end := 0, time.Duration(-1), time.Duration(0)
 		for _, sp := range spans {
-			if sp.start < lo || sp.start >= hi {
+			if sp.round != r {
 				continue
 			}
+			n += sp.hi - sp.lo
 			if begin < 0 || sp.begin < begin {
 				begin = sp.begin
 			}
 			end = max(end, sp.end)
 		}
-		if begin < 0 || end <= begin {
-			continue
+		if n > 0 && end > begin {
+			out[r] = float64(n) / (end - begin).Seconds()
 		}
-		out = append(out, float64(hi-lo)/(end-begin).Seconds())
 	}
 	return out
 }

@@ -5,17 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
 )
-
-// rejudgeBatch is how many hosts one store.Rejudge call holds: demarc-
-// server's re-judging queue takes 100 a transaction.
-const rejudgeBatch = 100
 
 // rejudgeResult is the re-judging at size: hosts/s stored, what the
 // store made of them, the process's I/O per host and the batches' times.
@@ -34,18 +30,20 @@ type rejudgeResult struct {
 // does when new lifecycle data moves products' latest releases: each
 // host's latest report, read back from the store, with the latest version
 // of every finding the lifecycle data decides (all but the package
-// manager's patch_behind findings) moved to a newer release, stored with
-// store.Rejudge, rejudgeBatch hosts a call, one call after the other (the
-// server re-judges on one goroutine). The same gaps stay open: each moved
-// finding changes in place. Each run moves the versions again (the new
-// release is named by the run's clock), so a -reuse run re-judges too.
+// manager's: patch_behind in the operating system) moved to a newer
+// release, stored with store.Rejudge, ingest.RejudgeBatch hosts a call,
+// one call after the other (the server re-judges on one goroutine). The
+// same gaps stay open: each moved finding changes in place. Each run moves
+// the versions again (the new release is named by the run's clock), so a
+// -reuse run re-judges too. As the server, it dates the verdict now, or at
+// the report's scan when that is later.
 func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string, ...any)) (res rejudgeResult, err error) {
 	t := time.Now()
 	refs, err := spreadLatest(ctx, st, n)
 	if err != nil {
 		return res, err
 	}
-	at := time.Now().UTC().Truncate(time.Millisecond)
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	release := fmt.Sprintf("+rj%d", time.Now().UnixNano())
 	items := make([]store.Rejudgement, 0, len(refs))
 	for _, ref := range refs {
@@ -61,6 +59,10 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string,
 			res.moved += m
 			res.touched++
 		}
+		at := now
+		if r.ScannedAt.After(at) {
+			at = r.ScannedAt
+		}
 		items = append(items, store.Rejudgement{HostID: ref.HostID, Tenant: ref.Tenant, ReportID: ref.ReportID,
 			Report: &r, Reason: "lifecycle data " + release, At: at})
 	}
@@ -69,9 +71,9 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string,
 	res.hosts, res.counts = len(items), map[store.RejudgeResult]int{}
 	io0 := readProcIO()
 	t = time.Now()
-	for start := 0; start < len(items); start += rejudgeBatch {
+	for start := 0; start < len(items); start += ingest.RejudgeBatch {
 		bt := time.Now()
-		out, err := st.Rejudge(ctx, items[start:min(start+rejudgeBatch, len(items))])
+		out, err := st.Rejudge(ctx, items[start:min(start+ingest.RejudgeBatch, len(items))])
 		if err != nil {
 			return res, err
 		}
@@ -119,7 +121,7 @@ func moveReleases(r *report.Report, release string) int {
 	n := 0
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Kind == report.KindPatchBehind || f.Latest == "" {
+		if !lifecycleJudged(f) {
 			continue
 		}
 		base, _, _ := strings.Cut(f.Latest, "+rj")
@@ -129,16 +131,19 @@ func moveReleases(r *report.Report, release string) int {
 	return n
 }
 
+// lifecycleJudged reports whether new lifecycle data can move the version
+// that closes f: it names one, and it is not the package manager's (a
+// patch_behind of the operating system, whose candidate the host's
+// package manager reports).
+func lifecycleJudged(f *report.Finding) bool {
+	return f.Latest != "" && (f.Kind != report.KindPatchBehind || f.Layer != report.LayerOperatingSystem)
+}
+
 // printRejudge writes the re-judging's line of the table.
 func printRejudge(w io.Writer, o options, rj rejudgeResult) {
 	fmt.Fprintf(w, "\nre-judging at size (store.Rejudge, %d hosts a call, one writer): %d hosts, %.0f hosts/s; %d findings on %d hosts moved in place; applied %d, unchanged %d, stale %d, missing %d\n",
-		rejudgeBatch, rj.hosts, rj.rate, rj.moved, rj.touched,
+		ingest.RejudgeBatch, rj.hosts, rj.rate, rj.moved, rj.touched,
 		rj.counts[store.RejudgeApplied], rj.counts[store.RejudgeUnchanged], rj.counts[store.RejudgeStale], rj.counts[store.RejudgeMissing])
-	if b := slices.Sorted(slices.Values(rj.batches)); len(b) > 0 {
-		fmt.Fprintf(w, "re-judging calls of %d: %d, median %s, slowest %s\n", rejudgeBatch, len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
-	}
-	if rj.io.ok {
-		fmt.Fprintf(w, "per host re-judged, %s: %.1f KB written in %.1f calls, %.1f KB read in %.1f calls\n",
-			ioWhat(o), rj.io.wchar/1024, rj.io.syscw, rj.io.rchar/1024, rj.io.syscr)
-	}
+	printCalls(w, fmt.Sprintf("re-judging calls of up to %d", ingest.RejudgeBatch), rj.batches)
+	printIO(w, o, "host re-judged", rj.io)
 }

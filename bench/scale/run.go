@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
 )
 
@@ -166,8 +167,8 @@ func printTable(w io.Writer, o options, info string, fill time.Duration, res []r
 			float64(r.p50.Microseconds())/1000, float64(r.p95.Microseconds())/1000, r.status)
 	}
 	if in.stored > 0 {
-		fmt.Fprintf(w, "\ningest at size (store.SaveBatch, 256 per batch, %d writers): %.0f reports/s; decode-only baseline %.0f reports/s; ratio %.2f\n",
-			writers, in.stored, in.decoded, in.stored/in.decoded)
+		fmt.Fprintf(w, "\ningest at size (store.SaveBatch, %d per batch, %d writers): %.0f reports/s; decode-only baseline %.0f reports/s; ratio %.2f\n",
+			ingest.DefaultMaxBatch, writers, in.stored, in.decoded, in.stored/in.decoded)
 		if in.notStored > 0 {
 			fmt.Fprintf(w, "WARNING: %d of the reports were not stored (their report ids are taken: not ingest); run -reuse with a higher -reports than the last run\n", in.notStored)
 		}
@@ -176,24 +177,36 @@ func printTable(w io.Writer, o options, info string, fill time.Duration, res []r
 				in.rounds, o.reports, o.reports+in.rounds-1, o.reports+in.rounds)
 			rates := make([]string, len(in.perRound))
 			for i, r := range in.perRound {
-				rates[i] = fmt.Sprintf("%.0f", r)
+				rates[i] = "-"
+				if r > 0 {
+					rates[i] = fmt.Sprintf("%.0f", r)
+				}
 			}
 			fmt.Fprintf(w, "reports/s by round over the fleet: %s\n", strings.Join(rates, " / "))
 		}
-		if b := slices.Sorted(slices.Values(in.batches)); len(b) > 0 {
-			fmt.Fprintf(w, "batches of 256: %d, median %s, slowest %s\n", len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
-		}
-		if in.io.ok {
-			fmt.Fprintf(w, "per report, %s: %.1f KB written in %.1f calls, %.1f KB read in %.1f calls\n",
-				ioWhat(o), in.io.wchar/1024, in.io.syscw, in.io.rchar/1024, in.io.syscr)
-		}
+		printCalls(w, fmt.Sprintf("batches of up to %d", ingest.DefaultMaxBatch), in.batches)
+		printIO(w, o, "report", in.io)
 	}
 }
 
-// ioWhat names the I/O that /proc/self/io counts for the store.
-func ioWhat(o options) string {
-	if o.store == "postgres" {
-		return "I/O with the PostgreSQL server (the wire)"
+// printCalls writes how many store calls ran and their median and
+// slowest times.
+func printCalls(w io.Writer, what string, ds []time.Duration) {
+	if b := slices.Sorted(slices.Values(ds)); len(b) > 0 {
+		fmt.Fprintf(w, "%s: %d, median %s, slowest %s\n", what, len(b), ms(b[len(b)/2]), ms(b[len(b)-1]))
 	}
-	return "file I/O of SQLite"
+}
+
+// printIO writes the process's I/O per item (a report, a host), as
+// /proc/self/io counts it: SQLite's file I/O, or the wire to PostgreSQL.
+func printIO(w io.Writer, o options, item string, p procIO) {
+	if !p.ok {
+		return
+	}
+	what := "file I/O of SQLite"
+	if o.store == "postgres" {
+		what = "I/O with the PostgreSQL server (the wire)"
+	}
+	fmt.Fprintf(w, "per %s, %s: %.1f KB written in %.1f calls, %.1f KB read in %.1f calls\n",
+		item, what, p.wchar/1024, p.syscw, p.rchar/1024, p.syscr)
 }

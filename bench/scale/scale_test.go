@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,6 +63,10 @@ func TestRunPrintsTable(t *testing.T) {
 			m := regexp.MustCompile(`: 10 hosts, \d+ hosts/s; \d+ findings on (\d+) hosts moved in place; applied (\d+), unchanged (\d+), stale 0, missing 0`).FindStringSubmatch(table)
 			if m == nil || m[1] != m[2] || m[1] == "0" || atoi(t, m[2])+atoi(t, m[3]) != 10 {
 				t.Errorf("re-judging line: %q in\n%s", m, table)
+			}
+			// 30 reports of 24 hosts: two rounds, each timed.
+			if !regexp.MustCompile(`(?m)^reports/s by round over the fleet: \d+ / \d+$`).MatchString(table) {
+				t.Errorf("no rate for each of two rounds:\n%s", table)
 			}
 			if strings.Contains(table, "WARNING") {
 				t.Errorf("a warning:\n%s", table)
@@ -126,9 +131,9 @@ func TestRejudgeAtSize(t *testing.T) {
 					}
 					for _, f := range p.Findings {
 						_, s, ok := strings.Cut(f.Latest, "+rj")
-						if f.Kind == report.KindPatchBehind || f.Latest == "" {
+						if !lifecycleJudged(&f.Finding) {
 							if ok {
-								t.Errorf("%s %s: a patch_behind or unversioned finding moved: %q", ref.HostID, f.ID, f.Latest)
+								t.Errorf("%s %s: the package manager's or an unversioned finding moved: %q", ref.HostID, f.ID, f.Latest)
 							}
 							continue
 						}
@@ -163,14 +168,18 @@ func atoi(t *testing.T, s string) int {
 func TestMoveReleases(t *testing.T) {
 	r := &report.Report{Findings: []report.Finding{
 		{ID: "a", Kind: report.KindEOL, Latest: "8.3.14"},
-		{ID: "b", Kind: report.KindPatchBehind, Latest: "1.2-3+esm1"},
+		{ID: "b", Kind: report.KindPatchBehind, Layer: report.LayerOperatingSystem, Latest: "1.2-3+esm1"},
 		{ID: "c", Kind: report.KindEOL},
 		{ID: "d", Kind: report.KindEOL, Latest: "6.5+rj1"},
+		// A control panel's build behind the newest release is the
+		// lifecycle data's to decide.
+		{ID: "e", Kind: report.KindPatchBehind, Layer: report.LayerControlPanel, Latest: "11.118.0.24"},
+		{ID: "f", Kind: report.KindPatchBehind, Layer: report.LayerPhysicalHost, Latest: "2.19.1"},
 	}}
-	if n := moveReleases(r, "+rj2"); n != 2 {
-		t.Errorf("moved %d, want 2", n)
+	if n := moveReleases(r, "+rj2"); n != 4 {
+		t.Errorf("moved %d, want 4", n)
 	}
-	want := []string{"8.3.14+rj2", "1.2-3+esm1", "", "6.5+rj2"}
+	want := []string{"8.3.14+rj2", "1.2-3+esm1", "", "6.5+rj2", "11.118.0.24+rj2", "2.19.1+rj2"}
 	for i, f := range r.Findings {
 		if f.Latest != want[i] {
 			t.Errorf("finding %s: latest %q, want %q", f.ID, f.Latest, want[i])
@@ -178,16 +187,34 @@ func TestMoveReleases(t *testing.T) {
 	}
 }
 
-func TestRoundRates(t *testing.T) {
-	ms := time.Millisecond
-	// 4 hosts, 10 reports: rounds [0,4) [4,8) [8,10); batches of 2.
-	spans := []batchSpan{
-		{start: 0, begin: 0, end: 100 * ms}, {start: 2, begin: 100 * ms, end: 200 * ms},
-		{start: 4, begin: 200 * ms, end: 250 * ms}, {start: 6, begin: 250 * ms, end: 300 * ms},
-		{start: 8, begin: 300 * ms, end: 400 * ms},
+func TestIngestBatches(t *testing.T) {
+	// Rounds of 600 hosts: calls of up to DefaultMaxBatch (256), none
+	// across a round's end.
+	got := ingestBatches(1300, 600)
+	want := []batch{{0, 256, 0}, {256, 512, 0}, {512, 600, 0}, {600, 856, 1}, {856, 1112, 1}, {1112, 1200, 1}, {1200, 1300, 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("ingestBatches(1300, 600) = %v, want %v", got, want)
 	}
-	got := roundRates(spans, 4, 10)
-	want := []float64{20, 40, 20}
+	// Rounds smaller than a call: one call a round.
+	if got := ingestBatches(30, 24); !slices.Equal(got, []batch{{0, 24, 0}, {24, 30, 1}}) {
+		t.Errorf("ingestBatches(30, 24) = %v", got)
+	}
+}
+
+func TestRoundRates(t *testing.T) {
+	milli := time.Millisecond
+	span := func(lo, hi, round int, begin, end time.Duration) batchSpan {
+		return batchSpan{batch: batch{lo, hi, round}, begin: begin * milli, end: end * milli}
+	}
+	// Round 0: 4 reports in 200 ms; round 1: 4 in 100 ms; round 2: 2 in
+	// 100 ms; round 3: none timed.
+	spans := []batchSpan{
+		span(0, 2, 0, 0, 100), span(2, 4, 0, 100, 200),
+		span(4, 6, 1, 200, 250), span(6, 8, 1, 250, 300),
+		span(8, 10, 2, 300, 400),
+	}
+	got := roundRates(spans, 4)
+	want := []float64{20, 40, 20, 0}
 	if len(got) != len(want) {
 		t.Fatalf("roundRates = %v, want %v", got, want)
 	}
@@ -196,9 +223,10 @@ func TestRoundRates(t *testing.T) {
 			t.Errorf("round %d: %.3f reports/s, want %.0f", i+1, got[i], want[i])
 		}
 	}
-	// Concurrent writers: a round runs from its first start to its last end.
-	got = roundRates([]batchSpan{{start: 2, begin: 50 * ms, end: 150 * ms}, {start: 0, begin: 0, end: 100 * ms}}, 4, 4)
-	if len(got) != 1 || got[0] < 26.66 || got[0] > 26.67 {
-		t.Errorf("overlapping batches: %v, want [26.67]", got)
+	// Concurrent writers: a round runs from its first start to its last
+	// end, and counts the items of its own calls only.
+	got = roundRates([]batchSpan{span(2, 4, 0, 50, 150), span(0, 2, 0, 0, 100), span(4, 5, 1, 120, 170)}, 2)
+	if len(got) != 2 || got[0] < 26.66 || got[0] > 26.67 || got[1] < 19.99 || got[1] > 20.01 {
+		t.Errorf("overlapping calls: %v, want [26.67 20]", got)
 	}
 }
