@@ -69,11 +69,7 @@ func (s *Store) OpenOlder(ctx context.Context, sc store.Scope, tenant string, at
 	if len(qs) == 0 {
 		return out, nil
 	}
-	cond, args := scopeWhere(sc, "tenant")
-	if tenant != "" {
-		cond += " AND tenant = ?"
-		args = append(args, tenant)
-	}
+	cond, args := tenantCond(sc, tenant, "tenant")
 	type rs struct{ resp, sev string }
 	days := map[rs][][2]int64{}
 	err := s.each(ctx, `SELECT responsible, severity, day, SUM(findings) FROM fleet_open_age WHERE `+cond+`
@@ -87,14 +83,9 @@ GROUP BY responsible, severity, day HAVING SUM(findings) <> 0`, args, func(r *sq
 	if err != nil {
 		return nil, fmt.Errorf("open findings by age: %w", err)
 	}
-	fcond, fargs := scopeWhere(sc, "f.tenant")
-	if tenant != "" {
-		fcond += " AND f.tenant = ?"
-		fargs = append(fargs, tenant)
-	}
+	fcond, fargs := tenantCond(sc, tenant, "f.tenant")
 	within := s.rebind(`SELECT COUNT(*) FROM findings f WHERE f.resolved_at IS NULL AND ` + fcond +
 		` AND f.sev_rank = ? AND f.opened_at >= ? AND f.opened_at < ? AND f.responsible = ?`)
-	since := s.rebind(resolvedSinceSQL(fcond))
 	for i, q := range qs {
 		c := micros(q.Before)
 		day := ageDay(c)
@@ -112,9 +103,8 @@ GROUP BY responsible, severity, day HAVING SUM(findings) <> 0`, args, func(r *sq
 		if at.IsZero() {
 			continue
 		}
-		a = append([]any{micros(at)}, fargs...)
-		a = append(a, c, micros(at), string(q.Severity), string(q.Responsible))
-		if err := s.r.QueryRowContext(ctx, since, a...).Scan(&n); err != nil {
+		since, a := resolvedSinceSQL(fcond, fargs, micros(at), c, q.Severity, q.Responsible)
+		if err := s.r.QueryRowContext(ctx, s.rebind(since), a...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("findings resolved since %s by age: %w", at.Format(time.RFC3339), err)
 		}
 		out[i] += n
@@ -124,7 +114,8 @@ GROUP BY responsible, severity, day HAVING SUM(findings) <> 0`, args, func(r *sq
 
 // ResolvedIn counts the findings resolved in a span by severity, from
 // findings_resolved alone: its entries over the span hold every column the
-// count reads (SQLite: migration 24), so no finding's row is read.
+// count reads (migration 24), so no finding's row is read (on PostgreSQL,
+// once vacuum has marked the rows' pages all-visible).
 func (s *Store) ResolvedIn(ctx context.Context, sc store.Scope, q store.ResolvedQuery) ([]store.ResolvedCount, error) {
 	query, args := resolvedInSQL(sc, q)
 	var out []store.ResolvedCount
@@ -159,22 +150,32 @@ func resolvedInSQL(sc store.Scope, q store.ResolvedQuery) (string, []any) {
 	if len(within) > 0 {
 		withinExpr = "CASE WHEN " + strings.Join(within, " OR ") + " THEN 1 ELSE 0 END"
 	}
-	cond, cargs := scopeWhere(sc, "f.tenant")
+	cond, cargs := tenantCond(sc, q.Tenant, "f.tenant")
 	args = append(args, micros(q.From), micros(q.To), string(q.Responsible))
 	args = append(args, cargs...)
-	if q.Tenant != "" {
-		cond += " AND f.tenant = ?"
-		args = append(args, q.Tenant)
-	}
 	return `SELECT f.severity, COUNT(*), SUM(` + withinExpr + `) FROM findings f
 WHERE f.resolved_at >= ? AND f.resolved_at < ? AND f.responsible = ? AND ` + cond + ` GROUP BY f.severity`, args
 }
 
-// resolvedSinceSQL counts, of the findings in fcond resolved after an
-// instant, those whose open stretch began before a cutoff and by the
-// instant, of one severity and party (OpenOlder at a past instant): from
-// findings_resolved alone, as resolvedInSQL.
-func resolvedSinceSQL(fcond string) string {
+// resolvedSinceSQL counts, of the findings in fcond (its arguments fargs)
+// resolved after at, those whose open stretch began before cutoff and by
+// at, of one severity and party (OpenOlder at a past instant): from
+// findings_resolved alone, as resolvedInSQL. It returns the query and its
+// arguments.
+func resolvedSinceSQL(fcond string, fargs []any, at, cutoff int64, sev report.Severity, resp report.Responsible) (string, []any) {
+	args := append([]any{at}, fargs...)
+	args = append(args, cutoff, at, string(sev), string(resp))
 	return `SELECT COUNT(*) FROM findings f WHERE f.resolved_at > ? AND ` + fcond +
-		` AND f.opened_at < ? AND f.opened_at <= ? AND f.severity = ? AND f.responsible = ?`
+		` AND f.opened_at < ? AND f.opened_at <= ? AND f.severity = ? AND f.responsible = ?`, args
+}
+
+// tenantCond is the condition on col of scope sc narrowed to tenant
+// (unless ""), and its arguments.
+func tenantCond(sc store.Scope, tenant, col string) (string, []any) {
+	cond, args := scopeWhere(sc, col)
+	if tenant != "" {
+		cond += " AND " + col + " = ?"
+		args = append(args, tenant)
+	}
+	return cond, args
 }

@@ -3,7 +3,8 @@
 -- resolved in a month by severity, and how many within their target;
 -- findings_resolved held resolved_at alone, so each resolution in the span
 -- read its finding's row for the party, severity, tenant and opening (at
--- 100k hosts, 36,000 resolutions: 160-220 ms, the /sla page past 300 ms).
+-- 100k hosts, 36,000 resolved findings, 11,800 of them the provider's:
+-- 160-220 ms, the /sla page past 300 ms).
 -- With those columns in the index the count reads index entries alone
 -- (6 ms there). A finding writes the entry once, when it is resolved, at
 -- the index's newest end; prune deletes it with the row, as before.
