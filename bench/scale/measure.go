@@ -237,8 +237,9 @@ func (s *server) measure(eps []endpoint, runs int, budget time.Duration, logf fu
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
 // ingestAtSize stores new reports of n existing hosts (batches of
-// ingest.DefaultMaxBatch, the server's group commit) and decodes the same bodies with
-// the server's decode-only baseline; it returns both rates (reports/s).
+// ingest.DefaultMaxBatch, the server's group commit) and decodes the same
+// bodies with the server's decode-only baseline; it returns both rates
+// (reports/s).
 func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, profile string) (res ingestResult, err error) {
 	var items []store.Incoming
 	if f.after, err = ingestClock(ctx, st); err != nil {

@@ -16,14 +16,13 @@ import (
 // rejudgeResult is the re-judging at size: hosts/s stored, what the
 // store made of them, the process's I/O per host and the batches' times.
 type rejudgeResult struct {
-	hosts    int
-	rate     float64
-	moved    int // findings whose latest version moved, over all hosts
-	touched  int // hosts with a finding moved (the others' verdict stays)
-	counts   map[store.RejudgeResult]int
-	io       procIO
-	batches  []time.Duration
-	prepared time.Duration
+	hosts   int
+	rate    float64
+	moved   int // findings whose latest version moved, over all hosts
+	touched int // hosts with a finding moved (the others' verdict stays)
+	counts  map[store.RejudgeResult]int
+	io      procIO
+	batches []time.Duration
 }
 
 // rejudgeAtSize re-judges n hosts spread over the fleet as demarc-server
@@ -43,8 +42,8 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string,
 	if err != nil {
 		return res, err
 	}
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	release := fmt.Sprintf("+rj%d", time.Now().UnixNano())
+	now := t.UTC().Truncate(time.Millisecond)
+	release := fmt.Sprintf("+rj%d", t.UnixNano())
 	items := make([]store.Rejudgement, 0, len(refs))
 	for _, ref := range refs {
 		body, err := st.HostReportBody(ctx, store.AllTenants(), ref.HostID, ref.ReportID)
@@ -66,8 +65,7 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string,
 		items = append(items, store.Rejudgement{HostID: ref.HostID, Tenant: ref.Tenant, ReportID: ref.ReportID,
 			Report: &r, Reason: "lifecycle data " + release, At: at})
 	}
-	res.prepared = time.Since(t)
-	logf("re-judging %d hosts (%d findings on %d of them move; read and prepared in %s)", len(items), res.moved, res.touched, res.prepared.Round(time.Millisecond))
+	logf("re-judging %d hosts (%d findings on %d of them move; read and prepared in %s)", len(items), res.moved, res.touched, time.Since(t).Round(time.Millisecond))
 	res.hosts, res.counts = len(items), map[store.RejudgeResult]int{}
 	io0 := readProcIO()
 	t = time.Now()

@@ -129,11 +129,7 @@ func (s *Store) AckLog(ctx context.Context, sc store.Scope, p store.Page) ([]sto
 
 // AckedOlder counts the open findings covered by live acknowledgements.
 func (s *Store) AckedOlder(ctx context.Context, sc store.Scope, tenant string, now time.Time, qs []store.AgeCount) ([]int64, error) {
-	where, sargs := scopeWhere(sc, "f.tenant")
-	if tenant != "" {
-		where += " AND f.tenant = ?"
-		sargs = append(sargs, tenant)
-	}
+	where, sargs := tenantCond(sc, tenant, "f.tenant")
 	live := " AND a.withdrawn_at IS NULL AND a.expires_at > ? AND f.resolved_at IS NULL AND " + where
 	q := `SELECT host_id, finding_id, responsible, severity, opened_at FROM (
 SELECT f.host_id, f.finding_id, f.responsible, f.severity, f.opened_at FROM acknowledgements a

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,15 +119,8 @@ func TestResolvedPlans(t *testing.T) {
 					t.Fatal(err)
 				}
 				var plan []string
-				for rows.Next() {
-					var line string
-					if err := rows.Scan(&line); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, line)
-				}
-				if err := rows.Close(); err != nil {
-					t.Fatal(err)
+				for _, line := range scanAll(t, rows) {
+					plan = append(plan, fmt.Sprint(line[0]))
 				}
 				coveredBy(t, plan, "Index Only Scan using findings_resolved ", "Seq Scan")
 			}
