@@ -15,7 +15,9 @@ const Schema = "demarc.report/v1"
 type Report struct {
 	// Schema is always "demarc.report/v1".
 	Schema string `json:"schema"`
-	// ReportID is unique per scan (a random UUID); the server dedupes on it.
+	// ReportID is unique per scan; the server dedupes on it. demarc's agent
+	// writes a version 7 UUID (the scan's time, then random bits), which the
+	// server's index of report ids takes at its end; any id is accepted.
 	ReportID string `json:"report_id"`
 	// Agent names the program that wrote the report.
 	Agent Agent `json:"agent"`

@@ -2,7 +2,6 @@ package scan
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -19,6 +18,7 @@ import (
 	"github.com/demarc/demarc/internal/execx"
 	"github.com/demarc/demarc/internal/hostfs"
 	"github.com/demarc/demarc/internal/pkgdb"
+	"github.com/demarc/demarc/internal/reportid"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 )
@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 
 	r := &report.Report{
 		Schema:     report.Schema,
-		ReportID:   NewID(),
+		ReportID:   reportid.New(),
 		Agent:      report.Agent{Name: o.AgentName, Version: o.AgentVersion},
 		ScannedAt:  start.UTC().Truncate(time.Second),
 		Profile:    o.Profile,
@@ -323,13 +323,4 @@ func sortComponents(cs []report.Component) {
 		}
 		return a.Version < b.Version
 	})
-}
-
-// NewID returns a random RFC 4122 version 4 UUID.
-func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -125,15 +125,26 @@ func TestCancelled(t *testing.T) {
 	}
 }
 
-func TestNewIDUnique(t *testing.T) {
+// TestReportIDsInTimeOrder: a scan's report id is a version 7 UUID, so a
+// later scan's id sorts after an earlier one's (the server's index of
+// report ids then grows at its end).
+func TestReportIDsInTimeOrder(t *testing.T) {
 	t.Parallel()
-	seen := map[string]bool{}
-	for i := 0; i < 1000; i++ {
-		id := NewID()
-		if seen[id] || len(id) != 36 || id[14] != '4' {
-			t.Fatalf("bad id %s", id)
+	o := opts(t)
+	var ids []string
+	for range 2 {
+		r, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
 		}
-		seen[id] = true
+		if id := r.ReportID; len(id) != 36 || id[14] != '7' {
+			t.Fatalf("report id %q is not a version 7 UUID", id)
+		}
+		ids = append(ids, r.ReportID)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if ids[0] >= ids[1] {
+		t.Errorf("a later scan's id %s sorts before %s", ids[1], ids[0])
 	}
 }
 

@@ -257,7 +257,7 @@ func parseName(name string) Entry {
 	return e
 }
 
-// validID accepts the ids scan.NewID makes and anything else safe in a
+// validID accepts the ids reportid.New makes and anything else safe in a
 // file name: letters, digits, '-' and '_', at most 64 bytes.
 func validID(id string) bool {
 	if id == "" || len(id) > 64 {

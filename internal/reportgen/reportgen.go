@@ -1,11 +1,13 @@
 package reportgen
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
 
+	"github.com/demarc/demarc/internal/reportid"
 	"github.com/demarc/demarc/report"
 )
 
@@ -101,11 +103,24 @@ func (h *Host) Next(at time.Time) *report.Report {
 	return h.build(at.UTC().Truncate(time.Millisecond))
 }
 
+// reportID is a report id as demarc's agent makes it (a version 7 UUID of
+// the scan time), its random bits drawn from the host's generator and its
+// report sequence number: reproducible, and unique per host.
+func (h *Host) reportID(at time.Time) string {
+	var r [10]byte
+	binary.BigEndian.PutUint32(r[0:4], h.rng.Uint32())
+	seq := uint64(h.seq)
+	for i := range 6 {
+		r[4+i] = byte(seq >> (40 - 8*i))
+	}
+	return reportid.At(at, r)
+}
+
 func (h *Host) build(at time.Time) *report.Report {
 	fs := append([]report.Finding(nil), h.findings...)
 	r := &report.Report{
 		Schema:      report.Schema,
-		ReportID:    fmt.Sprintf("%s-%08x-%08d", h.ID, h.rng.Uint32(), h.seq),
+		ReportID:    h.reportID(at),
 		Agent:       report.Agent{Name: "demarc", Version: "0.9.2"},
 		ScannedAt:   at,
 		EvaluatedAt: at.Format("2006-01-02"),
