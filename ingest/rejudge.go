@@ -19,23 +19,26 @@ const RejudgeBatch = 100
 
 // rejudger re-evaluates the latest observations of hosts whose provider's
 // record changed (or of the whole fleet when the rules or the lifecycle
-// data did), in the background, one batch at a time: ingest is never
-// blocked behind it, and a report that arrives meanwhile wins (its own
-// verdict is newer).
+// data did), in the background, a batch at a time on each of its
+// workers (Config.RejudgeWorkers): ingest is never blocked behind it, and
+// a report that arrives meanwhile wins (its own verdict is newer). A host
+// is in one batch at a time: queued again while its batch is under way,
+// it waits for that batch, so the verdict stored last is the newest.
 type rejudger struct {
 	s *Server
 
-	mu      sync.Mutex
-	pending map[string]string // host id -> why
-	busy    int               // hosts taken and being re-judged
-	holds   int               // sweeps still listing hosts to queue (not idle)
-	wake    chan struct{}
-	idle    chan struct{} // closed and replaced when nothing is queued or under way
-	since   time.Time     // records changed since then were queued
+	mu       sync.Mutex
+	pending  map[string]string   // host id -> why
+	inflight map[string]struct{} // hosts taken and being re-judged
+	holds    int                 // sweeps still listing hosts to queue (not idle)
+	wake     chan struct{}
+	idle     chan struct{} // closed and replaced when nothing is queued or under way
+	since    time.Time     // records changed since then were queued
 }
 
 func newRejudger(s *Server) *rejudger {
-	return &rejudger{s: s, pending: map[string]string{}, wake: make(chan struct{}, 1), idle: make(chan struct{}), since: s.cfg.Now()}
+	return &rejudger{s: s, pending: map[string]string{}, inflight: map[string]struct{}{}, wake: make(chan struct{}, 1),
+		idle: make(chan struct{}), since: s.cfg.Now()}
 }
 
 // queue asks for hosts to be re-judged for reason (the newest reason of a
@@ -45,9 +48,14 @@ func (q *rejudger) queue(hostIDs []string, reason string) {
 	for _, id := range hostIDs {
 		q.pending[id] = reason
 	}
-	n := len(q.pending)
+	n := len(q.pending) + len(q.inflight)
 	q.mu.Unlock()
 	q.s.m.rejudgeQueue.Set(float64(n))
+	q.signal()
+}
+
+// signal wakes a worker (one that is waiting, or the next to wait).
+func (q *rejudger) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -67,26 +75,33 @@ func (q *rejudger) Idle() <-chan struct{} {
 	return q.idle
 }
 
-// take removes up to n queued hosts.
-func (q *rejudger) take(n int) map[string]string {
+// take removes up to n queued hosts that no other batch holds, and
+// reports whether takeable hosts are left (for another worker).
+func (q *rejudger) take(n int) (map[string]string, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	out := map[string]string{}
+	more := false
 	for id, why := range q.pending {
+		if _, busy := q.inflight[id]; busy {
+			continue
+		}
 		if len(out) == n {
+			more = true
 			break
 		}
 		out[id] = why
 		delete(q.pending, id)
+		q.inflight[id] = struct{}{}
 	}
-	q.busy += len(out)
-	return out
+	return out, more
 }
 
-// done marks n taken hosts re-judged.
 // idleLocked reports whether nothing is queued, under way or about to be
 // queued; q.mu is held.
-func (q *rejudger) idleLocked() bool { return len(q.pending) == 0 && q.busy == 0 && q.holds == 0 }
+func (q *rejudger) idleLocked() bool {
+	return len(q.pending) == 0 && len(q.inflight) == 0 && q.holds == 0
+}
 
 // hold keeps the queue from reading idle until the returned release is
 // called: a sweep that lists the fleet before queuing it.
@@ -105,20 +120,37 @@ func (q *rejudger) hold() (release func()) {
 	}
 }
 
-func (q *rejudger) done(n int) {
+// done marks a taken batch re-judged. Hosts queued again while it was
+// under way can be taken now: a worker is woken for them.
+func (q *rejudger) done(batch map[string]string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.busy -= n
-	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + q.busy))
+	waiting := false
+	for id := range batch {
+		delete(q.inflight, id)
+		if _, ok := q.pending[id]; ok {
+			waiting = true
+		}
+	}
+	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + len(q.inflight)))
+	if waiting {
+		q.signal()
+	}
 	if q.idleLocked() {
 		close(q.idle)
 		q.idle = make(chan struct{})
 	}
 }
 
-// run works the queue until the server stops, and every poll looks for
-// records another process changed (a `hosts import` run beside serve).
-func (q *rejudger) run(poll time.Duration) {
+// run works the queue on workers until the server stops, and every poll
+// looks for records another process changed (a `hosts import` run beside
+// serve).
+func (q *rejudger) run(poll time.Duration, workers int) {
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(q.work)
+	}
+	defer wg.Wait()
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -127,15 +159,29 @@ func (q *rejudger) run(poll time.Duration) {
 			return
 		case <-t.C:
 			q.pollRecords()
+		}
+	}
+}
+
+// work is one worker: woken, it re-judges batches until none can be
+// taken, waking another worker while more are left.
+func (q *rejudger) work() {
+	for {
+		select {
+		case <-q.s.stop:
+			return
 		case <-q.wake:
 		}
 		for {
-			batch := q.take(RejudgeBatch)
+			batch, more := q.take(RejudgeBatch)
 			if len(batch) == 0 {
 				break
 			}
-			q.work(batch)
-			q.done(len(batch))
+			if more {
+				q.signal()
+			}
+			q.judgeBatch(batch)
+			q.done(batch)
 		}
 	}
 }
@@ -167,8 +213,8 @@ func (q *rejudger) pollRecords() {
 	}
 }
 
-// work re-judges one batch of hosts.
-func (q *rejudger) work(batch map[string]string) {
+// judgeBatch re-judges one batch of hosts.
+func (q *rejudger) judgeBatch(batch map[string]string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ids := make([]string, 0, len(batch))

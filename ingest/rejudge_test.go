@@ -1,10 +1,12 @@
 package ingest_test
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
+	"github.com/demarc/demarc/ingest/store/sqlite"
 	"github.com/demarc/demarc/report"
 	"github.com/demarc/demarc/rules"
 	"github.com/demarc/demarc/rules/lifecycle"
@@ -199,5 +202,92 @@ func TestMatrixChangeRejudgesAtStart(t *testing.T) {
 	}
 	if now, _ := e.st.ServerState(t.Context(), "judge_basis"); now != basis {
 		t.Errorf("judge basis moved on a restart with the same rules: %q → %q", basis, now)
+	}
+}
+
+// rejudgeGate holds each Rejudge call until want calls are under way at
+// once (or a bound passes), and records how many were and whether a host
+// was in two at once.
+type rejudgeGate struct {
+	store.Store
+	want int
+
+	mu        sync.Mutex
+	active    int
+	maxActive int
+	calls     int
+	hosts     map[string]int
+	overlap   []string
+	release   chan struct{}
+}
+
+func (g *rejudgeGate) Rejudge(ctx context.Context, items []store.Rejudgement) ([]store.RejudgeResult, error) {
+	g.mu.Lock()
+	g.active++
+	g.calls++
+	g.maxActive = max(g.maxActive, g.active)
+	for _, it := range items {
+		if g.hosts[it.HostID] > 0 {
+			g.overlap = append(g.overlap, it.HostID)
+		}
+		g.hosts[it.HostID]++
+	}
+	if g.active == g.want {
+		close(g.release)
+	}
+	release := g.release
+	g.mu.Unlock()
+	select {
+	case <-release:
+	case <-time.After(5 * time.Second): // a bound against a hang only
+	}
+	res, err := g.Store.Rejudge(ctx, items)
+	g.mu.Lock()
+	g.active--
+	for _, it := range items {
+		g.hosts[it.HostID]--
+	}
+	g.mu.Unlock()
+	return res, err
+}
+
+// TestRejudgeWorkersRunAtOnce: with RejudgeWorkers 2, a sweep of 250 hosts
+// (three batches) has two batches under way at once, no host in two of
+// them, and every host re-judged. One queue worker (before) stored one
+// batch after the other.
+func TestRejudgeWorkersRunAtOnce(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demarc.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	g := &rejudgeGate{Store: st, want: 2, hosts: map[string]int{}, release: make(chan struct{})}
+	e := newEnvOn(t, g, func(c *ingestConfig) { c.RatePerSecond, c.RecordPoll, c.RejudgeWorkers = -1, time.Hour, 2 })
+	const n = 250
+	var ids []string
+	for i := range n {
+		r := host(uint64(7000+i), "acme").Next(time.Now().Add(-time.Hour).UTC().Truncate(time.Second))
+		if st, body := e.post(e.tok["agentA"], r); st != http.StatusAccepted {
+			t.Fatalf("post %d: %d %v", i, st, body)
+		}
+		ids = append(ids, r.Host.HostID)
+	}
+	// The first hosts again while the sweep is under way: each waits for
+	// its batch.
+	e.srv.RejudgeHosts(ids, "lifecycle data of 2026-12-08")
+	e.srv.RejudgeHosts(ids[:50], "lifecycle data of 2026-12-08")
+	<-e.srv.RejudgeIdle()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.maxActive != 2 {
+		t.Errorf("at most %d re-judging batches at once, want 2", g.maxActive)
+	}
+	if len(g.overlap) > 0 {
+		t.Errorf("hosts in two batches at once: %v", g.overlap[:min(5, len(g.overlap))])
+	}
+	if g.calls < 3 {
+		t.Errorf("%d Rejudge calls for %d hosts, want at least 3", g.calls, n)
 	}
 }

@@ -45,6 +45,10 @@ type Config struct {
 	// DefaultMaxBatch) and QueueSize the reports waiting (default 8192;
 	// beyond it, 503).
 	CommitWorkers, MaxBatch, QueueSize int
+	// RejudgeWorkers is the number of re-judging batches (RejudgeBatch
+	// hosts each) under way at once (default CommitWorkers: one store
+	// writer on SQLite, several transactions on PostgreSQL).
+	RejudgeWorkers int
 	// MaxInFlight caps the report posts being decoded or awaiting commit
 	// (default 2048; beyond it, 503 with Retry-After). A post takes its
 	// slot only once its whole body has arrived, so slow senders never
@@ -145,6 +149,7 @@ func (c *Config) defaults() {
 		c.TokenCacheTTL = 10 * time.Second
 	}
 	c.CommitWorkers = cmpOr(c.CommitWorkers, 1)
+	c.RejudgeWorkers = cmpOr(c.RejudgeWorkers, c.CommitWorkers)
 	c.MaxBatch = cmpOr(c.MaxBatch, DefaultMaxBatch)
 	c.QueueSize = cmpOr(c.QueueSize, 8192)
 	c.MaxInFlight = cmpOr(c.MaxInFlight, 2048)
@@ -280,7 +285,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.OnRecordsChanged == nil {
 		s.cfg.OnRecordsChanged = func(_ context.Context, ids []string) { s.rejudge.queue(ids, "") }
 	}
-	s.bg.Go(func() { s.rejudge.run(s.cfg.RecordPoll) })
+	s.bg.Go(func() { s.rejudge.run(s.cfg.RecordPoll, s.cfg.RejudgeWorkers) })
 	// Verdicts stored on another matrix, lifecycle data or policy are
 	// made again (a new judge.rules file, a new binary's data).
 	if done, err := s.checkBasis(context.Background()); err != nil {

@@ -38,8 +38,9 @@ type options struct {
 	rejudge    int
 	cpuprofile string
 	// pending is the most pending packages a host lists (0: no updates
-	// section); writers the concurrent SaveBatch calls of the ingest at
-	// size (0: the server's default for the store).
+	// section); writers the concurrent SaveBatch (and Rejudge) calls of
+	// the ingest (and the re-judging) at size (0: the server's default
+	// for the store).
 	pending, writers int
 	// checkpoint is the SQLite store's CheckpointEvery (0: its default).
 	checkpoint time.Duration
@@ -68,7 +69,7 @@ func main() {
 	flag.IntVar(&o.pending, "pending", 40, "pending packages a host lists, at most (half to all of it; 0: reports without updates)")
 	flag.DurationVar(&o.checkpoint, "checkpoint", 0, "sqlite: how often the checkpointer runs (0: the store's default; negative: off, the writer checkpoints)")
 	flag.BoolVar(&o.derive, "derive", true, "compute what the store derives from a report (summary, fingerprints, evidence JSON) before SaveBatch, as the ingest handler does (false: in the writer)")
-	flag.IntVar(&o.writers, "writers", 0, "concurrent store writers of the ingest at size (0: as demarc-server: 1 on SQLite, 4 on PostgreSQL)")
+	flag.IntVar(&o.writers, "writers", 0, "concurrent store writers of the ingest and the re-judging at size (0: as demarc-server: 1 on SQLite, 4 on PostgreSQL)")
 	flag.Parse()
 	if err := run(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)

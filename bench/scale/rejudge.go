@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
@@ -23,6 +26,7 @@ type rejudgeResult struct {
 	counts  map[store.RejudgeResult]int
 	io      procIO
 	batches []time.Duration
+	writers int
 }
 
 // rejudgeAtSize re-judges n hosts spread over the fleet as demarc-server
@@ -31,12 +35,12 @@ type rejudgeResult struct {
 // of every finding the lifecycle data decides (all but the package
 // manager's: patch_behind in the operating system) moved to a newer
 // release, stored with store.Rejudge, ingest.RejudgeBatch hosts a call,
-// one call after the other (the server re-judges on one goroutine). The
+// writers calls at once (the server's re-judging workers). The
 // same gaps stay open: each moved finding changes in place. Each run moves
 // the versions again (the new release is named by the run's clock), so a
 // -reuse run re-judges too. As the server, it dates the verdict now, or at
 // the report's scan when that is later.
-func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string, ...any)) (res rejudgeResult, err error) {
+func rejudgeAtSize(ctx context.Context, st store.Store, n, writers int, logf func(string, ...any)) (res rejudgeResult, err error) {
 	t := time.Now()
 	refs, err := spreadLatest(ctx, st, n)
 	if err != nil {
@@ -66,19 +70,32 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n int, logf func(string,
 			Report: &r, Reason: "lifecycle data " + release, At: at})
 	}
 	logf("re-judging %d hosts (%d findings on %d of them move; read and prepared in %s)", len(items), res.moved, res.touched, time.Since(t).Round(time.Millisecond))
-	res.hosts, res.counts = len(items), map[store.RejudgeResult]int{}
+	res.hosts, res.counts, res.writers = len(items), map[store.RejudgeResult]int{}, writers
 	io0 := readProcIO()
 	t = time.Now()
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(writers, 1))
 	for start := 0; start < len(items); start += ingest.RejudgeBatch {
-		bt := time.Now()
-		out, err := st.Rejudge(ctx, items[start:min(start+ingest.RejudgeBatch, len(items))])
-		if err != nil {
-			return res, err
-		}
-		res.batches = append(res.batches, time.Since(bt))
-		for _, o := range out {
-			res.counts[o]++
-		}
+		batch := items[start:min(start+ingest.RejudgeBatch, len(items))]
+		g.Go(func() error {
+			bt := time.Now()
+			out, err := st.Rejudge(gctx, batch)
+			if err != nil {
+				return err
+			}
+			d := time.Since(bt)
+			mu.Lock()
+			defer mu.Unlock()
+			res.batches = append(res.batches, d)
+			for _, o := range out {
+				res.counts[o]++
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
 	}
 	res.rate = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
@@ -139,8 +156,8 @@ func lifecycleJudged(f *report.Finding) bool {
 
 // printRejudge writes the re-judging's line of the table.
 func printRejudge(w io.Writer, o options, rj rejudgeResult) {
-	fmt.Fprintf(w, "\nre-judging at size (store.Rejudge, %d hosts a call, one writer): %d hosts, %.0f hosts/s; %d findings on %d hosts moved in place; applied %d, unchanged %d, stale %d, missing %d\n",
-		ingest.RejudgeBatch, rj.hosts, rj.rate, rj.moved, rj.touched,
+	fmt.Fprintf(w, "\nre-judging at size (store.Rejudge, %d hosts a call, %d writers): %d hosts, %.0f hosts/s; %d findings on %d hosts moved in place; applied %d, unchanged %d, stale %d, missing %d\n",
+		ingest.RejudgeBatch, rj.writers, rj.hosts, rj.rate, rj.moved, rj.touched,
 		rj.counts[store.RejudgeApplied], rj.counts[store.RejudgeUnchanged], rj.counts[store.RejudgeStale], rj.counts[store.RejudgeMissing])
 	printCalls(w, fmt.Sprintf("re-judging calls of up to %d", ingest.RejudgeBatch), rj.batches)
 	printIO(w, o, "host re-judged", rj.io)

@@ -101,7 +101,7 @@ func run(o options, w io.Writer) error {
 	}
 	var rj rejudgeResult
 	if o.rejudge > 0 {
-		if rj, err = rejudgeAtSize(ctx, st, o.rejudge, logf); err != nil {
+		if rj, err = rejudgeAtSize(ctx, st, o.rejudge, writers, logf); err != nil {
 			return err
 		}
 	}

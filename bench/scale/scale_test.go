@@ -112,7 +112,7 @@ func TestRejudgeAtSize(t *testing.T) {
 			logf := func(string, ...any) {}
 			var suffixes []string
 			for range 2 {
-				res, err := rejudgeAtSize(ctx, st, 8, logf)
+				res, err := rejudgeAtSize(ctx, st, 8, 2, logf)
 				if err != nil {
 					t.Fatal(err)
 				}

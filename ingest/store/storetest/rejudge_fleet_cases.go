@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/demarc/demarc/ingest/store"
 	"github.com/demarc/demarc/report"
@@ -69,7 +72,17 @@ func sameCounts(got, want store.Summary) bool {
 // the latest body, a new verdict) in batches of 100. The hosts already on
 // iaas are unchanged; the summary (per tier, party and severity), each
 // host's counts and the tenants' usage are exact against a full recount.
-func testRejudgeFleet(t *testing.T, s store.Store) {
+func testRejudgeFleet(t *testing.T, s store.Store) { rejudgeFleet(t, s, 1) }
+
+// testRejudgeFleetConcurrent is testRejudgeFleet with the batches stored
+// by four callers at once, as the server's re-judging workers store them
+// on PostgreSQL: the aggregates stay exact, and no call fails (a
+// deadlock between two transactions would fail one).
+func testRejudgeFleetConcurrent(t *testing.T, s store.Store) { rejudgeFleet(t, s, 4) }
+
+// rejudgeFleet sweeps the fleet of testRejudgeFleet, storing its batches
+// with workers concurrent Rejudge calls.
+func rejudgeFleet(t *testing.T, s store.Store, workers int) {
 	const hosts, batch = 1000, 100
 	tenants := []string{"acme", "globex", "initech"}
 	verdicts := map[string]*report.Report{}
@@ -105,6 +118,7 @@ func testRejudgeFleet(t *testing.T, s store.Store) {
 		}
 	}
 	p := store.Page{Limit: batch}
+	var batches [][]store.Rejudgement
 	for range hosts/batch + 2 {
 		refs, next, err := s.LatestReports(t.Context(), store.AllTenants(), store.HostFilter{}, p)
 		if err != nil {
@@ -117,20 +131,38 @@ func testRejudgeFleet(t *testing.T, s store.Store) {
 			verdicts[ref.HostID] = v
 			rj = append(rj, store.Rejudgement{HostID: ref.HostID, Tenant: ref.Tenant, ReportID: ref.ReportID, Report: v, Reason: reason, At: at})
 		}
-		for _, res := range rejudge(t, s, rj...) {
-			switch res {
-			case store.RejudgeApplied:
-				applied++
-			case store.RejudgeUnchanged:
-				unchanged++
-			default:
-				t.Errorf("result %v, want applied or unchanged", res)
-			}
-		}
+		batches = append(batches, rj)
 		if next == "" {
 			break
 		}
 		p.Cursor = next
+	}
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for _, rj := range batches {
+		g.Go(func() error {
+			res, err := s.Rejudge(t.Context(), rj)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range res {
+				switch r {
+				case store.RejudgeApplied:
+					applied++
+				case store.RejudgeUnchanged:
+					unchanged++
+				default:
+					t.Errorf("result %v, want applied or unchanged", r)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatalf("Rejudge (%d at once): %v", workers, err)
 	}
 	if applied != wantApplied || applied+unchanged != hosts {
 		t.Errorf("%d applied and %d unchanged, want %d applied of %d", applied, unchanged, wantApplied, hosts)

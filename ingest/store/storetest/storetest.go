@@ -76,6 +76,7 @@ func Run(t *testing.T, open Opener) {
 		{"RejudgeUnchanged", testRejudgeUnchanged},
 		{"RejudgeQuarantineLifted", testRejudgeQuarantineLifted},
 		{"RejudgeFleet", testRejudgeFleet},
+		{"RejudgeFleetConcurrent", testRejudgeFleetConcurrent},
 		{"LatestReports", testLatestReports},
 		{"PendingUpdates", testPendingUpdates},
 		{"PendingUpdatesFleet", testPendingUpdatesFleet},
