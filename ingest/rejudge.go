@@ -48,9 +48,8 @@ func (q *rejudger) queue(hostIDs []string, reason string) {
 	for _, id := range hostIDs {
 		q.pending[id] = reason
 	}
-	n := len(q.pending) + len(q.inflight)
+	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + len(q.inflight)))
 	q.mu.Unlock()
-	q.s.m.rejudgeQueue.Set(float64(n))
 	q.signal()
 }
 
@@ -164,7 +163,9 @@ func (q *rejudger) run(poll time.Duration, workers int) {
 }
 
 // work is one worker: woken, it re-judges batches until none can be
-// taken, waking another worker while more are left.
+// taken, waking another worker while more are left. A stop waits for the
+// queue to drain: a host queued for its changed record is not queued
+// again at the next start.
 func (q *rejudger) work() {
 	for {
 		select {

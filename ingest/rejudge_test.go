@@ -206,40 +206,62 @@ func TestMatrixChangeRejudgesAtStart(t *testing.T) {
 }
 
 // rejudgeGate holds each Rejudge call until want calls are under way at
-// once (or a bound passes), and records how many were and whether a host
-// was in two at once.
+// once (or a bound passes), and records how many were, how often each
+// host was judged and whether a host was in two calls at once. onFirst,
+// when set, runs inside the first call, with its items.
 type rejudgeGate struct {
 	store.Store
-	want int
+	want    int
+	onFirst func([]store.Rejudgement)
 
 	mu        sync.Mutex
 	active    int
 	maxActive int
 	calls     int
-	hosts     map[string]int
+	hosts     map[string]int // calls under way, by host
+	judged    map[string]int
 	overlap   []string
+	released  bool
 	release   chan struct{}
+	third     chan struct{} // closed when the third call starts
 }
 
 func (g *rejudgeGate) Rejudge(ctx context.Context, items []store.Rejudgement) ([]store.RejudgeResult, error) {
 	g.mu.Lock()
 	g.active++
 	g.calls++
+	first := g.calls == 1
 	g.maxActive = max(g.maxActive, g.active)
 	for _, it := range items {
 		if g.hosts[it.HostID] > 0 {
 			g.overlap = append(g.overlap, it.HostID)
 		}
 		g.hosts[it.HostID]++
+		g.judged[it.HostID]++
 	}
-	if g.active == g.want {
+	if g.active == g.want && !g.released {
+		g.released = true
 		close(g.release)
 	}
-	release := g.release
+	if g.calls == 3 {
+		close(g.third)
+	}
 	g.mu.Unlock()
+	if first && g.onFirst != nil {
+		g.onFirst(items)
+	}
 	select {
-	case <-release:
-	case <-time.After(5 * time.Second): // a bound against a hang only
+	case <-g.release:
+	case <-time.After(30 * time.Second): // a bound against a hang only
+	}
+	if first {
+		// The first batch stays under way until the next call after the
+		// second starts: one that took a host of this batch again would
+		// overlap it.
+		select {
+		case <-g.third:
+		case <-time.After(30 * time.Second):
+		}
 	}
 	res, err := g.Store.Rejudge(ctx, items)
 	g.mu.Lock()
@@ -252,9 +274,10 @@ func (g *rejudgeGate) Rejudge(ctx context.Context, items []store.Rejudgement) ([
 }
 
 // TestRejudgeWorkersRunAtOnce: with RejudgeWorkers 2, a sweep of 250 hosts
-// (three batches) has two batches under way at once, no host in two of
-// them, and every host re-judged. One queue worker (before) stored one
-// batch after the other.
+// (three batches) has two batches under way at once, and every host is
+// re-judged. Hosts of the first batch queued again while it is under way
+// wait for it: they are judged twice, never in two calls at once. One
+// queue worker (before) stored one batch after the other.
 func TestRejudgeWorkersRunAtOnce(t *testing.T) {
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "demarc.db"), sqlite.Options{})
 	if err != nil {
@@ -263,7 +286,7 @@ func TestRejudgeWorkersRunAtOnce(t *testing.T) {
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	g := &rejudgeGate{Store: st, want: 2, hosts: map[string]int{}, release: make(chan struct{})}
+	g := &rejudgeGate{Store: st, want: 2, hosts: map[string]int{}, judged: map[string]int{}, release: make(chan struct{}), third: make(chan struct{})}
 	e := newEnvOn(t, g, func(c *ingestConfig) { c.RatePerSecond, c.RecordPoll, c.RejudgeWorkers = -1, time.Hour, 2 })
 	const n = 250
 	var ids []string
@@ -274,10 +297,14 @@ func TestRejudgeWorkersRunAtOnce(t *testing.T) {
 		}
 		ids = append(ids, r.Host.HostID)
 	}
-	// The first hosts again while the sweep is under way: each waits for
-	// its batch.
+	var again []string
+	g.onFirst = func(items []store.Rejudgement) {
+		for _, it := range items[:10] {
+			again = append(again, it.HostID)
+		}
+		e.srv.RejudgeHosts(again, "record changed")
+	}
 	e.srv.RejudgeHosts(ids, "lifecycle data of 2026-12-08")
-	e.srv.RejudgeHosts(ids[:50], "lifecycle data of 2026-12-08")
 	<-e.srv.RejudgeIdle()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -287,7 +314,14 @@ func TestRejudgeWorkersRunAtOnce(t *testing.T) {
 	if len(g.overlap) > 0 {
 		t.Errorf("hosts in two batches at once: %v", g.overlap[:min(5, len(g.overlap))])
 	}
-	if g.calls < 3 {
-		t.Errorf("%d Rejudge calls for %d hosts, want at least 3", g.calls, n)
+	for _, id := range ids {
+		if g.judged[id] == 0 {
+			t.Fatalf("host %s not re-judged (%d calls)", id, g.calls)
+		}
+	}
+	for _, id := range again {
+		if g.judged[id] != 2 {
+			t.Errorf("host %s queued again during its batch: judged %d times, want 2", id, g.judged[id])
+		}
 	}
 }

@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 
 	r := &report.Report{
 		Schema:     report.Schema,
-		ReportID:   reportid.New(),
+		ReportID:   reportid.New(start),
 		Agent:      report.Agent{Name: o.AgentName, Version: o.AgentVersion},
 		ScannedAt:  start.UTC().Truncate(time.Second),
 		Profile:    o.Profile,

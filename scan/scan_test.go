@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -125,23 +126,26 @@ func TestCancelled(t *testing.T) {
 	}
 }
 
-// TestReportIDsInTimeOrder: a scan's report id is a version 7 UUID, so a
-// later scan's id sorts after an earlier one's (the server's index of
-// report ids then grows at its end).
+// TestReportIDsInTimeOrder: a scan's report id is a version 7 UUID of the
+// scan's start, so a later scan's id sorts after an earlier one's (the
+// server's index of report ids then grows at its end).
 func TestReportIDsInTimeOrder(t *testing.T) {
 	t.Parallel()
 	o := opts(t)
+	starts := []time.Time{time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC), time.Date(2026, 12, 8, 3, 0, 0, int(time.Millisecond), time.UTC)}
 	var ids []string
-	for range 2 {
+	for _, at := range starts {
+		o.Now = func() time.Time { return at }
 		r, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id := r.ReportID; len(id) != 36 || id[14] != '7' {
-			t.Fatalf("report id %q is not a version 7 UUID", id)
+		// The first 48 bits are the start's Unix milliseconds.
+		ms := fmt.Sprintf("%012x", at.UnixMilli())
+		if id := r.ReportID; len(id) != 36 || id[14] != '7' || id[:8]+id[9:13] != ms {
+			t.Fatalf("report id %q is not a version 7 UUID of %s (%s)", id, at, ms)
 		}
 		ids = append(ids, r.ReportID)
-		time.Sleep(2 * time.Millisecond)
 	}
 	if ids[0] >= ids[1] {
 		t.Errorf("a later scan's id %s sorts before %s", ids[1], ids[0])

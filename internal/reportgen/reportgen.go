@@ -107,12 +107,14 @@ func (h *Host) Next(at time.Time) *report.Report {
 // the scan time), its random bits drawn from the host's generator and its
 // report sequence number: reproducible, and unique per host.
 func (h *Host) reportID(at time.Time) string {
+	// At keeps all of r[3:] and parts of r[0:3]: the sequence number (far
+	// below 2^24) in r[0:6], the random bits whole in r[6:10].
 	var r [10]byte
-	binary.BigEndian.PutUint32(r[0:4], h.rng.Uint32())
 	seq := uint64(h.seq)
 	for i := range 6 {
-		r[4+i] = byte(seq >> (40 - 8*i))
+		r[i] = byte(seq >> (40 - 8*i))
 	}
+	binary.BigEndian.PutUint32(r[6:10], h.rng.Uint32())
 	return reportid.At(at, r)
 }
 

@@ -42,10 +42,10 @@ func At(t time.Time, random [10]byte) string {
 	return string(s[:])
 }
 
-// New returns the id of a report made now: At the current time with
+// New returns the id of a report of a scan that started at t: At t with
 // random bits from crypto/rand.
-func New() string {
+func New(t time.Time) string {
 	var r [10]byte
 	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails on Linux
-	return At(time.Now(), r)
+	return At(t, r)
 }

@@ -50,16 +50,15 @@ func TestTimeOrder(t *testing.T) {
 func TestNew(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	before := time.Now().UnixMilli()
+	now := time.Now()
 	for range 1000 {
-		id := New()
+		id := New(now)
 		if seen[id] || len(id) != 36 || id[14] != '7' || id[19] < '8' || id[19] > 'b' {
 			t.Fatalf("bad or repeated id %s", id)
 		}
 		seen[id] = true
 	}
-	earlier := At(time.UnixMilli(before), [10]byte{})
-	if id := New(); id < earlier {
-		t.Errorf("New() = %s sorts before %s, an id of an earlier time", id, earlier)
+	if id, later := New(now), New(now.Add(time.Millisecond)); id >= later {
+		t.Errorf("New(now) = %s sorts after New(now + 1ms) = %s", id, later)
 	}
 }
