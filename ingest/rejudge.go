@@ -48,9 +48,16 @@ func (q *rejudger) queue(hostIDs []string, reason string) {
 	for _, id := range hostIDs {
 		q.pending[id] = reason
 	}
-	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + len(q.inflight)))
+	q.gaugeLocked()
 	q.mu.Unlock()
 	q.signal()
+}
+
+// gaugeLocked sets the queue's gauge: hosts queued and under way (a host
+// queued again while under way counts twice: it is judged twice); q.mu
+// is held.
+func (q *rejudger) gaugeLocked() {
+	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + len(q.inflight)))
 }
 
 // signal wakes a worker (one that is waiting, or the next to wait).
@@ -131,7 +138,7 @@ func (q *rejudger) done(batch map[string]string) {
 			waiting = true
 		}
 	}
-	q.s.m.rejudgeQueue.Set(float64(len(q.pending) + len(q.inflight)))
+	q.gaugeLocked()
 	if waiting {
 		q.signal()
 	}
@@ -163,9 +170,9 @@ func (q *rejudger) run(poll time.Duration, workers int) {
 }
 
 // work is one worker: woken, it re-judges batches until none can be
-// taken, waking another worker while more are left. A stop waits for the
-// queue to drain: a host queued for its changed record is not queued
-// again at the next start.
+// taken, waking another worker while more are left. It looks for a stop
+// only between those runs, not between batches: a host queued for its
+// changed record is not queued again at the next start.
 func (q *rejudger) work() {
 	for {
 		select {

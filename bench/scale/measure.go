@@ -15,8 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -288,46 +286,53 @@ func ingestAtSize(ctx context.Context, st store.Store, f fleet, n, writers int, 
 	// The server's committer: writers transactions at once, each taking
 	// the next batch.
 	batches := ingestBatches(len(items), hosts)
+	outs := make([][]store.Outcome, len(batches))
 	t = time.Now()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var spans []batchSpan
-	g, gctx := errgroup.WithContext(ctx)
-	for range writers {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(batches) {
-					return nil
-				}
-				b := batches[i]
-				bt := time.Now()
-				outs, err := st.SaveBatch(gctx, items[b.lo:b.hi])
-				if err != nil {
-					return err
-				}
-				d := time.Since(bt)
-				mu.Lock()
-				res.batches = append(res.batches, d)
-				spans = append(spans, batchSpan{batch: b, begin: bt.Sub(t), end: bt.Sub(t) + d})
-				for _, o := range outs {
-					if o.Result != store.Created {
-						res.notStored++
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	calls, err := timedCalls(ctx, writers, len(batches), func(ctx context.Context, i int) (err error) {
+		outs[i], err = st.SaveBatch(ctx, items[batches[i].lo:batches[i].hi])
+		return err
+	})
+	if err != nil {
 		return res, err
 	}
 	res.stored = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
+	spans := make([]batchSpan, len(calls))
+	for i, c := range calls {
+		res.batches = append(res.batches, c.end-c.begin)
+		spans[i] = batchSpan{batch: batches[i], call: c}
+		for _, o := range outs[i] {
+			if o.Result != store.Created {
+				res.notStored++
+			}
+		}
+	}
 	if rounds > 1 {
 		res.perRound = roundRates(spans, rounds)
 	}
 	return res, nil
+}
+
+// call is when one store call began and ended, from the start of its run.
+type call struct{ begin, end time.Duration }
+
+// timedCalls runs fn(ctx, i) for i in [0, n), writers at a time, each
+// writer taking the next i as the server's writers take the next batch,
+// and returns each call's times. The first error stops the rest.
+func timedCalls(ctx context.Context, writers, n int, fn func(ctx context.Context, i int) error) ([]call, error) {
+	calls := make([]call, n)
+	t := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(writers, 1))
+	for i := range n {
+		g.Go(func() error {
+			begin := time.Since(t)
+			err := fn(gctx, i)
+			calls[i] = call{begin: begin, end: time.Since(t)}
+			return err
+		})
+	}
+	return calls, g.Wait()
 }
 
 // batch is one SaveBatch call's items [lo, hi), all of round round.
@@ -351,7 +356,7 @@ func ingestBatches(n, hosts int) []batch {
 // when it began and ended, from the ingest's start.
 type batchSpan struct {
 	batch
-	begin, end time.Duration
+	call
 }
 
 // roundRates is the rate of each of rounds rounds of the ingest: its

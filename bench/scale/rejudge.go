@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/demarc/demarc/ingest"
 	"github.com/demarc/demarc/ingest/store"
@@ -38,8 +35,7 @@ type rejudgeResult struct {
 // writers calls at once (the server's re-judging workers). The
 // same gaps stay open: each moved finding changes in place. Each run moves
 // the versions again (the new release is named by the run's clock), so a
-// -reuse run re-judges too. As the server, it dates the verdict now, or at
-// the report's scan when that is later.
+// -reuse run re-judges too. As the server, it dates the verdicts now.
 func rejudgeAtSize(ctx context.Context, st store.Store, n, writers int, logf func(string, ...any)) (res rejudgeResult, err error) {
 	t := time.Now()
 	refs, err := spreadLatest(ctx, st, n)
@@ -62,43 +58,29 @@ func rejudgeAtSize(ctx context.Context, st store.Store, n, writers int, logf fun
 			res.moved += m
 			res.touched++
 		}
-		at := now
-		if r.ScannedAt.After(at) {
-			at = r.ScannedAt
-		}
 		items = append(items, store.Rejudgement{HostID: ref.HostID, Tenant: ref.Tenant, ReportID: ref.ReportID,
-			Report: &r, Reason: "lifecycle data " + release, At: at})
+			Report: &r, Reason: "lifecycle data " + release, At: now})
 	}
 	logf("re-judging %d hosts (%d findings on %d of them move; read and prepared in %s)", len(items), res.moved, res.touched, time.Since(t).Round(time.Millisecond))
 	res.hosts, res.counts, res.writers = len(items), map[store.RejudgeResult]int{}, writers
 	io0 := readProcIO()
 	t = time.Now()
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(writers, 1))
-	for start := 0; start < len(items); start += ingest.RejudgeBatch {
-		batch := items[start:min(start+ingest.RejudgeBatch, len(items))]
-		g.Go(func() error {
-			bt := time.Now()
-			out, err := st.Rejudge(gctx, batch)
-			if err != nil {
-				return err
-			}
-			d := time.Since(bt)
-			mu.Lock()
-			defer mu.Unlock()
-			res.batches = append(res.batches, d)
-			for _, o := range out {
-				res.counts[o]++
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	outs := make([][]store.RejudgeResult, (len(items)+ingest.RejudgeBatch-1)/ingest.RejudgeBatch)
+	calls, err := timedCalls(ctx, writers, len(outs), func(ctx context.Context, i int) (err error) {
+		outs[i], err = st.Rejudge(ctx, items[i*ingest.RejudgeBatch:min((i+1)*ingest.RejudgeBatch, len(items))])
+		return err
+	})
+	if err != nil {
 		return res, err
 	}
 	res.rate = float64(len(items)) / time.Since(t).Seconds()
 	res.io = readProcIO().since(io0, len(items))
+	for i, c := range calls {
+		res.batches = append(res.batches, c.end-c.begin)
+		for _, o := range outs[i] {
+			res.counts[o]++
+		}
+	}
 	return res, nil
 }
 

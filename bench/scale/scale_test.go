@@ -204,7 +204,7 @@ func TestIngestBatches(t *testing.T) {
 func TestRoundRates(t *testing.T) {
 	milli := time.Millisecond
 	span := func(lo, hi, round int, begin, end time.Duration) batchSpan {
-		return batchSpan{batch: batch{lo, hi, round}, begin: begin * milli, end: end * milli}
+		return batchSpan{batch: batch{lo, hi, round}, call: call{begin: begin * milli, end: end * milli}}
 	}
 	// Round 0: 4 reports in 200 ms; round 1: 4 in 100 ms; round 2: 2 in
 	// 100 ms; round 3: none timed.
